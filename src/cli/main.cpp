@@ -1,0 +1,16 @@
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"beetroot: self-hosted face indexing"};
+  app.require_subcommand(1);
+  beetroot::cli::add_face_commands(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return beetroot::cli::exit_code();
+}

@@ -1,0 +1,27 @@
+#pragma once
+#include <stdexcept>
+#include <string>
+
+namespace beetroot {
+
+// Errors are values with a kind; the API layer maps kinds to protocol errors.
+enum class ErrorKind {
+  InvalidParameter,   // caller supplied something malformed
+  InvalidImageFormat, // bytes are not a decodable image
+  ImageTooLarge,      // refused before decoding
+  ModelMissing,       // weights absent or corrupted
+  NotFound,
+  AlreadyExists,
+  Internal,
+};
+
+class Error : public std::runtime_error {
+ public:
+  Error(ErrorKind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+  ErrorKind kind() const { return kind_; }
+
+ private:
+  ErrorKind kind_;
+};
+
+}  // namespace beetroot

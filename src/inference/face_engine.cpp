@@ -1,0 +1,310 @@
+#include "inference/face_engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <opencv2/imgproc.hpp>
+
+#include "inference/error.h"
+#include "inference/landmark_net.h"
+#include "inference/model_files.h"
+#include "inference/sampling.h"
+#include "inference/ssd_detector.h"
+#include "inference/thread_pool.h"
+#include "inference/weights.h"
+
+namespace beetroot {
+namespace {
+
+constexpr int kSsd = SsdDetector::kInputSize;
+// Smallest face, in net-input pixels, the SSD finds reliably; tiles keep min_face_pixels above it.
+constexpr float kSsdMinFace = 28.f;
+// Photo centred on a canvas this much larger, so that faces filling the frame fall in the SSD's range.
+constexpr float kLargeFaceCanvas = 2.25f;
+constexpr float kTileOverlap = 0.25f;
+constexpr float kMergeIou = 0.4f;
+constexpr float kMergeContainment = 0.7f;  // a box mostly inside a better one is a part of that face
+
+// face-api's alignDlib framing: square side = mean eye-to-mouth distance / 0.45, reference point at (0.5, 0.43).
+constexpr float kChipScale = 0.45f, kChipRefX = 0.5f, kChipRefY = 0.43f;
+
+cv::Point2f mean_point(const std::array<cv::Point2f, 68>& p, int first, int last) {
+  cv::Point2f sum(0, 0);
+  for (int i = first; i <= last; ++i) sum += p[i];
+  return sum / static_cast<float>(last - first + 1);
+}
+
+struct ChipFrame {
+  cv::Point2f left_eye, right_eye, mouth, ref;
+  float size;
+};
+
+ChipFrame chip_frame(const std::array<cv::Point2f, 68>& p) {
+  ChipFrame f;
+  f.left_eye = mean_point(p, 36, 41);
+  f.right_eye = mean_point(p, 42, 47);
+  f.mouth = mean_point(p, 48, 67);
+  f.ref = (f.left_eye + f.right_eye + f.mouth) / 3.f;
+  f.size = (cv::norm(f.mouth - f.left_eye) + cv::norm(f.mouth - f.right_eye)) / 2.f / kChipScale;
+  return f;
+}
+
+// face-api's Box.clipAtImageBorders + floor.
+cv::Rect clip_floor(cv::Rect2f box, int width, int height) {
+  const float x = std::max(box.x, 0.f), y = std::max(box.y, 0.f);
+  const float w = std::min(box.x + box.width - x, width - x), h = std::min(box.y + box.height - y, height - y);
+  return {static_cast<int>(std::floor(x)), static_cast<int>(std::floor(y)), static_cast<int>(std::floor(w)),
+          static_cast<int>(std::floor(h))};
+}
+
+// face-api's alignDlib: an axis-aligned square, clipped at the image borders.
+cv::Rect faceapi_chip_rect(const ChipFrame& f, const cv::Mat& rgb) {
+  const float size = std::floor(f.size);
+  const cv::Rect2f square(std::floor(std::max(0.f, f.ref.x - kChipRefX * size)),
+                          std::floor(std::max(0.f, f.ref.y - kChipRefY * size)), size, size);
+  return clip_floor(square, rgb.cols, rgb.rows);
+}
+
+float overlap_iou(const cv::Rect2f& a, const cv::Rect2f& b) {
+  const float inter = (a & b).area();
+  return inter <= 0 ? 0.f : inter / (a.area() + b.area() - inter);
+}
+
+float containment(const cv::Rect2f& inner, const cv::Rect2f& outer) {
+  return inner.area() <= 0 ? 0.f : (inner & outer).area() / inner.area();
+}
+
+float degrees(float radians) { return radians * 180.f / std::numbers::pi_v<float>; }
+
+Pose estimate_pose(const std::array<cv::Point2f, 68>& p) {
+  const cv::Point2f left_eye = mean_point(p, 36, 41), right_eye = mean_point(p, 42, 47);
+  const float roll = std::atan2(right_eye.y - left_eye.y, right_eye.x - left_eye.x);
+  const cv::Point2f centre = (left_eye + right_eye) / 2.f;
+  // Undo the roll so yaw and pitch are read off an upright face.
+  auto upright = [&](cv::Point2f q) {
+    const cv::Point2f d = q - centre;
+    const float c = std::cos(-roll), s = std::sin(-roll);
+    return cv::Point2f(c * d.x - s * d.y, s * d.x + c * d.y);
+  };
+  const cv::Point2f nose = upright(p[30]), jaw_left = upright(p[0]), jaw_right = upright(p[16]);
+  const cv::Point2f mouth = upright((p[48] + p[54]) / 2.f);
+  const float half_width = std::max((jaw_right.x - jaw_left.x) / 2.f, 1e-3f);
+  const float yaw = std::asin(std::clamp((nose.x - (jaw_left.x + jaw_right.x) / 2.f) / half_width, -1.f, 1.f));
+  // Nose tip sits about 55% of the way from the eye line to the mouth on a frontal face.
+  const float ratio = nose.y / std::max(mouth.y, 1e-3f);
+  const float pitch = std::asin(std::clamp((0.55f - ratio) * 2.f, -1.f, 1.f));
+  return {degrees(roll), degrees(yaw), degrees(pitch)};
+}
+
+Quality estimate_quality(const cv::Mat& rgb, const cv::Rect& box) {
+  if (box.width <= 0 || box.height <= 0) return {0, 0};
+  cv::Mat gray, small, laplacian;
+  cv::cvtColor(rgb(box), gray, cv::COLOR_RGB2GRAY);
+  const float brightness = static_cast<float>(cv::mean(gray)[0] / 255.0 * 100.0);
+  // Sharpness from the Laplacian's variance at a fixed face size, so it does not depend on resolution.
+  cv::resize(gray, small, cv::Size(64, 64), 0, 0, cv::INTER_AREA);
+  cv::Laplacian(small, laplacian, CV_32F);
+  cv::Scalar mean, stddev;
+  cv::meanStdDev(laplacian, mean, stddev);
+  const double variance = stddev[0] * stddev[0];
+  return {brightness, static_cast<float>(100.0 * (1.0 - std::exp(-variance / 400.0)))};
+}
+
+// A detection pass: part of the image on a square canvas, and how its boxes map back.
+struct Pass {
+  SquareCanvas canvas;
+  cv::Point2f origin;  // where the canvas region starts in the image
+  bool faceapi_full;   // face-api's own mapping of the full pass, for parity
+};
+
+}  // namespace
+
+Alignment parse_alignment(const std::string& name) {
+  if (name == "faceapi") return Alignment::FaceApi;
+  if (name == "rotation") return Alignment::Rotation;
+  throw Error(ErrorKind::InvalidParameter, "unknown alignment '" + name + "' (expected faceapi or rotation)");
+}
+
+struct FaceEngine::Nets {
+  ThreadPool pool;
+  SsdDetector ssd;
+  LandmarkNet landmarks;
+  RecognitionNet recognition;
+  Nets(const std::filesystem::path& dir, size_t threads)
+      : pool(threads),
+        ssd(WeightMap::load(dir / "ssd_mobilenetv1_model-weights_manifest.json")),
+        landmarks(WeightMap::load(dir / "face_landmark_68_model-weights_manifest.json")),
+        recognition(WeightMap::load(dir / "face_recognition_model-weights_manifest.json")) {}
+};
+
+FaceEngine::FaceEngine(EngineOptions options) : options_(std::move(options)) {
+  if (options_.model_dir.empty()) options_.model_dir = default_model_dir();
+  verify_model_files(options_.model_dir);
+  nets_ = std::make_unique<Nets>(options_.model_dir, options_.threads);
+}
+
+FaceEngine::~FaceEngine() = default;
+
+size_t FaceEngine::threads() const { return nets_->pool.threads(); }
+
+FaceEngine::SsdPassResult FaceEngine::ssd_raw(const cv::Mat& rgb) {
+  const SquareCanvas canvas{rgb, std::max(rgb.cols, rgb.rows), {0, 0}, {0, 0, 0}};
+  const auto input = sample_canvas(canvas, kSsd, kSsdNormalization);
+  SsdPassResult result;
+  std::lock_guard lock(nets_mutex_);
+  nets_->ssd.forward(input.data(), nets_->pool, result.boxes, result.scores);
+  return result;
+}
+
+std::array<float, 136> FaceEngine::landmarks_raw(const cv::Mat& crop) {
+  const auto input = sample_canvas(centered_square(crop), LandmarkNet::kInputSize, kFaceNormalization);
+  std::lock_guard lock(nets_mutex_);
+  return nets_->landmarks.run(input.data(), nets_->pool);
+}
+
+Descriptor FaceEngine::describe_crop(const cv::Mat& crop) {
+  const auto input = sample_canvas(centered_square(crop), RecognitionNet::kInputSize, kFaceNormalization);
+  std::lock_guard lock(nets_mutex_);
+  return nets_->recognition.run(input.data(), nets_->pool);
+}
+
+std::vector<FaceDetail> FaceEngine::run_passes(const cv::Mat& rgb) {
+  const int long_side = std::max(rgb.cols, rgb.rows);
+  std::vector<Pass> passes{{{rgb, long_side, {0, 0}, {0, 0, 0}}, {0, 0}, true}};
+  if (options_.multi_pass) {
+    const cv::Scalar mean = cv::mean(rgb);
+    const int side = static_cast<int>(std::lround(long_side * kLargeFaceCanvas));
+    passes.push_back({{rgb, side, {(side - rgb.cols) / 2, (side - rgb.rows) / 2},
+                       {static_cast<float>(mean[0]), static_cast<float>(mean[1]), static_cast<float>(mean[2])}},
+                      {0, 0},
+                      false});
+    const int tile = static_cast<int>(options_.min_face_pixels * kSsd / kSsdMinFace);
+    if (long_side > tile) {
+      const int step = static_cast<int>(tile * (1 - kTileOverlap));
+      for (int y = 0; y < rgb.rows; y += step) {
+        for (int x = 0; x < rgb.cols; x += step) {
+          const cv::Rect r(x, y, std::min(tile, rgb.cols - x), std::min(tile, rgb.rows - y));
+          passes.push_back({{rgb(r), tile, {0, 0}, {0, 0, 0}}, {static_cast<float>(x), static_cast<float>(y)}, false});
+          if (x + tile >= rgb.cols) break;
+        }
+        if (y + tile >= rgb.rows) break;
+      }
+    }
+  }
+  struct Candidate {
+    cv::Rect2f box;
+    float score;
+  };
+  std::vector<Candidate> candidates;
+  for (const Pass& pass : passes) {
+    const auto input = sample_canvas(pass.canvas, kSsd, kSsdNormalization);
+    std::vector<SsdBox> found;
+    {
+      std::lock_guard lock(nets_mutex_);
+      found = nets_->ssd.detect(input.data(), nets_->pool, options_.min_confidence);
+    }
+    const float side = static_cast<float>(pass.canvas.side);
+    for (const SsdBox& b : found) {
+      cv::Rect2f box;
+      if (pass.faceapi_full) {
+        // face-api: relative box * (512 / reshaped size), then times the image size.
+        const float reshaped_w = std::round(rgb.cols * static_cast<float>(kSsd) / side);
+        const float reshaped_h = std::round(rgb.rows * static_cast<float>(kSsd) / side);
+        const float left = b.left * kSsd / reshaped_w * rgb.cols, right = b.right * kSsd / reshaped_w * rgb.cols;
+        const float top = b.top * kSsd / reshaped_h * rgb.rows, bottom = b.bottom * kSsd / reshaped_h * rgb.rows;
+        box = {left, top, right - left, bottom - top};
+      } else {
+        const cv::Point2f shift = pass.origin - cv::Point2f(pass.canvas.offset);
+        box = {b.left * side + shift.x, b.top * side + shift.y, (b.right - b.left) * side, (b.bottom - b.top) * side};
+        box &= cv::Rect2f(0, 0, static_cast<float>(rgb.cols), static_cast<float>(rgb.rows));
+      }
+      if (box.width >= 1 && box.height >= 1) candidates.push_back({box, b.score});
+    }
+  }
+  std::stable_sort(candidates.begin(), candidates.end(), [](auto& a, auto& b) { return a.score > b.score; });
+  std::vector<FaceDetail> faces;
+  std::vector<Candidate> kept;
+  for (const auto& c : candidates) {
+    const bool duplicate = std::any_of(kept.begin(), kept.end(), [&](const Candidate& k) {
+      return overlap_iou(c.box, k.box) > kMergeIou || containment(c.box, k.box) > kMergeContainment;
+    });
+    if (duplicate) continue;
+    kept.push_back(c);
+    faces.push_back(with_landmarks(rgb, c.box, c.score));
+  }
+  return faces;
+}
+
+FaceDetail FaceEngine::with_landmarks(const cv::Mat& rgb, cv::Rect2f box, float score) {
+  FaceDetail face{box, score, {}, {}, {}};
+  const cv::Rect crop = clip_floor(box, rgb.cols, rgb.rows);
+  if (crop.width <= 0 || crop.height <= 0) return face;
+  const auto raw = landmarks_raw(rgb(crop));
+  // face-api's postProcess: undo the centred padding, then shift by the unclipped box origin.
+  const float scale = static_cast<float>(LandmarkNet::kInputSize) / std::max(crop.width, crop.height);
+  const float w = crop.width * scale, h = crop.height * scale;
+  const float pad_x = w < h ? std::abs(w - h) / 2 : 0.f, pad_y = h < w ? std::abs(w - h) / 2 : 0.f;
+  for (int i = 0; i < 68; ++i) {
+    const float rx = (raw[2 * i] * LandmarkNet::kInputSize - pad_x) / w;
+    const float ry = (raw[2 * i + 1] * LandmarkNet::kInputSize - pad_y) / h;
+    face.landmarks[i] = {rx * crop.width + box.x, ry * crop.height + box.y};
+  }
+  face.pose = estimate_pose(face.landmarks);
+  face.quality = estimate_quality(rgb, crop);
+  return face;
+}
+
+std::vector<FaceDetail> FaceEngine::detect(const cv::Mat& rgb) {
+  if (rgb.empty() || rgb.type() != CV_8UC3) throw Error(ErrorKind::InvalidParameter, "expected an 8-bit RGB image");
+  return run_passes(rgb);
+}
+
+DetectedImage FaceEngine::detect(std::string_view file_bytes) {
+  DetectedImage out{decode_image(file_bytes, options_.decode), {}};
+  out.faces = detect(out.image.rgb);
+  return out;
+}
+
+cv::Mat FaceEngine::chip(const cv::Mat& rgb, const FaceDetail& face) const {
+  const int n = RecognitionNet::kInputSize;
+  const ChipFrame f = chip_frame(face.landmarks);
+  if (options_.alignment == Alignment::FaceApi) {
+    const cv::Rect crop = faceapi_chip_rect(f, rgb);
+    if (crop.width <= 0 || crop.height <= 0) return cv::Mat::zeros(n, n, CV_8UC3);
+    const auto values = sample_canvas(centered_square(rgb(crop)), n, kRawPixels);
+    cv::Mat out;
+    cv::Mat(n, n, CV_32FC3, const_cast<float*>(values.data())).convertTo(out, CV_8UC3);
+    return out;
+  }
+  // Rotation: the same framing, turned so the eyes are level. Maps chip pixels to image pixels.
+  const float angle = std::atan2(f.right_eye.y - f.left_eye.y, f.right_eye.x - f.left_eye.x);
+  const float s = f.size / n, c = std::cos(angle), sn = std::sin(angle);
+  const float u0 = kChipRefX * n, v0 = kChipRefY * n;
+  const cv::Matx23f chip_to_image(c * s, -sn * s, f.ref.x - (c * u0 - sn * v0) * s,  //
+                                  sn * s, c * s, f.ref.y - (sn * u0 + c * v0) * s);
+  cv::Mat out;
+  cv::warpAffine(rgb, out, chip_to_image, cv::Size(n, n), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
+                 cv::BORDER_CONSTANT, cv::Scalar(0, 0, 0));
+  return out;
+}
+
+Descriptor FaceEngine::describe(const cv::Mat& rgb, const FaceDetail& face) {
+  if (options_.alignment == Alignment::FaceApi) {
+    // Sampled straight from the image in float, as face-api does: no 8-bit rounding of the chip.
+    const cv::Rect crop = faceapi_chip_rect(chip_frame(face.landmarks), rgb);
+    if (crop.width <= 0 || crop.height <= 0) return Descriptor{};
+    return describe_crop(rgb(crop));
+  }
+  const cv::Mat c = chip(rgb, face);
+  const auto input = sample_canvas({c, c.cols, {0, 0}, {0, 0, 0}}, RecognitionNet::kInputSize, kFaceNormalization);
+  std::lock_guard lock(nets_mutex_);
+  return nets_->recognition.run(input.data(), nets_->pool);
+}
+
+float descriptor_distance(const Descriptor& a, const Descriptor& b) {
+  float sum = 0;
+  for (size_t i = 0; i < a.size(); ++i) sum += (a[i] - b[i]) * (a[i] - b[i]);
+  return std::sqrt(sum);
+}
+
+}  // namespace beetroot

@@ -1,0 +1,88 @@
+#pragma once
+#include <array>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <opencv2/core.hpp>
+#include <string>
+#include <vector>
+
+#include "inference/image.h"
+#include "inference/recognition_net.h"
+
+namespace beetroot {
+
+enum class Alignment {
+  FaceApi,   // face-api's own axis-aligned crop, for parity with face-api descriptors
+  Rotation,  // eyes levelled by a similarity transform from the landmarks
+};
+Alignment parse_alignment(const std::string& name);
+
+struct EngineOptions {
+  std::filesystem::path model_dir;  // empty: default_model_dir()
+  size_t threads = 0;               // 0: all cores
+  Alignment alignment = Alignment::Rotation;
+  bool multi_pass = true;      // false: face-api's single 512x512 pass
+  float min_confidence = 0.5f; // SSD score
+  int min_face_pixels = 40;    // tiles are added so faces this small (in the decoded image) are found
+  DecodeOptions decode;
+};
+
+struct Pose {
+  float roll, yaw, pitch;  // degrees
+};
+struct Quality {
+  float brightness, sharpness;  // 0-100
+};
+
+struct FaceDetail {
+  cv::Rect2f box;  // pixels of the upright decoded image
+  float score;     // 0-1
+  std::array<cv::Point2f, 68> landmarks;
+  Pose pose;
+  Quality quality;
+};
+
+struct DetectedImage {
+  DecodedImage image;
+  std::vector<FaceDetail> faces;
+};
+
+// Pixels in, faces out: detection, landmarks, pose, quality, alignment and descriptors.
+// Safe to call from several threads: the nets run one at a time on the shared pool.
+class FaceEngine {
+ public:
+  explicit FaceEngine(EngineOptions options = {});
+  ~FaceEngine();
+
+  std::vector<FaceDetail> detect(const cv::Mat& rgb);
+  DetectedImage detect(std::string_view file_bytes);
+  Descriptor describe(const cv::Mat& rgb, const FaceDetail& face);
+  // The 150x150 RGB chip fed to the recognition net.
+  cv::Mat chip(const cv::Mat& rgb, const FaceDetail& face) const;
+
+  // Building blocks exposed for parity tests against face-api.
+  struct SsdPassResult {
+    std::vector<float> boxes, scores;
+  };
+  SsdPassResult ssd_raw(const cv::Mat& rgb);
+  std::array<float, 136> landmarks_raw(const cv::Mat& face_crop);
+  Descriptor describe_crop(const cv::Mat& crop);
+
+  const EngineOptions& options() const { return options_; }
+  size_t threads() const;
+
+ private:
+  struct Nets;
+  std::vector<FaceDetail> run_passes(const cv::Mat& rgb);
+  FaceDetail with_landmarks(const cv::Mat& rgb, cv::Rect2f box, float score);
+
+  EngineOptions options_;
+  std::unique_ptr<Nets> nets_;
+  std::mutex nets_mutex_;
+};
+
+// Euclidean distance between descriptors.
+float descriptor_distance(const Descriptor& a, const Descriptor& b);
+
+}  // namespace beetroot

@@ -1,0 +1,120 @@
+#include "inference/image.h"
+
+#include <webp/decode.h>
+
+#include <fstream>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "inference/error.h"
+
+namespace beetroot {
+namespace {
+
+unsigned be16(const unsigned char* p) { return (p[0] << 8) | p[1]; }
+unsigned be32(const unsigned char* p) { return (be16(p) << 16) | be16(p + 2); }
+
+bool starts_with(std::string_view bytes, std::string_view magic, size_t at = 0) {
+  return bytes.size() >= at + magic.size() && bytes.substr(at, magic.size()) == magic;
+}
+
+// Walks JPEG markers up to the first start-of-frame, which holds the size.
+ImageInfo probe_jpeg(std::string_view bytes) {
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  size_t i = 2;
+  while (i + 4 <= bytes.size()) {
+    if (p[i] != 0xFF) throw Error(ErrorKind::InvalidImageFormat, "corrupt JPEG: bad marker");
+    const unsigned marker = p[i + 1];
+    if (marker == 0xFF) {  // fill byte
+      ++i;
+      continue;
+    }
+    if (marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7)) {
+      i += 2;
+      continue;
+    }
+    const unsigned length = be16(p + i + 2);
+    const bool sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+    if (sof) {
+      if (i + 9 > bytes.size()) break;
+      return {"jpeg", static_cast<int>(be16(p + i + 7)), static_cast<int>(be16(p + i + 5))};
+    }
+    if (marker == 0xD9 || marker == 0xDA || length < 2) break;
+    i += 2 + length;
+  }
+  throw Error(ErrorKind::InvalidImageFormat, "truncated or corrupt JPEG: no frame header");
+}
+
+int jpeg_reduction(const ImageInfo& info, const DecodeOptions& options) {
+  if (info.format != "jpeg" || options.work_long_side <= 0) return 1;
+  const int long_side = std::max(info.width, info.height);
+  int reduction = 1;
+  while (reduction < 8 && long_side / (reduction * 2) >= options.work_long_side) reduction *= 2;
+  return reduction;
+}
+
+int imread_flags(int reduction) {
+  switch (reduction) {
+    case 2: return cv::IMREAD_REDUCED_COLOR_2;
+    case 4: return cv::IMREAD_REDUCED_COLOR_4;
+    case 8: return cv::IMREAD_REDUCED_COLOR_8;
+    default: return cv::IMREAD_COLOR;
+  }
+}
+
+}  // namespace
+
+ImageInfo probe_image(std::string_view bytes) {
+  ImageInfo info;
+  if (starts_with(bytes, "\xFF\xD8")) {
+    info = probe_jpeg(bytes);
+  } else if (starts_with(bytes, "\x89PNG\r\n\x1A\n")) {
+    if (bytes.size() < 24 || !starts_with(bytes, "IHDR", 12))
+      throw Error(ErrorKind::InvalidImageFormat, "truncated or corrupt PNG: no IHDR header");
+    const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+    const unsigned w = be32(p + 16), h = be32(p + 20);
+    if (w > (1u << 30) || h > (1u << 30)) throw Error(ErrorKind::ImageTooLarge, "PNG header declares an absurd size");
+    info = {"png", static_cast<int>(w), static_cast<int>(h)};
+  } else if (starts_with(bytes, "RIFF") && starts_with(bytes, "WEBP", 8)) {
+    int w = 0, h = 0;
+    if (!WebPGetInfo(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), &w, &h))
+      throw Error(ErrorKind::InvalidImageFormat, "truncated or corrupt WebP header");
+    info = {"webp", w, h};
+  } else {
+    throw Error(ErrorKind::InvalidImageFormat, bytes.empty() ? "empty file" : "unsupported image format (expected JPEG, PNG or WebP)");
+  }
+  if (info.width <= 0 || info.height <= 0) throw Error(ErrorKind::InvalidImageFormat, "image declares zero width or height");
+  return info;
+}
+
+DecodedImage decode_image(std::string_view bytes, const DecodeOptions& options) {
+  DecodedImage out;
+  out.info = probe_image(bytes);
+  const uint64_t pixels = static_cast<uint64_t>(out.info.width) * static_cast<uint64_t>(out.info.height);
+  if (pixels > options.max_pixels)
+    throw Error(ErrorKind::ImageTooLarge, "image is " + std::to_string(out.info.width) + "x" +
+                                              std::to_string(out.info.height) + " (" + std::to_string(pixels / 1000000) +
+                                              " megapixels), above the limit of " +
+                                              std::to_string(options.max_pixels / 1000000) + " megapixels");
+  if (out.info.format == "jpeg" && bytes.rfind("\xFF\xD9") == std::string_view::npos)
+    throw Error(ErrorKind::InvalidImageFormat, "truncated JPEG: no end-of-image marker");
+  out.reduction = jpeg_reduction(out.info, options);
+  const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
+  cv::Mat bgr;
+  try {
+    bgr = cv::imdecode(buffer, imread_flags(out.reduction));  // applies EXIF orientation
+  } catch (const cv::Exception& e) {
+    throw Error(ErrorKind::InvalidImageFormat, std::string("cannot decode ") + out.info.format + ": " + e.what());
+  }
+  if (bgr.empty()) throw Error(ErrorKind::InvalidImageFormat, "cannot decode " + out.info.format + ": corrupt or truncated data");
+  cv::cvtColor(bgr, out.rgb, cv::COLOR_BGR2RGB);
+  return out;
+}
+
+std::string read_file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorKind::InvalidParameter, "cannot open " + path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+}  // namespace beetroot

@@ -1,0 +1,17 @@
+#include "inference/thread_pool.h"
+
+#include <pthreadpool.h>
+
+#include "inference/error.h"
+
+namespace beetroot {
+
+ThreadPool::ThreadPool(size_t threads) : pool_(pthreadpool_create(threads)) {
+  if (!pool_) throw Error(ErrorKind::Internal, "cannot create thread pool");
+}
+
+ThreadPool::~ThreadPool() { pthreadpool_destroy(pool_); }
+
+size_t ThreadPool::threads() const { return pthreadpool_get_threads_count(pool_); }
+
+}  // namespace beetroot

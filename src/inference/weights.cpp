@@ -1,0 +1,105 @@
+#include "inference/weights.h"
+
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "inference/error.h"
+
+namespace beetroot {
+namespace {
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorKind::ModelMissing, "cannot open model file " + path.string());
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+size_t element_count(const std::vector<int>& shape) {
+  size_t n = 1;
+  for (int d : shape) {
+    if (d < 0) throw Error(ErrorKind::ModelMissing, "negative dimension in weights manifest");
+    n *= static_cast<size_t>(d);
+  }
+  return n;
+}
+
+size_t dtype_bytes(const std::string& dtype, const std::string& where) {
+  if (dtype == "uint8") return 1;
+  if (dtype == "uint16") return 2;
+  if (dtype == "float32" || dtype == "int32") return 4;
+  throw Error(ErrorKind::ModelMissing, where + ": unsupported dtype " + dtype);
+}
+
+// Decodes one manifest entry whose bytes start at `data`; returns its byte length.
+size_t decode_entry(const nlohmann::json& entry, const unsigned char* data, size_t available,
+                    const std::string& where, Tensor& out) {
+  const std::string dtype = entry.at("dtype");
+  out.shape = entry.at("shape").get<std::vector<int>>();
+  const size_t n = element_count(out.shape);
+  const bool quantized = entry.contains("quantization");
+  const std::string stored = quantized ? entry["quantization"].at("dtype").get<std::string>() : dtype;
+  const size_t bytes = n * dtype_bytes(stored, where);
+  if (bytes > available) throw Error(ErrorKind::ModelMissing, where + ": weights file is truncated");
+  if (dtype != "float32") return bytes;  // int32 graph constants: not needed by our nets
+  out.values.resize(n);
+  if (!quantized) {
+    std::memcpy(out.values.data(), data, bytes);
+    return bytes;
+  }
+  // Computed in double, then rounded, as TF.js does: float arithmetic moves results by ~1e-5.
+  const double scale = entry["quantization"].at("scale").get<double>();
+  const double min = entry["quantization"].at("min").get<double>();
+  for (size_t i = 0; i < n; ++i) {
+    const unsigned q = stored == "uint8" ? data[i] : (data[2 * i] | (data[2 * i + 1] << 8));
+    out.values[i] = static_cast<float>(q * scale + min);
+  }
+  return bytes;
+}
+
+}  // namespace
+
+WeightMap WeightMap::load(const std::filesystem::path& manifest_path) {
+  nlohmann::json manifest;
+  try {
+    manifest = nlohmann::json::parse(read_file(manifest_path));
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(ErrorKind::ModelMissing, manifest_path.string() + ": not a weights manifest: " + e.what());
+  }
+  WeightMap map;
+  try {
+    for (const auto& group : manifest) {
+      std::string blob;
+      for (const auto& part : group.at("paths")) blob += read_file(manifest_path.parent_path() / part.get<std::string>());
+      const auto* bytes = reinterpret_cast<const unsigned char*>(blob.data());
+      size_t offset = 0;
+      for (const auto& entry : group.at("weights")) {
+        const std::string name = entry.at("name");
+        Tensor tensor;
+        offset += decode_entry(entry, bytes + offset, blob.size() - offset, manifest_path.string() + " " + name, tensor);
+        if (!tensor.values.empty()) map.tensors_[name] = std::move(tensor);
+      }
+      if (offset != blob.size())
+        throw Error(ErrorKind::ModelMissing, manifest_path.string() + ": manifest describes " + std::to_string(offset) +
+                                                 " bytes but the weights file has " + std::to_string(blob.size()));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(ErrorKind::ModelMissing, manifest_path.string() + ": malformed manifest: " + e.what());
+  }
+  return map;
+}
+
+const Tensor& WeightMap::get(const std::string& name) const {
+  auto it = tensors_.find(name);
+  if (it == tensors_.end() || it->second.values.empty())
+    throw Error(ErrorKind::ModelMissing, "weights have no float tensor " + name);
+  return it->second;
+}
+
+const Tensor& WeightMap::get(const std::string& name, const std::vector<int>& shape) const {
+  const Tensor& t = get(name);
+  if (t.shape != shape) throw Error(ErrorKind::ModelMissing, "weights tensor " + name + " has an unexpected shape");
+  return t;
+}
+
+}  // namespace beetroot

@@ -1,0 +1,56 @@
+#pragma once
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "inference/face_engine.h"
+#include "inference/model_files.h"
+
+namespace beetroot::test {
+
+inline std::filesystem::path source_dir() { return BEETROOT_SOURCE_DIR; }
+inline std::filesystem::path demo_dir() { return default_model_dir() / "demo"; }
+inline std::vector<std::filesystem::path> demo_photos() {
+  std::vector<std::filesystem::path> out;
+  for (int i = 1; i <= 6; ++i) out.push_back(demo_dir() / ("sample" + std::to_string(i) + ".jpg"));
+  return out;
+}
+// ../shared/data where it exists (development machines and CI), else empty.
+inline std::filesystem::path shared_data() {
+  const auto dir = source_dir().parent_path() / "shared" / "data";
+  return std::filesystem::exists(dir) ? dir : std::filesystem::path();
+}
+
+struct CommandResult {
+  int status;
+  std::string out;
+};
+
+// Runs a shell command, capturing stdout (stderr goes to the test log).
+inline CommandResult run_command(const std::string& command) {
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
+  std::string out;
+  std::array<char, 65536> buffer;
+  size_t n;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe.get())) > 0) out.append(buffer.data(), n);
+  const int status = pclose(pipe.release());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+// One engine per configuration for the whole test binary: loading weights takes a while.
+inline FaceEngine& engine(Alignment alignment = Alignment::Rotation, bool multi_pass = true) {
+  static std::unique_ptr<FaceEngine> engines[2][2];
+  auto& slot = engines[alignment == Alignment::Rotation][multi_pass];
+  if (!slot) {
+    EngineOptions o;
+    o.alignment = alignment;
+    o.multi_pass = multi_pass;
+    slot = std::make_unique<FaceEngine>(o);
+  }
+  return *slot;
+}
+
+}  // namespace beetroot::test
