@@ -1,0 +1,152 @@
+// The engine on real photos: every demo face, tight portraits, tiny faces, stable descriptors.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <regex>
+
+#include "inference/error.h"
+#include "inference/image.h"
+#include "test_support.h"
+
+namespace beetroot {
+namespace {
+
+cv::Mat demo(int index) { return decode_image(read_file_bytes(test::demo_photos()[index].string())).rgb; }
+
+TEST(FaceEngine, FindsFacesInEveryDemoPhotoWithSaneDetails) {
+  for (int i = 0; i < 6; ++i) {
+    const cv::Mat rgb = demo(i);
+    const auto faces = test::engine().detect(rgb);
+    EXPECT_GE(faces.size(), 3u) << "sample" << i + 1;
+    for (const auto& f : faces) {
+      EXPECT_GE(f.score, 0.5f);
+      EXPECT_GE(f.box.x, 0.f);
+      EXPECT_LE(f.box.x + f.box.width, rgb.cols + 0.5f);
+      EXPECT_TRUE(f.box.contains(f.landmarks[30])) << "nose outside its face box";
+      EXPECT_LT(std::abs(f.pose.roll), 60.f);
+      EXPECT_GT(f.quality.sharpness, 0.f);
+      EXPECT_LE(f.quality.brightness, 100.f);
+    }
+  }
+}
+
+// A face that fills the frame is beyond a single SSD pass; the padded-canvas pass finds it.
+TEST(FaceEngine, FindsTightPortraits) {
+  const cv::Mat rgb = demo(0);
+  const auto faces = test::engine().detect(rgb);
+  ASSERT_FALSE(faces.empty());
+  int single_pass_found = 0;
+  for (const auto& f : faces) {
+    cv::Rect crop = cv::Rect(f.box) & cv::Rect(0, 0, rgb.cols, rgb.rows);
+    cv::Mat portrait;
+    cv::resize(rgb(crop), portrait, cv::Size(600, 600 * crop.height / crop.width));
+    EXPECT_EQ(test::engine().detect(portrait).size(), 1u) << "portrait of face at " << crop;
+    single_pass_found += !test::engine(Alignment::Rotation, false).detect(portrait).empty();
+  }
+  std::cout << "tight portraits found by a single pass: " << single_pass_found << "/" << faces.size() << "\n";
+}
+
+// 40-pixel faces in a 1920-pixel-wide photo are found by the tiled passes.
+TEST(FaceEngine, FindsFortyPixelFacesInAWidePhoto) {
+  const cv::Mat rgb = demo(1);
+  const auto faces = test::engine().detect(rgb);
+  cv::Mat wide(1080, 1920, CV_8UC3, cv::Scalar(120, 110, 100));
+  int placed = 0;
+  for (const auto& f : faces) {
+    const cv::Rect crop = cv::Rect(f.box) & cv::Rect(0, 0, rgb.cols, rgb.rows);
+    const double scale = 40.0 / crop.width;
+    cv::Rect context(crop.x - crop.width / 2, crop.y - crop.height / 2, crop.width * 2, crop.height * 2);
+    context &= cv::Rect(0, 0, rgb.cols, rgb.rows);
+    cv::Mat small;
+    cv::resize(rgb(context), small, cv::Size(), scale, scale, cv::INTER_AREA);
+    small.copyTo(wide(cv::Rect(200 + placed * 500, 300 + placed * 150, small.cols, small.rows)));
+    ++placed;
+  }
+  const auto found = test::engine().detect(wide);
+  EXPECT_EQ(found.size(), faces.size());
+  for (const auto& f : found) EXPECT_NEAR(f.box.width, 45.f, 25.f) << "the SSD box is looser than the face";
+}
+
+// The same face under flip, rescale and JPEG re-compression stays closer than any two
+// different faces of one photo.
+TEST(FaceEngine, DescriptorsAreStableUnderEverydayChanges) {
+  FaceEngine& engine = test::engine();
+  for (int i : {0, 3}) {
+    const cv::Mat rgb = demo(i);
+    const auto faces = engine.detect(rgb);
+    ASSERT_GE(faces.size(), 3u);
+    std::vector<Descriptor> d;
+    for (const auto& f : faces) d.push_back(engine.describe(rgb, f));
+    float closest_strangers = 1e9f;
+    for (size_t a = 0; a < d.size(); ++a)
+      for (size_t b = a + 1; b < d.size(); ++b) closest_strangers = std::min(closest_strangers, descriptor_distance(d[a], d[b]));
+
+    cv::Mat flipped, half, recompressed;
+    cv::flip(rgb, flipped, 1);
+    cv::resize(rgb, half, cv::Size(), 0.6, 0.6, cv::INTER_AREA);
+    std::vector<uchar> jpeg;
+    cv::imencode(".jpg", rgb, jpeg, {cv::IMWRITE_JPEG_QUALITY, 60});
+    recompressed = cv::imdecode(jpeg, cv::IMREAD_COLOR);
+    for (const cv::Mat& variant : {flipped, half, recompressed}) {
+      for (const auto& f : engine.detect(variant)) {
+        const Descriptor v = engine.describe(variant, f);
+        float best = 1e9f;
+        for (const auto& original : d) best = std::min(best, descriptor_distance(v, original));
+        EXPECT_LT(best, closest_strangers) << "sample" << i + 1;
+      }
+    }
+  }
+}
+
+// Recall at IoU 0.5 on dlib's 43 hand-labelled boxes (../shared/data/faces/dlib/examples/faces).
+TEST(FaceEngine, DlibGroundTruthRecall) {
+  const auto shared = test::shared_data();
+  if (shared.empty()) GTEST_SKIP() << "../shared/data not present";
+  const auto dir = shared / "faces/dlib/examples/faces";
+  const std::regex image_re(R"(<image file='([^']+)')"), box_re(R"(<box top='(-?\d+)' left='(-?\d+)' width='(\d+)' height='(\d+)')");
+  int total = 0, found = 0;
+  for (const char* xml : {"training.xml", "testing.xml"}) {
+    std::ifstream in(dir / xml);
+    std::string line;
+    std::vector<FaceDetail> faces;
+    while (std::getline(in, line)) {
+      std::smatch m;
+      if (std::regex_search(line, m, image_re)) {
+        faces = test::engine().detect(decode_image(read_file_bytes((dir / m[1].str()).string())).rgb);
+      } else if (std::regex_search(line, m, box_re)) {
+        const cv::Rect2f truth(std::stof(m[2]), std::stof(m[1]), std::stof(m[3]), std::stof(m[4]));
+        ++total;
+        for (const auto& f : faces) {
+          const float inter = (f.box & truth).area();
+          if (inter / (f.box.area() + truth.area() - inter) >= 0.5f) {
+            ++found;
+            break;
+          }
+        }
+      }
+    }
+  }
+  std::cout << "dlib ground truth recall at IoU 0.5: " << found << "/" << total << "\n";
+  EXPECT_EQ(total, 43);
+  EXPECT_GE(found, 38);
+}
+
+TEST(FaceEngine, MissingModelNamesTheFileAndTheFix) {
+  const auto dir = std::filesystem::temp_directory_path() / "beetroot-no-models";
+  std::filesystem::create_directories(dir);
+  EngineOptions o;
+  o.model_dir = dir;
+  try {
+    FaceEngine engine(o);
+    FAIL() << "loaded without weights";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::ModelMissing);
+    EXPECT_NE(std::string(e.what()).find("ssd_mobilenetv1_model"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("fetch-models.sh"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace beetroot
