@@ -4,6 +4,10 @@
 namespace beetroot::cli {
 
 void add_face_commands(CLI::App& app);  // detect, embed
-int exit_code();                        // set by the subcommand that ran
+void add_eval_commands(CLI::App& app);  // eval lfw
+void add_ingest_commands(CLI::App& app);  // ingest, handle-event, photos, people
+
+int exit_code();  // set by the subcommand that ran
+void set_exit_code(int code);
 
 }  // namespace beetroot::cli

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -67,6 +68,7 @@ void for_each_image(const FaceArgs& args, F per_image) {
 }  // namespace
 
 int exit_code() { return g_exit_code; }
+void set_exit_code(int code) { g_exit_code = std::max(g_exit_code, code); }
 
 void add_face_commands(CLI::App& app) {
   auto args = std::make_shared<FaceArgs>();

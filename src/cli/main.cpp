@@ -7,6 +7,8 @@ int main(int argc, char** argv) {
   CLI::App app{"beetroot: self-hosted face indexing"};
   app.require_subcommand(1);
   beetroot::cli::add_face_commands(app);
+  beetroot::cli::add_eval_commands(app);
+  beetroot::cli::add_ingest_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

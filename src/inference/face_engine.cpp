@@ -147,25 +147,10 @@ FaceEngine::~FaceEngine() = default;
 
 size_t FaceEngine::threads() const { return nets_->pool.threads(); }
 
-FaceEngine::SsdPassResult FaceEngine::ssd_raw(const cv::Mat& rgb) {
-  const SquareCanvas canvas{rgb, std::max(rgb.cols, rgb.rows), {0, 0}, {0, 0, 0}};
-  const auto input = sample_canvas(canvas, kSsd, kSsdNormalization);
-  SsdPassResult result;
-  std::lock_guard lock(nets_mutex_);
-  nets_->ssd.forward(input.data(), nets_->pool, result.boxes, result.scores);
-  return result;
-}
-
 std::array<float, 136> FaceEngine::landmarks_raw(const cv::Mat& crop) {
   const auto input = sample_canvas(centered_square(crop), LandmarkNet::kInputSize, kFaceNormalization);
   std::lock_guard lock(nets_mutex_);
   return nets_->landmarks.run(input.data(), nets_->pool);
-}
-
-Descriptor FaceEngine::describe_crop(const cv::Mat& crop) {
-  const auto input = sample_canvas(centered_square(crop), RecognitionNet::kInputSize, kFaceNormalization);
-  std::lock_guard lock(nets_mutex_);
-  return nets_->recognition.run(input.data(), nets_->pool);
 }
 
 std::vector<FaceDetail> FaceEngine::run_passes(const cv::Mat& rgb) {
@@ -289,16 +274,26 @@ cv::Mat FaceEngine::chip(const cv::Mat& rgb, const FaceDetail& face) const {
 }
 
 Descriptor FaceEngine::describe(const cv::Mat& rgb, const FaceDetail& face) {
+  // Sampled straight from the image in float, as face-api does: no 8-bit rounding of the chip.
+  std::vector<float> input;
   if (options_.alignment == Alignment::FaceApi) {
-    // Sampled straight from the image in float, as face-api does: no 8-bit rounding of the chip.
     const cv::Rect crop = faceapi_chip_rect(chip_frame(face.landmarks), rgb);
     if (crop.width <= 0 || crop.height <= 0) return Descriptor{};
-    return describe_crop(rgb(crop));
+    input = sample_canvas(centered_square(rgb(crop)), RecognitionNet::kInputSize, kFaceNormalization);
+  } else {
+    const cv::Mat c = chip(rgb, face);
+    input = sample_canvas({c, c.cols, {0, 0}, {0, 0, 0}}, RecognitionNet::kInputSize, kFaceNormalization);
   }
-  const cv::Mat c = chip(rgb, face);
-  const auto input = sample_canvas({c, c.cols, {0, 0}, {0, 0, 0}}, RecognitionNet::kInputSize, kFaceNormalization);
   std::lock_guard lock(nets_mutex_);
-  return nets_->recognition.run(input.data(), nets_->pool);
+  Descriptor d = nets_->recognition.run(input.data(), nets_->pool);
+  if (!options_.mirror_average) return d;
+  const int n = RecognitionNet::kInputSize;
+  for (int y = 0; y < n; ++y)
+    for (int x = 0; x < n / 2; ++x)
+      for (int c = 0; c < 3; ++c) std::swap(input[(y * n + x) * 3 + c], input[(y * n + n - 1 - x) * 3 + c]);
+  const Descriptor mirrored = nets_->recognition.run(input.data(), nets_->pool);
+  for (size_t i = 0; i < d.size(); ++i) d[i] = (d[i] + mirrored[i]) / 2;
+  return d;
 }
 
 float descriptor_distance(const Descriptor& a, const Descriptor& b) {

@@ -25,6 +25,7 @@ struct EngineOptions {
   bool multi_pass = true;      // false: face-api's single 512x512 pass
   float min_confidence = 0.5f; // SSD score
   int min_face_pixels = 40;    // tiles are added so faces this small (in the decoded image) are found
+  bool mirror_average = false; // descriptor = mean of the chip's and its mirror image's
   DecodeOptions decode;
 };
 
@@ -61,14 +62,6 @@ class FaceEngine {
   // The 150x150 RGB chip fed to the recognition net.
   cv::Mat chip(const cv::Mat& rgb, const FaceDetail& face) const;
 
-  // Building blocks exposed for parity tests against face-api.
-  struct SsdPassResult {
-    std::vector<float> boxes, scores;
-  };
-  SsdPassResult ssd_raw(const cv::Mat& rgb);
-  std::array<float, 136> landmarks_raw(const cv::Mat& face_crop);
-  Descriptor describe_crop(const cv::Mat& crop);
-
   const EngineOptions& options() const { return options_; }
   size_t threads() const;
 
@@ -76,6 +69,7 @@ class FaceEngine {
   struct Nets;
   std::vector<FaceDetail> run_passes(const cv::Mat& rgb);
   FaceDetail with_landmarks(const cv::Mat& rgb, cv::Rect2f box, float score);
+  std::array<float, 136> landmarks_raw(const cv::Mat& face_crop);
 
   EngineOptions options_;
   std::unique_ptr<Nets> nets_;

@@ -1,0 +1,67 @@
+#include <cstdio>
+#include <memory>
+#include <set>
+
+#include "cli/commands.h"
+#include "eval/lfw.h"
+#include "inference/error.h"
+
+namespace beetroot::cli {
+namespace {
+
+struct EvalArgs {
+  std::string data = "../shared/data/lfw";
+  std::string models;
+  std::string alignment = "rotation";
+  std::string cache;
+  bool mirror = false;
+  bool single_pass = false;
+  int workers = 2;
+};
+
+void run_lfw(const EvalArgs& args) {
+  EngineOptions o;
+  o.model_dir = args.models;
+  o.alignment = parse_alignment(args.alignment);
+  o.mirror_average = args.mirror;
+  o.multi_pass = !args.single_pass;
+  FaceEngine engine(o);
+  const auto pairs = read_lfw_pairs(std::filesystem::path(args.data) / "pairs.txt");
+  std::set<std::string> images;
+  for (const auto& p : pairs) images.insert(p.a), images.insert(p.b);
+  const auto descriptors = describe_images(engine, args.data, {images.begin(), images.end()}, args.cache, args.workers);
+  int without_face = 0;
+  for (const auto& [path, d] : descriptors) without_face += images.count(path) && !d;
+  const auto r = ten_fold_verification(pairs, descriptors);
+  std::printf("LFW 10-fold (alignment=%s, mirror=%s, passes=%s): accuracy %.2f%% +- %.2f%%, mean threshold %.4f\n",
+              args.alignment.c_str(), args.mirror ? "yes" : "no", args.single_pass ? "single" : "multi",
+              r.mean_accuracy * 100, r.stddev * 100, r.mean_threshold);
+  std::printf("images without a detected face: %d of %zu; pairs counted as errors for it: %d\n", without_face,
+              images.size(), r.pairs_without_face);
+}
+
+}  // namespace
+
+void add_eval_commands(CLI::App& app) {
+  auto* eval = app.add_subcommand("eval", "Accuracy measurements on labelled data");
+  eval->require_subcommand(1);
+  auto args = std::make_shared<EvalArgs>();
+  auto* lfw = eval->add_subcommand("lfw", "LFW verification, standard 10-fold View-2 protocol");
+  lfw->add_option("--data", args->data, "LFW folder with pairs.txt and lfw-deepfunneled/")->capture_default_str();
+  lfw->add_option("--models", args->models, "Folder with the face-api weights");
+  lfw->add_option("--alignment", args->alignment, "rotation or faceapi")->capture_default_str();
+  lfw->add_option("--cache", args->cache, "Descriptor cache file (reused between runs with the same settings)");
+  lfw->add_flag("--mirror", args->mirror, "Average the descriptors of the chip and its mirror image");
+  lfw->add_flag("--single-pass", args->single_pass, "Only face-api's single detection pass");
+  lfw->add_option("--workers", args->workers, "Parallel images")->capture_default_str();
+  lfw->callback([args] {
+    try {
+      run_lfw(*args);
+    } catch (const Error& e) {
+      std::fprintf(stderr, "beetroot: %s\n", e.what());
+      set_exit_code(2);
+    }
+  });
+}
+
+}  // namespace beetroot::cli

@@ -1,0 +1,195 @@
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "cli/commands.h"
+#include "cli/progress.h"
+#include "inference/error.h"
+#include "inference/image.h"
+#include "ingest/pipeline.h"
+#include "ingest/runtime.h"
+#include "ingest/s3_event.h"
+
+namespace beetroot::cli {
+namespace {
+
+struct IngestArgs {
+  std::vector<std::string> paths;
+  std::string models;
+  size_t workers = std::max(1u, std::thread::hardware_concurrency());
+  size_t threads = 0;
+};
+
+// Logs go to stderr, one plain line each, in the shape users grep for.
+void configure_logging(bool quiet) {
+  static bool done = false;
+  if (!done) {
+    auto logger = spdlog::stderr_logger_mt("beetroot");
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
+    spdlog::set_default_logger(logger);
+    done = true;
+  }
+  spdlog::set_level(quiet ? spdlog::level::warn : spdlog::level::info);
+}
+
+struct PhotoFile {
+  std::filesystem::path path;
+  std::string key;
+};
+
+// Files and folders (recursive); a folder's photos keep their path below the folder's name.
+std::vector<PhotoFile> collect_photos(const std::vector<std::string>& paths, const std::string& prefix) {
+  std::vector<PhotoFile> out;
+  for (const auto& arg : paths) {
+    const std::filesystem::path p(arg);
+    if (std::filesystem::is_directory(p)) {
+      const auto base = std::filesystem::absolute(p).lexically_normal();
+      const auto name = base.has_filename() ? base.filename() : base.parent_path().filename();
+      std::vector<PhotoFile> found;
+      for (const auto& e : std::filesystem::recursive_directory_iterator(p))
+        if (e.is_regular_file())
+          found.push_back({e.path(), prefix + (name / std::filesystem::relative(e.path(), p)).generic_string()});
+      std::sort(found.begin(), found.end(), [](auto& a, auto& b) { return a.key < b.key; });
+      out.insert(out.end(), found.begin(), found.end());
+    } else {
+      out.push_back({p, prefix + p.filename().string()});
+    }
+  }
+  return out;
+}
+
+EngineOptions engine_options(const IngestArgs& args) {
+  EngineOptions o;
+  o.model_dir = args.models;
+  o.threads = args.threads;
+  return o;
+}
+
+void run_ingest(const IngestArgs& args) {
+  const IngestConfig config = IngestConfig::from_environment();
+  const auto files = collect_photos(args.paths, config.raw_prefix);
+  Progress progress(files.size());
+  configure_logging(progress.on_terminal());
+  FaceEngine engine(engine_options(args));
+  Storage storage = Storage::open(config);
+  Pipeline pipeline(engine, *storage.objects, *storage.photos, *storage.collection, config);
+  pipeline.resume_pending();
+  std::atomic<size_t> next{0}, failed{0};
+  auto worker = [&] {
+    for (size_t i; (i = next++) < files.size();) {
+      IngestResult r{IngestResult::Outcome::Failed, "", {}, {}, ""};
+      try {
+        r = pipeline.ingest_bytes(files[i].key, read_file_bytes(files[i].path.string()));
+      } catch (const Error& e) {
+        spdlog::error("Ingest: {}: {}", files[i].path.string(), e.what());
+        r.error = e.what();
+      }
+      if (r.outcome == IngestResult::Outcome::Failed) {
+        ++failed;
+        if (progress.on_terminal()) std::cerr << "\r\033[Kbeetroot: " << files[i].path.string() << ": " << r.error << "\n";
+      }
+      progress.photo_done(r.faces.size());
+    }
+  };
+  std::vector<std::thread> threads;
+  for (size_t w = 0; w < std::max<size_t>(args.workers, 1); ++w) threads.emplace_back(worker);
+  for (auto& t : threads) t.join();
+  progress.finish();
+  if (failed) set_exit_code(1);
+}
+
+void run_handle_event(const std::string& event_file, const IngestArgs& args) {
+  configure_logging(false);
+  std::ifstream in(event_file);
+  if (!in) throw Error(ErrorKind::InvalidParameter, "cannot open " + event_file);
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  const auto objects = parse_s3_event(text);
+  const IngestConfig config = IngestConfig::from_environment();
+  FaceEngine engine(engine_options(args));
+  Storage storage = Storage::open(config);
+  Pipeline pipeline(engine, *storage.objects, *storage.photos, *storage.collection, config);
+  for (const auto& o : objects) {
+    const auto r = pipeline.ingest_object(o.bucket, o.key);
+    if (r.outcome == IngestResult::Outcome::Failed) set_exit_code(1);
+  }
+}
+
+void print_photos() {
+  Storage storage = Storage::open(IngestConfig::from_environment());
+  for (const auto& row : storage.photos->list()) {
+    nlohmann::ordered_json j{{"photoId", row.photo_id},        {"bucket", row.bucket},
+                             {"key", row.key},                 {"uploadedAt", row.uploaded_at},
+                             {"status", to_string(row.status)}, {"faceCount", row.face_count},
+                             {"faceThumbKeys", row.face_thumb_keys}};
+    if (!row.error.empty()) j["error"] = row.error;
+    std::cout << j.dump() << "\n";
+  }
+}
+
+void print_people() {
+  Storage storage = Storage::open(IngestConfig::from_environment());
+  struct Person {
+    std::set<std::string> photos;
+    std::vector<std::string> thumbs;
+  };
+  std::map<std::string, Person> people;
+  for (const auto& f : storage.faces->faces(storage.config.collection_id)) {
+    auto& p = people[f.person_id];
+    p.photos.insert(f.photo_id);
+    p.thumbs.push_back(f.thumb_key);
+  }
+  std::vector<std::pair<std::string, Person>> sorted(people.begin(), people.end());
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](auto& a, auto& b) { return a.second.thumbs.size() > b.second.thumbs.size(); });
+  for (const auto& [id, p] : sorted)
+    std::cout << nlohmann::ordered_json{{"personId", id},
+                                        {"faceCount", p.thumbs.size()},
+                                        {"photoCount", p.photos.size()},
+                                        {"thumbnails", p.thumbs}}
+                     .dump()
+              << "\n";
+}
+
+// Runs a command body, turning errors into a message and exit status 2.
+template <typename F>
+void guarded(F body) {
+  try {
+    body();
+  } catch (const Error& e) {
+    std::cerr << "beetroot: " << e.what() << "\n";
+    set_exit_code(2);
+  } catch (const std::filesystem::filesystem_error& e) {
+    std::cerr << "beetroot: " << e.what() << "\n";
+    set_exit_code(2);
+  }
+}
+
+}  // namespace
+
+void add_ingest_commands(CLI::App& app) {
+  auto args = std::make_shared<IngestArgs>();
+  auto* ingest = app.add_subcommand("ingest", "Store photos in the raw bucket and file their faces by person");
+  ingest->add_option("paths", args->paths, "Photo files and folders (recursive)")->required();
+  ingest->add_option("--workers", args->workers, "Photos processed in parallel")->capture_default_str();
+  ingest->add_option("--threads", args->threads, "Inference threads (0: all cores)")->capture_default_str();
+  ingest->add_option("--models", args->models, "Folder with the face-api weights");
+  ingest->callback([args] { guarded([&] { run_ingest(*args); }); });
+
+  auto event_file = std::make_shared<std::string>();
+  auto* event = app.add_subcommand("handle-event", "Ingest the photos named by an S3 ObjectCreated event");
+  event->add_option("event", *event_file, "Event JSON file")->required();
+  event->add_option("--models", args->models, "Folder with the face-api weights");
+  event->callback([event_file, args] { guarded([&] { run_handle_event(*event_file, *args); }); });
+
+  app.add_subcommand("photos", "List the Photos table (JSON lines)")->callback([] { guarded(print_photos); });
+  app.add_subcommand("people", "List people with their face thumbnails (JSON lines)")->callback([] { guarded(print_people); });
+}
+
+}  // namespace beetroot::cli

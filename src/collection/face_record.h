@@ -1,0 +1,31 @@
+#pragma once
+#include <opencv2/core.hpp>
+#include <string>
+
+#include "inference/recognition_net.h"
+
+namespace beetroot {
+
+struct FaceRecord {
+  std::string face_id;    // lower-case UUID, derived from (collection, photoId, face index)
+  std::string person_id;  // FaceId of the face that first stood for this person
+  std::string photo_id;
+  int face_index = 0;     // 1-based, in detection order
+  cv::Rect2f box;         // ratios of the image
+  float confidence = 0;   // 0-100
+  Descriptor descriptor{};
+  std::string external_image_id;
+  std::string thumb_key;
+  bool exemplar = false;  // searched against: the tutorial rule indexes only faces that matched nobody
+};
+
+struct CollectionInfo {
+  std::string collection_id;
+  std::string created_at;
+  int64_t face_count = 0;
+};
+
+// A FaceId that a retry of the same photo derives again, so nothing is created twice.
+std::string face_id_for(const std::string& collection_id, const std::string& photo_id, int face_index);
+
+}  // namespace beetroot

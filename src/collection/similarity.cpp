@@ -1,0 +1,26 @@
+#include "collection/similarity.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace beetroot {
+namespace {
+
+// Calibration anchors, measured with `beetroot eval lfw --calibrate` (README).
+constexpr float kDistanceAt95 = 0.45f;
+constexpr float kDistanceAt80 = 0.58f;
+
+const float kLogit95 = std::log(95.f / 5.f), kLogit80 = std::log(80.f / 20.f);
+const float kSpread = (kDistanceAt80 - kDistanceAt95) / (kLogit95 - kLogit80);
+const float kMidpoint = kDistanceAt95 + kLogit95 * kSpread;
+
+}  // namespace
+
+float similarity_from_distance(float distance) { return 100.f / (1.f + std::exp((distance - kMidpoint) / kSpread)); }
+
+float distance_for_similarity(float similarity) {
+  const float s = std::clamp(similarity, 1e-4f, 100.f - 1e-4f);
+  return kMidpoint - kSpread * std::log(s / (100.f - s));
+}
+
+}  // namespace beetroot

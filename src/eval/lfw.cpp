@@ -1,0 +1,163 @@
+#include "eval/lfw.h"
+
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "inference/error.h"
+#include "inference/image.h"
+
+namespace beetroot {
+namespace {
+
+std::string image_path(const std::string& name, int number) {
+  char file[16];
+  std::snprintf(file, sizeof file, "_%04d.jpg", number);
+  return "lfw-deepfunneled/" + name + "/" + name + file;
+}
+
+DescriptorMap load_cache(const std::filesystem::path& cache) {
+  DescriptorMap map;
+  std::ifstream in(cache);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream fields(line);
+    std::string path;
+    int found = 0;
+    fields >> path >> found;
+    if (!found) {
+      map[path] = std::nullopt;
+      continue;
+    }
+    Descriptor d;
+    for (float& v : d) fields >> v;
+    if (fields) map[path] = d;
+  }
+  return map;
+}
+
+void append_cache(std::ofstream& out, const std::string& path, const std::optional<Descriptor>& d) {
+  out << path << ' ' << (d ? 1 : 0);
+  if (d) {
+    char value[32];
+    for (float v : *d) {
+      std::snprintf(value, sizeof value, " %.9g", v);
+      out << value;
+    }
+  }
+  out << '\n';
+}
+
+}  // namespace
+
+std::vector<LfwPair> read_lfw_pairs(const std::filesystem::path& pairs_txt) {
+  std::ifstream in(pairs_txt);
+  if (!in) throw Error(ErrorKind::InvalidParameter, "cannot open " + pairs_txt.string());
+  int folds = 0, per_fold = 0;
+  in >> folds >> per_fold;
+  std::vector<LfwPair> pairs;
+  for (int fold = 0; fold < folds; ++fold) {
+    for (int i = 0; i < 2 * per_fold; ++i) {
+      std::string name1, name2;
+      int n1 = 0, n2 = 0;
+      if (i < per_fold) {
+        in >> name1 >> n1 >> n2;
+        name2 = name1;
+      } else {
+        in >> name1 >> n1 >> name2 >> n2;
+      }
+      if (!in) throw Error(ErrorKind::InvalidParameter, pairs_txt.string() + ": malformed pairs file");
+      pairs.push_back({image_path(name1, n1), image_path(name2, n2), i < per_fold, fold});
+    }
+  }
+  return pairs;
+}
+
+std::optional<Descriptor> describe_central_face(FaceEngine& engine, const std::string& file_bytes) {
+  const DetectedImage d = engine.detect(file_bytes);
+  const cv::Point2f centre(d.image.rgb.cols / 2.f, d.image.rgb.rows / 2.f);
+  const FaceDetail* best = nullptr;
+  float best_distance = 0;
+  for (const auto& f : d.faces) {
+    const cv::Point2f c(f.box.x + f.box.width / 2, f.box.y + f.box.height / 2);
+    const float dist = static_cast<float>(cv::norm(c - centre));
+    if (!best || dist < best_distance) best = &f, best_distance = dist;
+  }
+  if (!best) return std::nullopt;
+  return engine.describe(d.image.rgb, *best);
+}
+
+DescriptorMap describe_images(FaceEngine& engine, const std::filesystem::path& data_dir,
+                              const std::vector<std::string>& images, const std::filesystem::path& cache, int workers) {
+  DescriptorMap map = cache.empty() ? DescriptorMap{} : load_cache(cache);
+  std::vector<std::string> todo;
+  for (const auto& image : images)
+    if (!map.count(image)) todo.push_back(image);
+  std::ofstream out;
+  if (!cache.empty()) out.open(cache, std::ios::app);
+  std::mutex mutex;
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next++) < todo.size();) {
+      std::optional<Descriptor> d;
+      try {
+        d = describe_central_face(engine, read_file_bytes((data_dir / todo[i]).string()));
+      } catch (const Error& e) {
+        std::fprintf(stderr, "%s: %s\n", todo[i].c_str(), e.what());
+      }
+      std::lock_guard lock(mutex);
+      map[todo[i]] = d;
+      if (out.is_open()) append_cache(out, todo[i], d);
+      if ((i + 1) % 500 == 0) std::fprintf(stderr, "described %zu/%zu images\n", i + 1, todo.size());
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int w = 0; w < std::max(workers, 1); ++w) threads.emplace_back(work);
+  for (auto& t : threads) t.join();
+  return map;
+}
+
+VerificationResult ten_fold_verification(const std::vector<LfwPair>& pairs, const DescriptorMap& descriptors) {
+  struct Scored {
+    float distance;  // infinity when a face is missing: such a pair can only be called "different"
+    bool same;
+    int fold;
+  };
+  std::vector<Scored> scored;
+  VerificationResult result{0, 0, 0, 0};
+  for (const auto& p : pairs) {
+    const auto a = descriptors.find(p.a), b = descriptors.find(p.b);
+    const bool ok = a != descriptors.end() && b != descriptors.end() && a->second && b->second;
+    if (!ok) ++result.pairs_without_face;
+    scored.push_back({ok ? descriptor_distance(*a->second, *b->second) : INFINITY, p.same, p.fold});
+  }
+  auto accuracy = [&](float threshold, auto in_set) {
+    int right = 0, total = 0;
+    for (const auto& s : scored) {
+      if (!in_set(s.fold)) continue;
+      ++total;
+      right += (s.distance < threshold) == s.same;
+    }
+    return total ? static_cast<double>(right) / total : 0.0;
+  };
+  std::vector<double> accuracies;
+  for (int fold = 0; fold < 10; ++fold) {
+    float best_threshold = 0;
+    double best = -1;
+    for (float t = 0.2f; t < 1.2f; t += 0.0025f) {
+      const double acc = accuracy(t, [&](int f) { return f != fold; });
+      if (acc > best) best = acc, best_threshold = t;
+    }
+    accuracies.push_back(accuracy(best_threshold, [&](int f) { return f == fold; }));
+    result.mean_threshold += best_threshold / 10;
+  }
+  for (double a : accuracies) result.mean_accuracy += a / accuracies.size();
+  for (double a : accuracies) result.stddev += std::pow(a - result.mean_accuracy, 2) / accuracies.size();
+  result.stddev = std::sqrt(result.stddev);
+  return result;
+}
+
+}  // namespace beetroot

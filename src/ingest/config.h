@@ -1,0 +1,29 @@
+#pragma once
+#include <filesystem>
+#include <string>
+
+#include "collection/face_collection.h"
+
+namespace beetroot {
+
+// Settings users already know from the cloud tutorial, read from the environment.
+struct IngestConfig {
+  std::string collection_id = "beetroot-faces";  // REKOGNITION_COLLECTION_ID
+  float match_threshold = 95.f;                  // FACE_MATCH_THRESHOLD, similarity in percent
+  std::string raw_bucket = "beetroot-photos";    // RAW_BUCKET
+  std::string raw_prefix = "photos-raw/";        // RAW_PREFIX
+  std::string thumbs_bucket = "beetroot-thumbs"; // THUMBS_BUCKET
+  std::string thumbs_prefix = "faces-thumbs/";   // THUMBS_PREFIX
+  std::string photos_table = "Photos";           // PHOTOS_TABLE
+  int thumb_jpeg_quality = 90;                   // THUMB_JPEG_QUALITY
+  GroupingRule grouping = GroupingRule::Tutorial;  // GROUPING_RULE: tutorial or exemplars
+  float min_face_pixels = 20.f;     // MIN_FACE_PIXELS: smaller faces are not indexed (SMALL_BOUNDING_BOX)
+  float min_sharpness = 5.f;        // MIN_SHARPNESS: blurrier faces are not indexed (LOW_SHARPNESS)
+  std::filesystem::path data_dir;   // BEETROOT_DATA, default ~/.local/share/beetroot/data
+  std::string object_store_url;     // OBJECT_STORE_URL, default file://<data>/objects
+  std::filesystem::path database;   // DATABASE_PATH, default <data>/beetroot.db
+
+  static IngestConfig from_environment();
+};
+
+}  // namespace beetroot

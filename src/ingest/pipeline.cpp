@@ -1,0 +1,127 @@
+#include "ingest/pipeline.h"
+
+#include <spdlog/spdlog.h>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "inference/error.h"
+
+namespace beetroot {
+namespace {
+
+std::string encode_thumbnail(const cv::Mat& rgb, const cv::Rect2f& ratio_box, int quality) {
+  const cv::Rect box = cv::Rect(cv::Rect2f(ratio_box.x * rgb.cols, ratio_box.y * rgb.rows, ratio_box.width * rgb.cols,
+                                           ratio_box.height * rgb.rows)) &
+                       cv::Rect(0, 0, rgb.cols, rgb.rows);
+  if (box.width <= 0 || box.height <= 0) throw Error(ErrorKind::Internal, "face box lies outside the image");
+  cv::Mat bgr;
+  cv::cvtColor(rgb(box), bgr, cv::COLOR_RGB2BGR);
+  std::vector<uchar> jpeg;
+  cv::imencode(".jpg", bgr, jpeg, {cv::IMWRITE_JPEG_QUALITY, quality});
+  return {jpeg.begin(), jpeg.end()};
+}
+
+}  // namespace
+
+Pipeline::Pipeline(FaceEngine& engine, ObjectStore& objects, PhotoTable& photos, FaceCollection& collection,
+                   IngestConfig config)
+    : engine_(engine), objects_(objects), photos_(photos), collection_(collection), config_(std::move(config)) {}
+
+IngestResult Pipeline::ingest_bytes(const std::string& key, std::string_view bytes) {
+  validate_key(key);
+  const std::string photo_id = photo_id_for(config_.raw_bucket, key);
+  if (photos_.get(photo_id)) return record_and_process(config_.raw_bucket, key, nullptr);
+  const std::string owned(bytes);
+  objects_.put(config_.raw_bucket, key, owned);  // before the row: a row always has its object
+  return record_and_process(config_.raw_bucket, key, &owned);
+}
+
+IngestResult Pipeline::ingest_object(const std::string& bucket, const std::string& key) {
+  validate_bucket(bucket);
+  validate_key(key);
+  if (key.rfind(config_.raw_prefix, 0) != 0) {
+    spdlog::info("Event: key {} is outside RAW_PREFIX {}; skipping", key, config_.raw_prefix);
+    return {IngestResult::Outcome::Skipped, photo_id_for(bucket, key), {}, {}, ""};
+  }
+  return record_and_process(bucket, key, nullptr);
+}
+
+IngestResult Pipeline::record_and_process(const std::string& bucket, const std::string& key, const std::string* bytes) {
+  PhotoRow row{photo_id_for(bucket, key), bucket, key, utc_now_iso8601(), PhotoStatus::Pending, 0, {}, ""};
+  if (photos_.insert_once(row)) {
+    spdlog::info("Photos: inserted photoId={} key={}", row.photo_id, key);
+    return process(row, bytes);
+  }
+  row = *photos_.get(row.photo_id);
+  if (row.status == PhotoStatus::Pending) {
+    spdlog::info("Photos: resuming unfinished photoId={} key={}", row.photo_id, key);
+    return process(row, bytes);
+  }
+  spdlog::info("Photos: already exists; skipping photoId={} key={}", row.photo_id, key);
+  return {row.status == PhotoStatus::Done ? IngestResult::Outcome::AlreadyDone : IngestResult::Outcome::Failed,
+          row.photo_id, {}, {}, row.error};
+}
+
+std::vector<IngestResult> Pipeline::resume_pending() {
+  std::vector<IngestResult> results;
+  for (const auto& row : photos_.list(PhotoStatus::Pending)) {
+    spdlog::info("Photos: resuming unfinished photoId={} key={}", row.photo_id, row.key);
+    results.push_back(process(row, nullptr));
+  }
+  return results;
+}
+
+IngestResult Pipeline::process(const PhotoRow& row, const std::string* bytes) {
+  IngestResult result{IngestResult::Outcome::Processed, row.photo_id, {}, {}, ""};
+  DetectedImage detected;
+  try {
+    std::optional<std::string> fetched;
+    if (!bytes) {
+      fetched = objects_.get(row.bucket, row.key);
+      if (!fetched) throw Error(ErrorKind::NotFound, "object " + row.bucket + "/" + row.key + " does not exist");
+      bytes = &*fetched;
+    }
+    detected = engine_.detect(*bytes);
+  } catch (const Error& e) {
+    photos_.fail(row.photo_id, e.what());
+    spdlog::warn("Photos: failed photoId={} key={}: {}", row.photo_id, row.key, e.what());
+    return {IngestResult::Outcome::Failed, row.photo_id, {}, {}, e.what()};
+  }
+  const cv::Mat& rgb = detected.image.rgb;
+  spdlog::info("DetectFaces: photoId={} faces={}", row.photo_id, detected.faces.size());
+  std::vector<FaceRecord> faces;
+  for (size_t i = 0; i < detected.faces.size(); ++i) {
+    const FaceDetail& f = detected.faces[i];
+    const char* reason = std::min(f.box.width, f.box.height) < config_.min_face_pixels ? "SMALL_BOUNDING_BOX"
+                         : f.quality.sharpness < config_.min_sharpness                ? "LOW_SHARPNESS"
+                                                                                      : nullptr;
+    if (reason) {
+      spdlog::info("UnindexedFace: photoId={} detection={} reason={}", row.photo_id, i + 1, reason);
+      result.unindexed.push_back({static_cast<int>(i + 1), reason});
+      continue;
+    }
+    FaceRecord record;
+    record.face_index = static_cast<int>(faces.size()) + 1;
+    record.box = {f.box.x / rgb.cols, f.box.y / rgb.rows, f.box.width / rgb.cols, f.box.height / rgb.rows};
+    record.confidence = f.score * 100.f;
+    record.descriptor = engine_.describe(rgb, f);
+    record.external_image_id = row.photo_id + "_face_" + std::to_string(record.face_index);
+    faces.push_back(std::move(record));
+  }
+  result.faces = collection_.assign(row.photo_id, std::move(faces), config_.match_threshold,
+                                    [&](const std::string& person_id, int index) {
+                                      return config_.thumbs_prefix + person_id + "/" + row.photo_id + "_face_" +
+                                             std::to_string(index) + ".jpg";
+                                    });
+  std::vector<std::string> keys;
+  for (const auto& face : result.faces) {
+    objects_.put(config_.thumbs_bucket, face.thumb_key, encode_thumbnail(rgb, face.box, config_.thumb_jpeg_quality));
+    keys.push_back(face.thumb_key);
+  }
+  photos_.finish(row.photo_id, static_cast<int>(keys.size()), keys);
+  spdlog::info("Photos: done photoId={} faces={}", row.photo_id, keys.size());
+  return result;
+}
+
+}  // namespace beetroot

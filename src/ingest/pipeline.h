@@ -1,0 +1,56 @@
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "collection/face_collection.h"
+#include "inference/face_engine.h"
+#include "ingest/config.h"
+#include "storage/object_store.h"
+#include "storage/photo_table.h"
+
+namespace beetroot {
+
+// A face the collection would not index, with the cloud API's reason.
+struct UnindexedFace {
+  int detection_index;
+  std::string reason;  // SMALL_BOUNDING_BOX, LOW_SHARPNESS
+};
+
+struct IngestResult {
+  enum class Outcome { Processed, AlreadyDone, Failed, Skipped };
+  Outcome outcome;
+  std::string photo_id;
+  std::vector<FaceRecord> faces;
+  std::vector<UnindexedFace> unindexed;
+  std::string error;
+};
+
+// Turns one photo in the object store into filed faces. Re-running a photo is always safe:
+// its row stays 'pending' until thumbnails and faces are stored, and face identities derive from
+// (photoId, face index), so a retry finds and reuses what an earlier attempt wrote.
+class Pipeline {
+ public:
+  Pipeline(FaceEngine& engine, ObjectStore& objects, PhotoTable& photos, FaceCollection& collection, IngestConfig config);
+
+  // Stores the file's bytes under RAW_PREFIX in the raw bucket (unless already recorded) and ingests it.
+  IngestResult ingest_bytes(const std::string& key, std::string_view bytes);
+  // Ingests an object already in the store (S3 "ObjectCreated" event).
+  IngestResult ingest_object(const std::string& bucket, const std::string& key);
+  // Finishes every photo left pending by an interrupted run.
+  std::vector<IngestResult> resume_pending();
+
+  const IngestConfig& config() const { return config_; }
+
+ private:
+  IngestResult process(const PhotoRow& row, const std::string* bytes);
+  IngestResult record_and_process(const std::string& bucket, const std::string& key, const std::string* bytes);
+
+  FaceEngine& engine_;
+  ObjectStore& objects_;
+  PhotoTable& photos_;
+  FaceCollection& collection_;
+  IngestConfig config_;
+};
+
+}  // namespace beetroot

@@ -1,0 +1,20 @@
+#include "ingest/runtime.h"
+
+#include "storage/sqlite/database.h"
+#include "storage/sqlite/sqlite_face_store.h"
+#include "storage/sqlite/sqlite_photo_table.h"
+
+namespace beetroot {
+
+Storage Storage::open(const IngestConfig& config) {
+  Storage s;
+  s.config = config;
+  s.database = std::make_shared<Database>(config.database);
+  s.objects = open_object_store(config.object_store_url);
+  s.photos = std::make_unique<SqlitePhotoTable>(s.database, config.photos_table);
+  s.faces = std::make_unique<SqliteFaceStore>(s.database);
+  s.collection = std::make_unique<FaceCollection>(*s.faces, config.collection_id, config.grouping);
+  return s;
+}
+
+}  // namespace beetroot

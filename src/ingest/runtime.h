@@ -1,0 +1,25 @@
+#pragma once
+#include <memory>
+
+#include "collection/face_collection.h"
+#include "ingest/config.h"
+#include "storage/object_store.h"
+#include "storage/photo_table.h"
+
+namespace beetroot {
+
+class Database;
+
+// The stores one configuration points at, opened together.
+struct Storage {
+  IngestConfig config;
+  std::shared_ptr<Database> database;
+  std::unique_ptr<ObjectStore> objects;
+  std::unique_ptr<PhotoTable> photos;
+  std::unique_ptr<FaceStore> faces;
+  std::unique_ptr<FaceCollection> collection;
+
+  static Storage open(const IngestConfig& config);
+};
+
+}  // namespace beetroot

@@ -1,0 +1,51 @@
+#include "ingest/s3_event.h"
+
+#include <nlohmann/json.hpp>
+
+#include "inference/error.h"
+
+namespace beetroot {
+
+std::string url_decode_s3_key(const std::string& encoded) {
+  std::string out;
+  for (size_t i = 0; i < encoded.size(); ++i) {
+    const char c = encoded[i];
+    if (c == '+') {
+      out += ' ';
+    } else if (c == '%') {
+      if (i + 2 >= encoded.size() || !std::isxdigit(static_cast<unsigned char>(encoded[i + 1])) ||
+          !std::isxdigit(static_cast<unsigned char>(encoded[i + 2])))
+        throw Error(ErrorKind::InvalidParameter, "malformed percent-encoding in key '" + encoded + "'");
+      out += static_cast<char>(std::stoi(encoded.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::vector<S3ObjectRef> parse_s3_event(const std::string& json_text) {
+  nlohmann::json event;
+  try {
+    event = nlohmann::json::parse(json_text);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(ErrorKind::InvalidParameter, std::string("event is not valid JSON: ") + e.what());
+  }
+  if (!event.is_object() || !event.contains("Records") || !event["Records"].is_array())
+    throw Error(ErrorKind::InvalidParameter, "event has no Records array");
+  std::vector<S3ObjectRef> out;
+  for (const auto& record : event["Records"]) {
+    const std::string name = record.value("eventName", "ObjectCreated:Put");
+    if (name.rfind("ObjectCreated", 0) != 0) continue;
+    try {
+      out.push_back({record.at("s3").at("bucket").at("name").get<std::string>(),
+                     url_decode_s3_key(record.at("s3").at("object").at("key").get<std::string>())});
+    } catch (const nlohmann::json::exception& e) {
+      throw Error(ErrorKind::InvalidParameter, std::string("event record lacks s3.bucket.name or s3.object.key: ") + e.what());
+    }
+  }
+  return out;
+}
+
+}  // namespace beetroot

@@ -1,0 +1,47 @@
+#include "storage/object_store.h"
+
+#include <algorithm>
+
+#include "inference/error.h"
+#include "storage/local/local_object_store.h"
+
+namespace beetroot {
+
+void validate_bucket(const std::string& bucket) {
+  const bool ok_length = bucket.size() >= 3 && bucket.size() <= 63;
+  const bool ok_chars = std::all_of(bucket.begin(), bucket.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+  });
+  if (!ok_length || !ok_chars || bucket.front() == '.' || bucket.front() == '-' || bucket.find("..") != std::string::npos)
+    throw Error(ErrorKind::InvalidParameter, "invalid bucket name '" + bucket + "' (3-63 characters: a-z, 0-9, '.', '-')");
+}
+
+void validate_key(const std::string& key) {
+  auto refuse = [&](const std::string& why) {
+    throw Error(ErrorKind::InvalidParameter, "invalid object key: " + why);
+  };
+  if (key.empty()) refuse("empty");
+  if (key.size() > 1024) refuse("longer than 1024 bytes");
+  if (key.front() == '/') refuse("absolute path '" + key + "'");
+  for (unsigned char c : key)
+    if (c < 0x20 || c == 0x7F) refuse("contains a NUL or control character");
+  size_t start = 0;
+  while (start <= key.size()) {
+    const size_t end = std::min(key.find('/', start), key.size());
+    const std::string segment = key.substr(start, end - start);
+    if (segment == "..") refuse("'..' segment in '" + key + "'");
+    if (segment == "." || (segment.empty() && end < key.size())) refuse("empty or '.' segment in '" + key + "'");
+    start = end + 1;
+  }
+  if (key.back() == '/') refuse("ends with '/'");
+}
+
+std::unique_ptr<ObjectStore> open_object_store(const std::string& url) {
+  const std::string scheme = "file://";
+  if (url.rfind(scheme, 0) == 0) return std::make_unique<LocalObjectStore>(url.substr(scheme.size()));
+  if (url.find("://") != std::string::npos)
+    throw Error(ErrorKind::InvalidParameter, "unsupported object store URL '" + url + "' (expected file:///path)");
+  return std::make_unique<LocalObjectStore>(url);
+}
+
+}  // namespace beetroot

@@ -1,0 +1,30 @@
+#pragma once
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace beetroot {
+
+// Buckets of objects addressed by key, as an S3-compatible store has them.
+class ObjectStore {
+ public:
+  virtual ~ObjectStore() = default;
+  // Atomic: a reader sees the old object or the new one, never a part.
+  virtual void put(const std::string& bucket, const std::string& key, std::string_view bytes) = 0;
+  virtual std::optional<std::string> get(const std::string& bucket, const std::string& key) const = 0;
+  virtual bool exists(const std::string& bucket, const std::string& key) const = 0;
+  virtual void remove(const std::string& bucket, const std::string& key) = 0;
+  virtual std::vector<std::string> list(const std::string& bucket, const std::string& prefix) const = 0;
+};
+
+// S3's rules for bucket names (3-63 lower-case letters, digits, '.', '-').
+void validate_bucket(const std::string& bucket);
+// Keys: 1-1024 bytes of UTF-8, no NUL or control characters, no absolute path, no '.' or '..' segment.
+void validate_key(const std::string& key);
+
+// "file:///path" or a plain path: the local folder backend.
+std::unique_ptr<ObjectStore> open_object_store(const std::string& url);
+
+}  // namespace beetroot

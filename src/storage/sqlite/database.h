@@ -1,0 +1,66 @@
+#pragma once
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace beetroot {
+
+// A prepared statement; bind by 1-based position, step, read columns by 0-based index.
+class Statement {
+ public:
+  Statement(sqlite3* db, std::string_view sql);
+  Statement(Statement&& other) noexcept;
+  ~Statement();
+  Statement& bind(int index, std::string_view text);
+  Statement& bind(int index, int64_t value);
+  Statement& bind(int index, double value);
+  Statement& bind_blob(int index, const void* data, size_t size);
+  Statement& bind_null(int index);
+  bool step();  // true while a row is available
+  void run();   // steps to completion
+  std::string text(int column) const;
+  int64_t integer(int column) const;
+  double real(int column) const;
+  std::vector<unsigned char> blob(int column) const;
+  bool is_null(int column) const;
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+// One SQLite connection in WAL mode with a busy timeout, so that several processes can share a file.
+class Database {
+ public:
+  explicit Database(const std::filesystem::path& path);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  void exec(std::string_view sql);
+  Statement prepare(std::string_view sql) { return Statement(db_, sql); }
+  int64_t changes() const { return sqlite3_changes(db_); }
+
+  // BEGIN IMMEDIATE ... COMMIT, rolled back if the body throws.
+  template <typename F>
+  void transaction(F body) {
+    exec("BEGIN IMMEDIATE");
+    try {
+      body();
+      exec("COMMIT");
+    } catch (...) {
+      exec("ROLLBACK");
+      throw;
+    }
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+}  // namespace beetroot

@@ -1,0 +1,123 @@
+#include "storage/sqlite/sqlite_face_store.h"
+
+#include <cstring>
+
+#include "inference/error.h"
+#include "storage/photo_table.h"
+
+namespace beetroot {
+namespace {
+
+constexpr const char* kFaceColumns =
+    "face_id, person_id, photo_id, face_index, box_left, box_top, box_width, box_height, confidence, descriptor,"
+    " external_image_id, thumb_key, exemplar";
+
+FaceRecord read_face(const Statement& s) {
+  FaceRecord f;
+  f.face_id = s.text(0);
+  f.person_id = s.text(1);
+  f.photo_id = s.text(2);
+  f.face_index = static_cast<int>(s.integer(3));
+  f.box = {static_cast<float>(s.real(4)), static_cast<float>(s.real(5)), static_cast<float>(s.real(6)),
+           static_cast<float>(s.real(7))};
+  f.confidence = static_cast<float>(s.real(8));
+  const auto blob = s.blob(9);
+  if (blob.size() != sizeof(Descriptor)) throw Error(ErrorKind::Internal, "face " + f.face_id + " has a corrupt descriptor");
+  std::memcpy(f.descriptor.data(), blob.data(), blob.size());
+  f.external_image_id = s.text(10);
+  f.thumb_key = s.text(11);
+  f.exemplar = s.integer(12) != 0;
+  return f;
+}
+
+}  // namespace
+
+SqliteFaceStore::SqliteFaceStore(std::shared_ptr<Database> db) : db_(std::move(db)) {
+  db_->exec(
+      "CREATE TABLE IF NOT EXISTS collections (collection_id TEXT PRIMARY KEY, created_at TEXT NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS faces (face_id TEXT PRIMARY KEY,"
+      " collection_id TEXT NOT NULL REFERENCES collections(collection_id) ON DELETE CASCADE,"
+      " person_id TEXT NOT NULL, photo_id TEXT NOT NULL, face_index INTEGER NOT NULL,"
+      " box_left REAL, box_top REAL, box_width REAL, box_height REAL, confidence REAL,"
+      " descriptor BLOB NOT NULL, external_image_id TEXT NOT NULL DEFAULT '', thumb_key TEXT NOT NULL DEFAULT '',"
+      " exemplar INTEGER NOT NULL, UNIQUE (collection_id, photo_id, face_index));"
+      "CREATE INDEX IF NOT EXISTS faces_by_person ON faces (collection_id, person_id);");
+}
+
+bool SqliteFaceStore::create_collection(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  db_->prepare("INSERT OR IGNORE INTO collections (collection_id, created_at) VALUES (?, ?)")
+      .bind(1, id)
+      .bind(2, utc_now_iso8601())
+      .run();
+  return db_->changes() == 1;
+}
+
+std::optional<CollectionInfo> SqliteFaceStore::describe_collection(const std::string& id) const {
+  std::lock_guard lock(mutex_);
+  auto s = db_->prepare(
+      "SELECT c.collection_id, c.created_at, (SELECT count(*) FROM faces f WHERE f.collection_id = c.collection_id)"
+      " FROM collections c WHERE c.collection_id = ?");
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  return CollectionInfo{s.text(0), s.text(1), s.integer(2)};
+}
+
+std::vector<std::string> SqliteFaceStore::list_collections() const {
+  std::lock_guard lock(mutex_);
+  auto s = db_->prepare("SELECT collection_id FROM collections ORDER BY collection_id");
+  std::vector<std::string> ids;
+  while (s.step()) ids.push_back(s.text(0));
+  return ids;
+}
+
+bool SqliteFaceStore::delete_collection(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  db_->prepare("DELETE FROM collections WHERE collection_id = ?").bind(1, id).run();
+  return db_->changes() == 1;
+}
+
+std::vector<FaceRecord> SqliteFaceStore::query_faces(const std::string& where, const std::vector<std::string>& args) const {
+  std::lock_guard lock(mutex_);
+  auto s = db_->prepare(std::string("SELECT ") + kFaceColumns + " FROM faces WHERE " + where +
+                        " ORDER BY photo_id, face_index");
+  for (size_t i = 0; i < args.size(); ++i) s.bind(static_cast<int>(i + 1), args[i]);
+  std::vector<FaceRecord> out;
+  while (s.step()) out.push_back(read_face(s));
+  return out;
+}
+
+std::vector<FaceRecord> SqliteFaceStore::faces(const std::string& collection_id) const {
+  return query_faces("collection_id = ?", {collection_id});
+}
+
+std::vector<FaceRecord> SqliteFaceStore::faces_of_photo(const std::string& collection_id, const std::string& photo_id) const {
+  return query_faces("collection_id = ? AND photo_id = ?", {collection_id, photo_id});
+}
+
+void SqliteFaceStore::insert_faces(const std::string& collection_id, const std::vector<FaceRecord>& faces) {
+  std::lock_guard lock(mutex_);
+  db_->transaction([&] {
+    for (const auto& f : faces) {
+      db_->prepare(std::string("INSERT INTO faces (collection_id, ") + kFaceColumns +
+                   ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+          .bind(1, collection_id)
+          .bind(2, f.face_id)
+          .bind(3, f.person_id)
+          .bind(4, f.photo_id)
+          .bind(5, static_cast<int64_t>(f.face_index))
+          .bind(6, static_cast<double>(f.box.x))
+          .bind(7, static_cast<double>(f.box.y))
+          .bind(8, static_cast<double>(f.box.width))
+          .bind(9, static_cast<double>(f.box.height))
+          .bind(10, static_cast<double>(f.confidence))
+          .bind_blob(11, f.descriptor.data(), sizeof(Descriptor))
+          .bind(12, f.external_image_id)
+          .bind(13, f.thumb_key)
+          .bind(14, static_cast<int64_t>(f.exemplar))
+          .run();
+    }
+  });
+}
+
+}  // namespace beetroot

@@ -1,0 +1,25 @@
+#pragma once
+#include <memory>
+#include <mutex>
+
+#include "storage/photo_table.h"
+#include "storage/sqlite/database.h"
+
+namespace beetroot {
+
+class SqlitePhotoTable : public PhotoTable {
+ public:
+  SqlitePhotoTable(std::shared_ptr<Database> db, std::string table_name);
+  bool insert_once(const PhotoRow& row) override;
+  std::optional<PhotoRow> get(const std::string& photo_id) const override;
+  void finish(const std::string& photo_id, int face_count, const std::vector<std::string>& thumb_keys) override;
+  void fail(const std::string& photo_id, const std::string& error) override;
+  std::vector<PhotoRow> list(std::optional<PhotoStatus> status) const override;
+
+ private:
+  std::shared_ptr<Database> db_;
+  std::string table_;
+  mutable std::mutex mutex_;  // one connection, used by several ingest workers
+};
+
+}  // namespace beetroot
