@@ -3,6 +3,7 @@
 #include <set>
 
 #include "cli/commands.h"
+#include "collection/similarity.h"
 #include "eval/lfw.h"
 #include "inference/error.h"
 
@@ -16,8 +17,28 @@ struct EvalArgs {
   std::string cache;
   bool mirror = false;
   bool single_pass = false;
+  bool calibrate = false;
   int workers = 2;
 };
+
+// FACE_MATCH_THRESHOLD against error rates over all pairs of all LFW photos.
+void print_calibration(FaceEngine& engine, const EvalArgs& args) {
+  const auto images = all_lfw_images(args.data);
+  const auto descriptors = describe_images(engine, args.data, images, args.cache, args.workers);
+  const PairDistances pairs(descriptors);
+  size_t described = 0;
+  for (const auto& image : images) described += descriptors.count(image) && descriptors.at(image);
+  std::printf("\ncalibration over all LFW photos: %zu of %zu with a face, %zu same-person pairs, %zu different-person pairs\n",
+              described, images.size(), pairs.genuine_pairs(), pairs.impostor_pairs());
+  std::printf("| FACE_MATCH_THRESHOLD | distance | false-match rate | false-non-match rate |\n| --- | --- | --- | --- |\n");
+  for (float s : {99.f, 98.f, 97.f, 95.f, 90.f, 85.f, 80.f, 70.f, 50.f}) {
+    const float d = distance_for_similarity(s);
+    const ErrorRates e = pairs.at(d);
+    std::printf("| %.0f | %.3f | %.2e | %.4f |\n", s, d, e.false_match_rate, e.false_non_match_rate);
+  }
+  for (double rate : {1e-3, 1e-4, 1e-5})
+    std::printf("distance at false-match rate %.0e: %.4f\n", rate, pairs.distance_at_false_match_rate(rate));
+}
 
 void run_lfw(const EvalArgs& args) {
   EngineOptions o;
@@ -38,6 +59,7 @@ void run_lfw(const EvalArgs& args) {
               r.mean_accuracy * 100, r.stddev * 100, r.mean_threshold);
   std::printf("images without a detected face: %d of %zu; pairs counted as errors for it: %d\n", without_face,
               images.size(), r.pairs_without_face);
+  if (args.calibrate) print_calibration(engine, args);
 }
 
 }  // namespace
@@ -54,6 +76,8 @@ void add_eval_commands(CLI::App& app) {
   lfw->add_flag("--mirror", args->mirror, "Average the descriptors of the chip and its mirror image");
   lfw->add_flag("--single-pass", args->single_pass, "Only face-api's single detection pass");
   lfw->add_option("--workers", args->workers, "Parallel images")->capture_default_str();
+  lfw->add_flag("--calibrate", args->calibrate,
+                "Also describe every LFW photo and print FACE_MATCH_THRESHOLD against false-match rates");
   lfw->callback([args] {
     try {
       run_lfw(*args);

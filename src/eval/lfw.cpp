@@ -1,5 +1,6 @@
 #include "eval/lfw.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdio>
@@ -158,6 +159,67 @@ VerificationResult ten_fold_verification(const std::vector<LfwPair>& pairs, cons
   for (double a : accuracies) result.stddev += std::pow(a - result.mean_accuracy, 2) / accuracies.size();
   result.stddev = std::sqrt(result.stddev);
   return result;
+}
+
+}  // namespace beetroot
+
+namespace beetroot {
+namespace {
+
+// Impostor distances are counted in fine bins: 87 million pairs do not need to be kept.
+constexpr float kBinWidth = 0.0005f;
+constexpr size_t kBins = 4000;  // distances 0..2
+
+size_t bin_of(float distance) { return std::min(kBins - 1, static_cast<size_t>(distance / kBinWidth)); }
+
+}  // namespace
+
+std::vector<std::string> all_lfw_images(const std::filesystem::path& data_dir) {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(data_dir / "lfw-deepfunneled"))
+    if (e.is_regular_file() && e.path().extension() == ".jpg")
+      out.push_back(std::filesystem::relative(e.path(), data_dir).generic_string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+PairDistances::PairDistances(const DescriptorMap& descriptors) : impostor_histogram_(kBins, 0) {
+  std::vector<std::string> identity;
+  std::vector<const Descriptor*> vectors;
+  for (const auto& [path, d] : descriptors) {
+    if (!d) continue;
+    identity.push_back(std::filesystem::path(path).parent_path().filename().string());
+    vectors.push_back(&*d);
+  }
+  for (size_t i = 0; i < vectors.size(); ++i) {
+    for (size_t j = i + 1; j < vectors.size(); ++j) {
+      const float distance = descriptor_distance(*vectors[i], *vectors[j]);
+      if (identity[i] == identity[j]) {
+        genuine_.push_back(distance);
+      } else {
+        ++impostor_histogram_[bin_of(distance)];
+        ++impostor_count_;
+      }
+    }
+  }
+  std::sort(genuine_.begin(), genuine_.end());
+}
+
+ErrorRates PairDistances::at(float distance) const {
+  uint64_t false_matches = 0;
+  for (size_t b = 0; b <= bin_of(distance); ++b) false_matches += impostor_histogram_[b];
+  const size_t non_matches = genuine_.end() - std::upper_bound(genuine_.begin(), genuine_.end(), distance);
+  return {impostor_count_ ? static_cast<double>(false_matches) / impostor_count_ : 0.0,
+          genuine_.empty() ? 0.0 : static_cast<double>(non_matches) / genuine_.size()};
+}
+
+float PairDistances::distance_at_false_match_rate(double rate) const {
+  uint64_t cumulative = 0;
+  for (size_t b = 0; b < kBins; ++b) {
+    cumulative += impostor_histogram_[b];
+    if (static_cast<double>(cumulative) / impostor_count_ > rate) return b * kBinWidth;
+  }
+  return kBins * kBinWidth;
 }
 
 }  // namespace beetroot

@@ -32,4 +32,26 @@ struct VerificationResult {
 };
 VerificationResult ten_fold_verification(const std::vector<LfwPair>& pairs, const DescriptorMap& descriptors);
 
+// Every image of lfw-deepfunneled/, relative to the data folder.
+std::vector<std::string> all_lfw_images(const std::filesystem::path& data_dir);
+
+// Error rates over all pairs of the described images: same-identity pairs farther than a distance
+// are false non-matches, different-identity pairs at or within it false matches.
+struct ErrorRates {
+  double false_match_rate, false_non_match_rate;
+};
+class PairDistances {
+ public:
+  explicit PairDistances(const DescriptorMap& descriptors);  // identity = the image's folder
+  ErrorRates at(float distance) const;
+  float distance_at_false_match_rate(double rate) const;
+  size_t genuine_pairs() const { return genuine_.size(); }
+  size_t impostor_pairs() const { return impostor_count_; }
+
+ private:
+  std::vector<float> genuine_;             // sorted
+  std::vector<uint64_t> impostor_histogram_;  // counts per distance bin
+  size_t impostor_count_ = 0;
+};
+
 }  // namespace beetroot

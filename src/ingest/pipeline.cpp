@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -21,6 +22,19 @@ std::string encode_thumbnail(const cv::Mat& rgb, const cv::Rect2f& ratio_box, in
   cv::imencode(".jpg", bgr, jpeg, {cv::IMWRITE_JPEG_QUALITY, quality});
   return {jpeg.begin(), jpeg.end()};
 }
+
+// Adds the wall time of its scope to one stage's counter.
+class StageTimer {
+ public:
+  explicit StageTimer(std::atomic<int64_t>& total) : total_(total), start_(std::chrono::steady_clock::now()) {}
+  ~StageTimer() {
+    total_ += std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start_).count();
+  }
+
+ private:
+  std::atomic<int64_t>& total_;
+  std::chrono::steady_clock::time_point start_;
+};
 
 }  // namespace
 
@@ -78,11 +92,17 @@ IngestResult Pipeline::process(const PhotoRow& row, const std::string* bytes) {
   try {
     std::optional<std::string> fetched;
     if (!bytes) {
+      StageTimer timer(times_.read_us);
       fetched = objects_.get(row.bucket, row.key);
       if (!fetched) throw Error(ErrorKind::NotFound, "object " + row.bucket + "/" + row.key + " does not exist");
       bytes = &*fetched;
     }
-    detected = engine_.detect(*bytes);
+    {
+      StageTimer timer(times_.decode_us);
+      detected.image = decode_image(*bytes, engine_.options().decode);
+    }
+    StageTimer timer(times_.detect_us);
+    detected.faces = engine_.detect(detected.image.rgb);
   } catch (const Error& e) {
     photos_.fail(row.photo_id, e.what());
     spdlog::warn("Photos: failed photoId={} key={}: {}", row.photo_id, row.key, e.what());
@@ -105,18 +125,29 @@ IngestResult Pipeline::process(const PhotoRow& row, const std::string* bytes) {
     record.face_index = static_cast<int>(faces.size()) + 1;
     record.box = {f.box.x / rgb.cols, f.box.y / rgb.rows, f.box.width / rgb.cols, f.box.height / rgb.rows};
     record.confidence = f.score * 100.f;
-    record.descriptor = engine_.describe(rgb, f);
+    {
+      StageTimer timer(times_.describe_us);
+      record.descriptor = engine_.describe(rgb, f);
+    }
     record.external_image_id = row.photo_id + "_face_" + std::to_string(record.face_index);
     faces.push_back(std::move(record));
   }
-  result.faces = collection_.assign(row.photo_id, std::move(faces), config_.match_threshold,
-                                    [&](const std::string& person_id, int index) {
-                                      return config_.thumbs_prefix + person_id + "/" + row.photo_id + "_face_" +
-                                             std::to_string(index) + ".jpg";
-                                    });
+  auto thumb_key = [&](const std::string& person_id, int index) {
+    return config_.thumbs_prefix + person_id + "/" + row.photo_id + "_face_" + std::to_string(index) + ".jpg";
+  };
+  {
+    StageTimer timer(times_.assign_us);
+    result.faces = collection_.assign(row.photo_id, std::move(faces), config_.match_threshold, thumb_key);
+  }
   std::vector<std::string> keys;
   for (const auto& face : result.faces) {
-    objects_.put(config_.thumbs_bucket, face.thumb_key, encode_thumbnail(rgb, face.box, config_.thumb_jpeg_quality));
+    std::string jpeg;
+    {
+      StageTimer timer(times_.encode_us);
+      jpeg = encode_thumbnail(rgb, face.box, config_.thumb_jpeg_quality);
+    }
+    StageTimer timer(times_.store_us);
+    objects_.put(config_.thumbs_bucket, face.thumb_key, jpeg);
     keys.push_back(face.thumb_key);
   }
   photos_.finish(row.photo_id, static_cast<int>(keys.size()), keys);

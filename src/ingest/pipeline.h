@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,6 +27,11 @@ struct IngestResult {
   std::string error;
 };
 
+// Where ingestion time goes, summed over all photos (microseconds of wall time per stage).
+struct StageTimes {
+  std::atomic<int64_t> read_us{0}, decode_us{0}, detect_us{0}, describe_us{0}, assign_us{0}, encode_us{0}, store_us{0};
+};
+
 // Turns one photo in the object store into filed faces. Re-running a photo is always safe:
 // its row stays 'pending' until thumbnails and faces are stored, and face identities derive from
 // (photoId, face index), so a retry finds and reuses what an earlier attempt wrote.
@@ -41,6 +47,7 @@ class Pipeline {
   std::vector<IngestResult> resume_pending();
 
   const IngestConfig& config() const { return config_; }
+  const StageTimes& stage_times() const { return times_; }
 
  private:
   IngestResult process(const PhotoRow& row, const std::string* bytes);
@@ -51,6 +58,7 @@ class Pipeline {
   PhotoTable& photos_;
   FaceCollection& collection_;
   IngestConfig config_;
+  StageTimes times_;
 };
 
 }  // namespace beetroot

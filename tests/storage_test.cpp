@@ -1,0 +1,128 @@
+// The embedded stores: object keys, atomic objects, the Photos table, S3 events, similarity.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "collection/face_record.h"
+#include "collection/similarity.h"
+#include "inference/error.h"
+#include "ingest/s3_event.h"
+#include "storage/local/local_object_store.h"
+#include "storage/sqlite/database.h"
+#include "storage/sqlite/sqlite_photo_table.h"
+
+namespace beetroot {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path fresh_dir(const std::string& name) {
+  const auto dir = fs::temp_directory_path() / ("beetroot-" + name + "-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  return dir;
+}
+
+TEST(ObjectKeys, HostileKeysAreRefusedWithTheReason) {
+  const std::pair<std::string, std::string> bad[] = {
+      {"", "empty"},
+      {"/etc/passwd", "absolute"},
+      {"photos/../../etc/passwd", "'..'"},
+      {"..", "'..'"},
+      {"a/./b", "'.'"},
+      {"a//b", "empty"},
+      {std::string("a\0b", 3), "NUL"},
+      {"a\nb", "control"},
+      {std::string(1025, 'k'), "1024"},
+      {"dir/", "ends with"},
+  };
+  for (const auto& [key, why] : bad) {
+    try {
+      validate_key(key);
+      ADD_FAILURE() << "accepted " << key;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::InvalidParameter);
+      EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
+    }
+  }
+  for (const std::string good : {"photos-raw/a.jpg", "photos-raw/summer trip/ünïcode.jpg", "x", "a..b/c"})
+    EXPECT_NO_THROW(validate_key(good)) << good;
+  EXPECT_THROW(validate_bucket("Bad_Bucket"), Error);
+  EXPECT_THROW(validate_bucket("../up"), Error);
+}
+
+TEST(LocalObjectStore, PutGetListRemoveAndNothingEscapesTheRoot) {
+  const auto root = fresh_dir("objects");
+  LocalObjectStore store(root);
+  store.put("bucket-a", "photos-raw/x/1.jpg", "one");
+  store.put("bucket-a", "photos-raw/x/1.jpg", "two");  // replaced whole
+  store.put("bucket-a", "other/2.jpg", std::string("\0bin\xff", 5));
+  EXPECT_EQ(store.get("bucket-a", "photos-raw/x/1.jpg"), "two");
+  EXPECT_EQ(store.get("bucket-a", "other/2.jpg")->size(), 5u);
+  EXPECT_FALSE(store.get("bucket-a", "missing.jpg"));
+  EXPECT_EQ(store.list("bucket-a", "photos-raw/"), std::vector<std::string>{"photos-raw/x/1.jpg"});
+  EXPECT_THROW(store.put("bucket-a", "../escape", "x"), Error);
+  EXPECT_FALSE(fs::exists(root / "escape"));
+  store.remove("bucket-a", "other/2.jpg");
+  EXPECT_FALSE(store.exists("bucket-a", "other/2.jpg"));
+  // A crash mid-write leaves only a temporary file, which no listing shows.
+  std::ofstream(root / "bucket-a/photos-raw/x/3.jpg.beetroot-tmp-1-1") << "half";
+  EXPECT_EQ(store.list("bucket-a", "").size(), 1u);
+  fs::remove_all(root);
+}
+
+TEST(SqlitePhotoTable, InsertsOnceAndRecordsTheOutcome) {
+  const auto dir = fresh_dir("photos");
+  auto db = std::make_shared<Database>(dir / "db.sqlite");
+  SqlitePhotoTable table(db, "Photos");
+  const std::string id = photo_id_for("bucket", "photos-raw/a.jpg");
+  EXPECT_EQ(id, "87f86e80c3d1535c3b21");  // echo -n bucket/photos-raw/a.jpg | sha256sum | cut -c1-20
+  EXPECT_EQ(photo_id_for("bucket", "photos-raw/a.jpg"), id);
+  EXPECT_NE(photo_id_for("bucket", "photos-raw/b.jpg"), id);
+  PhotoRow row{id, "bucket", "photos-raw/a.jpg", utc_now_iso8601(), PhotoStatus::Pending, 0, {}, ""};
+  EXPECT_TRUE(table.insert_once(row));
+  EXPECT_FALSE(table.insert_once(row));
+  table.finish(id, 2, {"faces-thumbs/p/x_face_1.jpg", "faces-thumbs/q/x_face_2.jpg"});
+  const auto got = table.get(id);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->status, PhotoStatus::Done);
+  EXPECT_EQ(got->face_thumb_keys.size(), 2u);
+  EXPECT_EQ(table.list(PhotoStatus::Pending).size(), 0u);
+  EXPECT_THROW(SqlitePhotoTable(db, "Photos; DROP TABLE x"), Error);
+  fs::remove_all(dir);
+}
+
+TEST(S3Event, DecodesKeysAndRefusesMalformedEvents) {
+  const auto refs = parse_s3_event(R"({"Records":[
+    {"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"b"},"object":{"key":"photos-raw/summer+trip/%C3%A9t%C3%A9.jpg"}}},
+    {"eventName":"ObjectRemoved:Delete","s3":{"bucket":{"name":"b"},"object":{"key":"gone.jpg"}}}]})");
+  ASSERT_EQ(refs.size(), 1u);
+  EXPECT_EQ(refs[0].key, "photos-raw/summer trip/été.jpg");
+  EXPECT_THROW(parse_s3_event("not json"), Error);
+  EXPECT_THROW(parse_s3_event(R"({"records": []})"), Error);
+  EXPECT_THROW(parse_s3_event(R"({"Records":[{"s3":{"bucket":{}}}]})"), Error);
+  EXPECT_THROW(url_decode_s3_key("bad%2"), Error);
+}
+
+TEST(Similarity, IsMonotoneAndInvertible) {
+  float previous = 101.f;
+  for (float d = 0.f; d < 1.5f; d += 0.01f) {
+    const float s = similarity_from_distance(d);
+    EXPECT_LT(s, previous);
+    EXPECT_NEAR(distance_for_similarity(s), d, 1e-3f);
+    previous = s;
+  }
+  EXPECT_NEAR(similarity_from_distance(distance_for_similarity(95.f)), 95.f, 1e-3f);
+}
+
+TEST(FaceIds, AreLowerCaseUuidsDerivedFromPhotoAndIndex) {
+  const std::string id = face_id_for("c", "photo", 1);
+  EXPECT_EQ(id, face_id_for("c", "photo", 1));
+  EXPECT_NE(id, face_id_for("c", "photo", 2));
+  EXPECT_NE(id, face_id_for("d", "photo", 1));
+  ASSERT_EQ(id.size(), 36u);
+  for (size_t i : {8u, 13u, 18u, 23u}) EXPECT_EQ(id[i], '-');
+  for (char c : id) EXPECT_TRUE(c == '-' || std::isdigit(c) || (c >= 'a' && c <= 'f'));
+}
+
+}  // namespace
+}  // namespace beetroot
