@@ -47,7 +47,7 @@ inline FaceEngine& engine(Alignment alignment = Alignment::Rotation, bool multi_
   if (!slot) {
     EngineOptions o;
     o.alignment = alignment;
-    o.multi_pass = multi_pass;
+    if (!multi_pass) o.use_single_pass();
     slot = std::make_unique<FaceEngine>(o);
   }
   return *slot;

@@ -45,7 +45,7 @@ void run_lfw(const EvalArgs& args) {
   o.model_dir = args.models;
   o.alignment = parse_alignment(args.alignment);
   o.mirror_average = args.mirror;
-  o.multi_pass = !args.single_pass;
+  if (args.single_pass) o.use_single_pass();
   FaceEngine engine(o);
   const auto pairs = read_lfw_pairs(std::filesystem::path(args.data) / "pairs.txt");
   std::set<std::string> images;

@@ -38,7 +38,7 @@ EngineOptions engine_options(const FaceArgs& args) {
   o.model_dir = args.models;
   o.threads = args.threads;
   o.alignment = parse_alignment(args.alignment);
-  o.multi_pass = !args.single_pass;
+  if (args.single_pass) o.use_single_pass();
   o.decode.max_pixels = static_cast<uint64_t>(args.max_megapixels * 1e6);
   return o;
 }

@@ -21,7 +21,6 @@ constexpr int kSsd = SsdDetector::kInputSize;
 constexpr float kSsdMinFace = 28.f;
 // Photo centred on a canvas this much larger, so that faces filling the frame fall in the SSD's range.
 constexpr float kLargeFaceCanvas = 2.25f;
-constexpr float kTileOverlap = 0.25f;
 constexpr float kMergeIou = 0.4f;
 constexpr float kMergeContainment = 0.7f;  // a box mostly inside a better one is a part of that face
 
@@ -117,6 +116,30 @@ struct Pass {
   bool faceapi_full;   // face-api's own mapping of the full pass, for parity
 };
 
+// Starts of n equal windows of `tile` covering `length`, spread evenly (the last ends at the edge).
+std::vector<int> tile_starts(int length, int tile, int overlap) {
+  if (length <= tile) return {0};
+  const int n = (length - overlap + (tile - overlap) - 1) / (tile - overlap);
+  std::vector<int> starts;
+  for (int i = 0; i < n; ++i) starts.push_back(static_cast<int>(std::lround(static_cast<double>(length - tile) * i / (n - 1))));
+  return starts;
+}
+
+// Tiles small enough that a face of min_face pixels reaches the SSD's smallest reliable size.
+// Neighbours overlap by the largest face the whole-photo pass could still miss, so every face
+// the tiles are for lies entirely inside one of them.
+void add_tile_passes(const cv::Mat& rgb, int min_face, std::vector<Pass>& passes) {
+  const int long_side = std::max(rgb.cols, rgb.rows);
+  const int tile = static_cast<int>(min_face * kSsd / kSsdMinFace);
+  if (long_side <= tile) return;
+  const int overlap = std::min(tile / 2, static_cast<int>(std::ceil(kSsdMinFace * long_side / kSsd * 1.25f)));
+  for (int y : tile_starts(rgb.rows, tile, overlap))
+    for (int x : tile_starts(rgb.cols, tile, overlap)) {
+      const cv::Rect r(x, y, std::min(tile, rgb.cols - x), std::min(tile, rgb.rows - y));
+      passes.push_back({{rgb(r), tile, {0, 0}, {0, 0, 0}}, {static_cast<float>(x), static_cast<float>(y)}, false});
+    }
+}
+
 }  // namespace
 
 Alignment parse_alignment(const std::string& name) {
@@ -156,26 +179,15 @@ std::array<float, 136> FaceEngine::landmarks_raw(const cv::Mat& crop) {
 std::vector<FaceDetail> FaceEngine::run_passes(const cv::Mat& rgb) {
   const int long_side = std::max(rgb.cols, rgb.rows);
   std::vector<Pass> passes{{{rgb, long_side, {0, 0}, {0, 0, 0}}, {0, 0}, true}};
-  if (options_.multi_pass) {
+  if (options_.large_face_pass) {
     const cv::Scalar mean = cv::mean(rgb);
     const int side = static_cast<int>(std::lround(long_side * kLargeFaceCanvas));
     passes.push_back({{rgb, side, {(side - rgb.cols) / 2, (side - rgb.rows) / 2},
                        {static_cast<float>(mean[0]), static_cast<float>(mean[1]), static_cast<float>(mean[2])}},
                       {0, 0},
                       false});
-    const int tile = static_cast<int>(options_.min_face_pixels * kSsd / kSsdMinFace);
-    if (long_side > tile) {
-      const int step = static_cast<int>(tile * (1 - kTileOverlap));
-      for (int y = 0; y < rgb.rows; y += step) {
-        for (int x = 0; x < rgb.cols; x += step) {
-          const cv::Rect r(x, y, std::min(tile, rgb.cols - x), std::min(tile, rgb.rows - y));
-          passes.push_back({{rgb(r), tile, {0, 0}, {0, 0, 0}}, {static_cast<float>(x), static_cast<float>(y)}, false});
-          if (x + tile >= rgb.cols) break;
-        }
-        if (y + tile >= rgb.rows) break;
-      }
-    }
   }
+  if (options_.min_face_pixels > 0) add_tile_passes(rgb, options_.min_face_pixels, passes);
   struct Candidate {
     cv::Rect2f box;
     float score;

@@ -22,11 +22,17 @@ struct EngineOptions {
   std::filesystem::path model_dir;  // empty: default_model_dir()
   size_t threads = 0;               // 0: all cores
   Alignment alignment = Alignment::Rotation;
-  bool multi_pass = true;      // false: face-api's single 512x512 pass
-  float min_confidence = 0.5f; // SSD score
-  int min_face_pixels = 40;    // tiles are added so faces this small (in the decoded image) are found
+  bool large_face_pass = true;  // also the photo centred on a 2.25x canvas: faces that fill the frame
+  int min_face_pixels = 40;     // tiles so faces this small (decoded pixels) are found; 0: no tiles
+  float min_confidence = 0.5f;  // SSD score
   bool mirror_average = false; // descriptor = mean of the chip's and its mirror image's
   DecodeOptions decode;
+
+  // face-api's own detection: one 512x512 pass over the whole photo.
+  void use_single_pass() {
+    large_face_pass = false;
+    min_face_pixels = 0;
+  }
 };
 
 struct Pose {

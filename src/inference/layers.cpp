@@ -123,8 +123,8 @@ FullyConnected::FullyConnected(int in, int out, const std::vector<float>& weight
   op_ = Operator(op);
 }
 
-void FullyConnected::run(const float* input, float* output, ThreadPool& pool) {
-  check(xnn_setup_fully_connected_nc_f32(op_.get(), 1, input, output, pool.get()), "fully connected setup");
+void FullyConnected::run(const float* input, float* output, ThreadPool& pool, size_t batch) {
+  check(xnn_setup_fully_connected_nc_f32(op_.get(), batch, input, output, pool.get()), "fully connected setup");
   check(xnn_run_operator(op_.get(), pool.get()), "fully connected run");
 }
 

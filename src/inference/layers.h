@@ -1,6 +1,7 @@
 #pragma once
 // Thin RAII wrappers over XNNPACK operators. Filters arrive in TF layouts and are
 // repacked once; batch norm, scale layers and activations are folded by the caller.
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <vector>
@@ -74,7 +75,7 @@ class FullyConnected {
  public:
   // weights: TF [in,out]; bias may be empty.
   FullyConnected(int in, int out, const std::vector<float>& weights, const std::vector<float>& bias);
-  void run(const float* input, float* output, ThreadPool& pool);
+  void run(const float* input, float* output, ThreadPool& pool, size_t batch = 1);
 
  private:
   Operator op_;
