@@ -6,11 +6,14 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 build="${1:-$here/build}"
 shift || true
 
-packages=(build-essential cmake ninja-build pkg-config nodejs npm
+packages=(build-essential cmake ninja-build pkg-config
   libxnnpack-dev libpthreadpool-dev libopencv-dev libwebp-dev libssl-dev
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev libjpeg-dev libspdlog-dev libfmt-dev)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+# Node.js (for npm, which fetches the weights) may come from elsewhere with its own npm.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
