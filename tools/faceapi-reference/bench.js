@@ -3,10 +3,7 @@
 // Prints JSON with milliseconds (median); photos given as raw RGB are timed through the whole
 // pipeline (detection, landmarks, descriptors).
 const fs = require('fs');
-const path = require('path');
-const tf = require('@tensorflow/tfjs');
-const wasm = require('@tensorflow/tfjs-backend-wasm');
-const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js');
+const { loadFaceApi } = require('./faceapi');
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -27,20 +24,15 @@ async function time(repeats, fn) {
 async function main() {
   const [modelDir, repeatsArg, threadsArg, ...photos] = process.argv.slice(2);
   const repeats = Number(repeatsArg || 10);
-  wasm.setThreadsCount(Number(threadsArg || 1));
-  wasm.setWasmPaths(path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '/'));
-  await tf.setBackend('wasm');
-  await tf.ready();
-  await faceapi.nets.ssdMobilenetv1.loadFromDisk(modelDir);
-  await faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir);
-  await faceapi.nets.faceRecognitionNet.loadFromDisk(modelDir);
+  const threads = Number(threadsArg || 1);
+  const { tf, faceapi } = await loadFaceApi(modelDir, threads);
   const ssdInput = tf.randomUniform([512, 512, 3], 0, 255, 'int32');
   const faceInput = tf.randomUniform([150, 150, 3], 0, 255, 'int32');
   const landmarkInput = tf.randomUniform([112, 112, 3], 0, 255, 'int32');
   const opts = new faceapi.SsdMobilenetv1Options({ minConfidence: 0.5 });
   const result = {
     backend: tf.getBackend(),
-    threads: wasm.getThreadsCount ? wasm.getThreadsCount() : Number(threadsArg || 1),
+    threads,
     ssd_ms: await time(repeats, () => faceapi.nets.ssdMobilenetv1.locateFaces(ssdInput, opts)),
     landmarks_ms: await time(repeats, () => faceapi.nets.faceLandmark68Net.detectLandmarks(landmarkInput)),
     recognition_ms: await time(repeats, () => faceapi.nets.faceRecognitionNet.computeFaceDescriptor(faceInput)),

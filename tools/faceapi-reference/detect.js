@@ -1,19 +1,11 @@
 // Runs face-api itself (tfjs, wasm backend) on raw RGB pixels and prints its faces as JSON:
 // the reference the C++ engine is checked against. Usage: node detect.js MODEL_DIR PIXELS.rgb WIDTH HEIGHT
 const fs = require('fs');
-const path = require('path');
-const tf = require('@tensorflow/tfjs');
-const wasm = require('@tensorflow/tfjs-backend-wasm');
-const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js');
+const { loadFaceApi } = require('./faceapi');
 
 async function main() {
   const [modelDir, pixelsPath, width, height] = process.argv.slice(2);
-  wasm.setWasmPaths(path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '/'));
-  await tf.setBackend('wasm');
-  await tf.ready();
-  await faceapi.nets.ssdMobilenetv1.loadFromDisk(modelDir);
-  await faceapi.nets.faceLandmark68Net.loadFromDisk(modelDir);
-  await faceapi.nets.faceRecognitionNet.loadFromDisk(modelDir);
+  const { tf, faceapi } = await loadFaceApi(modelDir);
   const pixels = new Uint8Array(fs.readFileSync(pixelsPath));
   const image = tf.tensor3d(pixels, [Number(height), Number(width), 3], 'int32');
   const results = await faceapi
