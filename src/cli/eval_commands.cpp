@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "collection/similarity.h"
+#include "eval/grouping.h"
 #include "eval/lfw.h"
 #include "inference/error.h"
 
@@ -62,6 +63,36 @@ void run_lfw(const EvalArgs& args) {
   if (args.calibrate) print_calibration(engine, args);
 }
 
+struct GroupingArgs {
+  EvalArgs engine;
+  std::vector<std::string> rules{"tutorial", "exemplars"};
+  std::vector<float> thresholds{95, 80};
+  std::vector<unsigned> seeds{1, 2, 3};
+};
+
+void print_score(const char* subset, const GroupingScore& s) {
+  std::printf("  %-26s BCubed P %.4f R %.4f F1 %.4f  persons %zu for %zu people  split %.1f%%\n", subset, s.precision,
+              s.recall, s.f1, s.persons, s.identities, 100 * s.split_share);
+}
+
+void run_grouping(const GroupingArgs& args) {
+  EngineOptions o;
+  o.model_dir = args.engine.models;
+  o.alignment = parse_alignment(args.engine.alignment);
+  o.mirror_average = args.engine.mirror;
+  FaceEngine engine(o);
+  const auto descriptors =
+      describe_images(engine, args.engine.data, all_lfw_images(args.engine.data), args.engine.cache, args.engine.workers);
+  for (const auto& rule : args.rules)
+    for (float threshold : args.thresholds)
+      for (unsigned seed : args.seeds) {
+        const auto r = evaluate_grouping(descriptors, parse_grouping_rule(rule), threshold, seed);
+        std::printf("rule=%s FACE_MATCH_THRESHOLD=%.0f order seed=%u\n", rule.c_str(), threshold, seed);
+        print_score("all photos", r.all);
+        print_score("people with 2+ photos", r.repeated);
+      }
+}
+
 }  // namespace
 
 void add_eval_commands(CLI::App& app) {
@@ -78,6 +109,25 @@ void add_eval_commands(CLI::App& app) {
   lfw->add_option("--workers", args->workers, "Parallel images")->capture_default_str();
   lfw->add_flag("--calibrate", args->calibrate,
                 "Also describe every LFW photo and print FACE_MATCH_THRESHOLD against false-match rates");
+  auto grouping_args = std::make_shared<GroupingArgs>();
+  auto* grouping = eval->add_subcommand("grouping", "Group all LFW photos through the ingest assignment path; BCubed scores");
+  grouping->add_option("--data", grouping_args->engine.data, "LFW folder")->capture_default_str();
+  grouping->add_option("--models", grouping_args->engine.models, "Folder with the face-api weights");
+  grouping->add_option("--alignment", grouping_args->engine.alignment, "rotation or faceapi")->capture_default_str();
+  grouping->add_option("--cache", grouping_args->engine.cache, "Descriptor cache file");
+  grouping->add_flag("--mirror", grouping_args->engine.mirror, "Mirrored-chip descriptors");
+  grouping->add_option("--workers", grouping_args->engine.workers, "Parallel images")->capture_default_str();
+  grouping->add_option("--rules", grouping_args->rules, "Grouping rules")->capture_default_str();
+  grouping->add_option("--thresholds", grouping_args->thresholds, "FACE_MATCH_THRESHOLD values")->capture_default_str();
+  grouping->add_option("--seeds", grouping_args->seeds, "Random orders")->capture_default_str();
+  grouping->callback([grouping_args] {
+    try {
+      run_grouping(*grouping_args);
+    } catch (const Error& e) {
+      std::fprintf(stderr, "beetroot: %s\n", e.what());
+      set_exit_code(2);
+    }
+  });
   lfw->callback([args] {
     try {
       run_lfw(*args);
