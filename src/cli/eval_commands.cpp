@@ -19,6 +19,7 @@ struct EvalArgs {
   bool mirror = false;
   bool single_pass = false;
   bool calibrate = false;
+  bool compare = false;
   int workers = 2;
 };
 
@@ -41,16 +42,42 @@ void print_calibration(FaceEngine& engine, const EvalArgs& args) {
     std::printf("distance at false-match rate %.0e: %.4f\n", rate, pairs.distance_at_false_match_rate(rate));
 }
 
+// Both alignments, with and without mirrored chips, from one detection per photo.
+void compare_alignments(const EvalArgs& args, const std::vector<LfwPair>& pairs, const std::vector<std::string>& images) {
+  std::vector<std::unique_ptr<FaceEngine>> engines;
+  std::vector<FaceEngine*> describers;
+  std::vector<std::filesystem::path> caches;
+  for (const char* alignment : {"rotation", "faceapi"})
+    for (bool mirror : {false, true}) {
+      EngineOptions o;
+      o.model_dir = args.models;
+      o.alignment = parse_alignment(alignment);
+      o.mirror_average = mirror;
+      if (args.single_pass) o.use_single_pass();
+      engines.push_back(std::make_unique<FaceEngine>(o));
+      describers.push_back(engines.back().get());
+      caches.push_back(args.cache.empty() ? "" : args.cache + "." + alignment + (mirror ? ".mirror" : ""));
+    }
+  const auto maps = describe_images(describers, args.data, images, caches, args.workers);
+  for (size_t k = 0; k < maps.size(); ++k) {
+    const auto r = ten_fold_verification(pairs, maps[k]);
+    std::printf("alignment=%-8s mirror=%-3s accuracy %.2f%% +- %.2f%%  threshold %.4f  pairs without a face %d\n",
+                k < 2 ? "rotation" : "faceapi", k % 2 ? "yes" : "no", r.mean_accuracy * 100, r.stddev * 100,
+                r.mean_threshold, r.pairs_without_face);
+  }
+}
+
 void run_lfw(const EvalArgs& args) {
+  const auto pairs = read_lfw_pairs(std::filesystem::path(args.data) / "pairs.txt");
+  std::set<std::string> images;
+  for (const auto& p : pairs) images.insert(p.a), images.insert(p.b);
+  if (args.compare) return compare_alignments(args, pairs, {images.begin(), images.end()});
   EngineOptions o;
   o.model_dir = args.models;
   o.alignment = parse_alignment(args.alignment);
   o.mirror_average = args.mirror;
   if (args.single_pass) o.use_single_pass();
   FaceEngine engine(o);
-  const auto pairs = read_lfw_pairs(std::filesystem::path(args.data) / "pairs.txt");
-  std::set<std::string> images;
-  for (const auto& p : pairs) images.insert(p.a), images.insert(p.b);
   const auto descriptors = describe_images(engine, args.data, {images.begin(), images.end()}, args.cache, args.workers);
   int without_face = 0;
   for (const auto& [path, d] : descriptors) without_face += images.count(path) && !d;
@@ -107,6 +134,7 @@ void add_eval_commands(CLI::App& app) {
   lfw->add_flag("--mirror", args->mirror, "Average the descriptors of the chip and its mirror image");
   lfw->add_flag("--single-pass", args->single_pass, "Only face-api's single detection pass");
   lfw->add_option("--workers", args->workers, "Parallel images")->capture_default_str();
+  lfw->add_flag("--compare", args->compare, "Both alignments, with and without mirrored chips, side by side");
   lfw->add_flag("--calibrate", args->calibrate,
                 "Also describe every LFW photo and print FACE_MATCH_THRESHOLD against false-match rates");
   auto grouping_args = std::make_shared<GroupingArgs>();

@@ -77,8 +77,7 @@ std::vector<LfwPair> read_lfw_pairs(const std::filesystem::path& pairs_txt) {
   return pairs;
 }
 
-std::optional<Descriptor> describe_central_face(FaceEngine& engine, const std::string& file_bytes) {
-  const DetectedImage d = engine.detect(file_bytes);
+const FaceDetail* central_face(const DetectedImage& d) {
   const cv::Point2f centre(d.image.rgb.cols / 2.f, d.image.rgb.rows / 2.f);
   const FaceDetail* best = nullptr;
   float best_distance = 0;
@@ -87,38 +86,53 @@ std::optional<Descriptor> describe_central_face(FaceEngine& engine, const std::s
     const float dist = static_cast<float>(cv::norm(c - centre));
     if (!best || dist < best_distance) best = &f, best_distance = dist;
   }
-  if (!best) return std::nullopt;
-  return engine.describe(d.image.rgb, *best);
+  return best;
 }
 
-DescriptorMap describe_images(FaceEngine& engine, const std::filesystem::path& data_dir,
-                              const std::vector<std::string>& images, const std::filesystem::path& cache, int workers) {
-  DescriptorMap map = cache.empty() ? DescriptorMap{} : load_cache(cache);
+std::vector<DescriptorMap> describe_images(const std::vector<FaceEngine*>& describers,
+                                           const std::filesystem::path& data_dir,
+                                           const std::vector<std::string>& images,
+                                           const std::vector<std::filesystem::path>& caches, int workers) {
+  const size_t n = describers.size();
+  std::vector<DescriptorMap> maps(n);
+  std::vector<std::ofstream> outs(n);
+  for (size_t k = 0; k < n; ++k) {
+    if (caches[k].empty()) continue;
+    maps[k] = load_cache(caches[k]);
+    outs[k].open(caches[k], std::ios::app);
+  }
   std::vector<std::string> todo;
   for (const auto& image : images)
-    if (!map.count(image)) todo.push_back(image);
-  std::ofstream out;
-  if (!cache.empty()) out.open(cache, std::ios::app);
+    if (std::any_of(maps.begin(), maps.end(), [&](const DescriptorMap& m) { return !m.count(image); })) todo.push_back(image);
   std::mutex mutex;
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (size_t i; (i = next++) < todo.size();) {
-      std::optional<Descriptor> d;
+      std::vector<std::optional<Descriptor>> d(n);
       try {
-        d = describe_central_face(engine, read_file_bytes((data_dir / todo[i]).string()));
+        const DetectedImage detected = describers[0]->detect(read_file_bytes((data_dir / todo[i]).string()));
+        if (const FaceDetail* face = central_face(detected))
+          for (size_t k = 0; k < n; ++k) d[k] = describers[k]->describe(detected.image.rgb, *face);
       } catch (const Error& e) {
         std::fprintf(stderr, "%s: %s\n", todo[i].c_str(), e.what());
       }
       std::lock_guard lock(mutex);
-      map[todo[i]] = d;
-      if (out.is_open()) append_cache(out, todo[i], d);
+      for (size_t k = 0; k < n; ++k) {
+        maps[k][todo[i]] = d[k];
+        if (outs[k].is_open()) append_cache(outs[k], todo[i], d[k]);
+      }
       if ((i + 1) % 500 == 0) std::fprintf(stderr, "described %zu/%zu images\n", i + 1, todo.size());
     }
   };
   std::vector<std::thread> threads;
   for (int w = 0; w < std::max(workers, 1); ++w) threads.emplace_back(work);
   for (auto& t : threads) t.join();
-  return map;
+  return maps;
+}
+
+DescriptorMap describe_images(FaceEngine& engine, const std::filesystem::path& data_dir,
+                              const std::vector<std::string>& images, const std::filesystem::path& cache, int workers) {
+  return describe_images(std::vector<FaceEngine*>{&engine}, data_dir, images, {cache}, workers)[0];
 }
 
 VerificationResult ten_fold_verification(const std::vector<LfwPair>& pairs, const DescriptorMap& descriptors) {

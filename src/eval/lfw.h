@@ -17,13 +17,18 @@ struct LfwPair {
 };
 std::vector<LfwPair> read_lfw_pairs(const std::filesystem::path& pairs_txt);
 
-// Descriptor of the face nearest the centre (LFW photos are centred on their subject); none if no face.
-std::optional<Descriptor> describe_central_face(FaceEngine& engine, const std::string& file_bytes);
+// The face nearest the centre (LFW photos are centred on their subject), if any.
+const FaceDetail* central_face(const DetectedImage& detected);
 
-// Descriptors of many images, computed in parallel and cached on disk between runs.
+// Descriptors of each image's central face, computed in parallel and cached on disk between runs.
 using DescriptorMap = std::map<std::string, std::optional<Descriptor>>;
 DescriptorMap describe_images(FaceEngine& engine, const std::filesystem::path& data_dir,
                               const std::vector<std::string>& images, const std::filesystem::path& cache, int workers);
+// The same for several describers at once: faces are found once, by the first.
+std::vector<DescriptorMap> describe_images(const std::vector<FaceEngine*>& describers,
+                                           const std::filesystem::path& data_dir,
+                                           const std::vector<std::string>& images,
+                                           const std::vector<std::filesystem::path>& caches, int workers);
 
 struct VerificationResult {
   double mean_accuracy, stddev;
