@@ -1,6 +1,8 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <atomic>
 #include <fstream>
 #include <iostream>
@@ -75,12 +77,12 @@ EngineOptions engine_options(const IngestArgs& args) {
 void run_ingest(const IngestArgs& args) {
   const IngestConfig config = IngestConfig::from_environment();
   const auto files = collect_photos(args.paths, config.raw_prefix);
-  Progress progress(files.size());
-  configure_logging(progress.on_terminal());
+  configure_logging(isatty(STDERR_FILENO));
   FaceEngine engine(engine_options(args));
   Storage storage = Storage::open(config);
   Pipeline pipeline(engine, *storage.objects, *storage.photos, *storage.collection, config);
   pipeline.resume_pending();
+  Progress progress(files.size());  // started now: rates leave out loading the models
   std::atomic<size_t> next{0}, failed{0};
   auto worker = [&] {
     for (size_t i; (i = next++) < files.size();) {
