@@ -67,10 +67,11 @@ std::vector<PhotoFile> collect_photos(const std::vector<std::string>& paths, con
   return out;
 }
 
-EngineOptions engine_options(const IngestArgs& args) {
+EngineOptions engine_options(const IngestArgs& args, const IngestConfig& config) {
   EngineOptions o;
   o.model_dir = args.models;
   o.threads = args.threads;
+  o.min_face_pixels = config.detect_min_face_pixels;
   return o;
 }
 
@@ -78,7 +79,7 @@ void run_ingest(const IngestArgs& args) {
   const IngestConfig config = IngestConfig::from_environment();
   const auto files = collect_photos(args.paths, config.raw_prefix);
   configure_logging(isatty(STDERR_FILENO));
-  FaceEngine engine(engine_options(args));
+  FaceEngine engine(engine_options(args, config));
   Storage storage = Storage::open(config);
   Pipeline pipeline(engine, *storage.objects, *storage.photos, *storage.collection, config);
   pipeline.resume_pending();
@@ -114,7 +115,7 @@ void run_handle_event(const std::string& event_file, const IngestArgs& args) {
   const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   const auto objects = parse_s3_event(text);
   const IngestConfig config = IngestConfig::from_environment();
-  FaceEngine engine(engine_options(args));
+  FaceEngine engine(engine_options(args, config));
   Storage storage = Storage::open(config);
   Pipeline pipeline(engine, *storage.objects, *storage.photos, *storage.collection, config);
   for (const auto& o : objects) {

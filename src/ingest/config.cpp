@@ -38,6 +38,7 @@ IngestConfig IngestConfig::from_environment() {
   c.grouping = parse_grouping_rule(env("GROUPING_RULE", "tutorial"));
   c.min_face_pixels = env_number("MIN_FACE_PIXELS", c.min_face_pixels, 0, 10000);
   c.min_sharpness = env_number("MIN_SHARPNESS", c.min_sharpness, 0, 100);
+  c.detect_min_face_pixels = static_cast<int>(env_number("DETECT_MIN_FACE_PIXELS", 40, 0, 10000));
   const char* home = std::getenv("HOME");
   c.data_dir = env("BEETROOT_DATA", std::string(home && *home ? home : "/tmp") + "/.local/share/beetroot/data");
   c.object_store_url = env("OBJECT_STORE_URL", "file://" + (c.data_dir / "objects").string());

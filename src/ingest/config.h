@@ -19,6 +19,7 @@ struct IngestConfig {
   GroupingRule grouping = GroupingRule::Tutorial;  // GROUPING_RULE: tutorial or exemplars
   float min_face_pixels = 20.f;     // MIN_FACE_PIXELS: smaller faces are not indexed (SMALL_BOUNDING_BOX)
   float min_sharpness = 5.f;        // MIN_SHARPNESS: blurrier faces are not indexed (LOW_SHARPNESS)
+  int detect_min_face_pixels = 40;  // DETECT_MIN_FACE_PIXELS: tiles find faces this small; 0: no tiles
   std::filesystem::path data_dir;   // BEETROOT_DATA, default ~/.local/share/beetroot/data
   std::string object_store_url;     // OBJECT_STORE_URL, default file://<data>/objects
   std::filesystem::path database;   // DATABASE_PATH, default <data>/beetroot.db
