@@ -13,7 +13,7 @@
 
 #include "inference/image.h"
 #include "ingest/pipeline.h"
-#include "ingest/runtime.h"
+#include "ingest/stores.h"
 
 using namespace beetroot;
 namespace fs = std::filesystem;
@@ -59,7 +59,7 @@ void run(const char* label, const std::vector<Photo>& photos, int workers, FaceE
   config.data_dir = data;
   config.object_store_url = "file://" + (data / "objects").string();
   config.database = data / "beetroot.db";
-  Storage storage = Storage::open(config);
+  Stores storage = Stores::open(config);
   Pipeline pipeline(engine, *storage.objects, *storage.photos, *storage.collection, config);
   std::atomic<size_t> next{0}, faces{0};
   const auto t0 = std::chrono::steady_clock::now();

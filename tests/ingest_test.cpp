@@ -11,7 +11,7 @@
 
 #include "inference/image.h"
 #include "ingest/pipeline.h"
-#include "ingest/runtime.h"
+#include "ingest/stores.h"
 #include "test_support.h"
 
 namespace beetroot {
@@ -74,7 +74,7 @@ size_t count(const std::string& haystack, const std::string& needle) {
 
 // No photo left pending, and every photo's faceThumbKeys are exactly the stored thumbnails: none missing, none orphaned.
 void expect_consistent(const Sandbox& box) {
-  Storage s = Storage::open(box.config());
+  Stores s = Stores::open(box.config());
   std::set<std::string> referenced;
   for (const auto& row : s.photos->list()) {
     EXPECT_NE(row.status, PhotoStatus::Pending) << "left unfinished: " << row.key;
@@ -163,7 +163,7 @@ TEST(Ingest, HandlesS3ObjectCreatedEvents) {
   Sandbox box;
   IngestConfig config = box.config();
   {
-    Storage s = Storage::open(config);
+    Stores s = Stores::open(config);
     s.objects->put(config.raw_bucket, "photos-raw/summer trip/beach.jpg", read_file_bytes(test::demo_photos()[1].string()));
     s.objects->put(config.raw_bucket, "elsewhere/skip.jpg", read_file_bytes(test::demo_photos()[2].string()));
   }
@@ -188,7 +188,7 @@ TEST(Ingest, HandlesS3ObjectCreatedEvents) {
 // Two photos of the same new people at the same moment: the search-then-index step is atomic.
 TEST(Ingest, ConcurrentPhotosOfTheSamePeopleCreateEachPersonOnce) {
   Sandbox box;
-  Storage s = Storage::open(box.config());
+  Stores s = Stores::open(box.config());
   FaceEngine& engine = test::engine();
   Pipeline pipeline(engine, *s.objects, *s.photos, *s.collection, s.config);
   std::vector<std::string> copies;

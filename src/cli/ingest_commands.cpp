@@ -16,7 +16,7 @@
 #include "inference/error.h"
 #include "inference/image.h"
 #include "ingest/pipeline.h"
-#include "ingest/runtime.h"
+#include "ingest/stores.h"
 #include "ingest/s3_event.h"
 
 namespace beetroot::cli {
@@ -80,7 +80,7 @@ void run_ingest(const IngestArgs& args) {
   const auto files = collect_photos(args.paths, config.raw_prefix);
   configure_logging(isatty(STDERR_FILENO));
   FaceEngine engine(engine_options(args, config));
-  Storage storage = Storage::open(config);
+  Stores storage = Stores::open(config);
   Pipeline pipeline(engine, *storage.objects, *storage.photos, *storage.collection, config);
   pipeline.resume_pending();
   Progress progress(files.size());  // started now: rates leave out loading the models
@@ -116,7 +116,7 @@ void run_handle_event(const std::string& event_file, const IngestArgs& args) {
   const auto objects = parse_s3_event(text);
   const IngestConfig config = IngestConfig::from_environment();
   FaceEngine engine(engine_options(args, config));
-  Storage storage = Storage::open(config);
+  Stores storage = Stores::open(config);
   Pipeline pipeline(engine, *storage.objects, *storage.photos, *storage.collection, config);
   for (const auto& o : objects) {
     const auto r = pipeline.ingest_object(o.bucket, o.key);
@@ -125,7 +125,7 @@ void run_handle_event(const std::string& event_file, const IngestArgs& args) {
 }
 
 void print_photos() {
-  Storage storage = Storage::open(IngestConfig::from_environment());
+  Stores storage = Stores::open(IngestConfig::from_environment());
   for (const auto& row : storage.photos->list()) {
     nlohmann::ordered_json j{{"photoId", row.photo_id},        {"bucket", row.bucket},
                              {"key", row.key},                 {"uploadedAt", row.uploaded_at},
@@ -137,7 +137,7 @@ void print_photos() {
 }
 
 void print_people() {
-  Storage storage = Storage::open(IngestConfig::from_environment());
+  Stores storage = Stores::open(IngestConfig::from_environment());
   struct Person {
     std::set<std::string> photos;
     std::vector<std::string> thumbs;

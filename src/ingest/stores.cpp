@@ -1,4 +1,4 @@
-#include "ingest/runtime.h"
+#include "ingest/stores.h"
 
 #include "storage/sqlite/database.h"
 #include "storage/sqlite/sqlite_face_store.h"
@@ -6,8 +6,8 @@
 
 namespace beetroot {
 
-Storage Storage::open(const IngestConfig& config) {
-  Storage s;
+Stores Stores::open(const IngestConfig& config) {
+  Stores s;
   s.config = config;
   s.database = std::make_shared<Database>(config.database);
   s.objects = open_object_store(config.object_store_url);

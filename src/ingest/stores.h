@@ -11,7 +11,7 @@ namespace beetroot {
 class Database;
 
 // The stores one configuration points at, opened together.
-struct Storage {
+struct Stores {
   IngestConfig config;
   std::shared_ptr<Database> database;
   std::unique_ptr<ObjectStore> objects;
@@ -19,7 +19,7 @@ struct Storage {
   std::unique_ptr<FaceStore> faces;
   std::unique_ptr<FaceCollection> collection;
 
-  static Storage open(const IngestConfig& config);
+  static Stores open(const IngestConfig& config);
 };
 
 }  // namespace beetroot
