@@ -5,7 +5,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 package="@vladmandic/face-api@1.7.15"
 sums="$here/models/face-api-1.7.15.sha256"
-dest="${1:-${BEETROOT_MODELS:-${XDG_DATA_HOME:-$HOME/.local/share}/beetroot/models}}"
+dest="${1:-${BEETROOT_MODELS:-${XDG_DATA_HOME:-${HOME:-/tmp}/.local/share}/beetroot/models}}"
 
 if [ -d "$dest" ] && (cd "$dest" && sha256sum --quiet -c "$sums" 2>/dev/null); then
   echo "models: up to date in $dest"
