@@ -7,7 +7,7 @@ package="@vladmandic/face-api@1.7.15"
 sums="$here/models/face-api-1.7.15.sha256"
 dest="${1:-${BEETROOT_MODELS:-${XDG_DATA_HOME:-${HOME:-/tmp}/.local/share}/beetroot/models}}"
 
-if [ -d "$dest" ] && (cd "$dest" && sha256sum --quiet -c "$sums" 2>/dev/null); then
+if [ -d "$dest" ] && (cd "$dest" && sha256sum --quiet -c "$sums" 2>/dev/null) && [ -f "$dest/demo/sample6.jpg" ]; then
   echo "models: up to date in $dest"
   exit 0
 fi
