@@ -168,8 +168,6 @@ FaceEngine::FaceEngine(EngineOptions options) : options_(std::move(options)) {
 
 FaceEngine::~FaceEngine() = default;
 
-size_t FaceEngine::threads() const { return nets_->pool.threads(); }
-
 std::array<float, 136> FaceEngine::landmarks_raw(const cv::Mat& crop) {
   const auto input = sample_canvas(centered_square(crop), LandmarkNet::kInputSize, kFaceNormalization);
   std::lock_guard lock(nets_mutex_);

@@ -69,7 +69,6 @@ class FaceEngine {
   cv::Mat chip(const cv::Mat& rgb, const FaceDetail& face) const;
 
   const EngineOptions& options() const { return options_; }
-  size_t threads() const;
 
  private:
   struct Nets;

@@ -12,6 +12,4 @@ ThreadPool::ThreadPool(size_t threads) : pool_(pthreadpool_create(threads)) {
 
 ThreadPool::~ThreadPool() { pthreadpool_destroy(pool_); }
 
-size_t ThreadPool::threads() const { return pthreadpool_get_threads_count(pool_); }
-
 }  // namespace beetroot

@@ -14,7 +14,6 @@ class ThreadPool {
   ThreadPool& operator=(const ThreadPool&) = delete;
 
   pthreadpool* get() const { return pool_; }
-  size_t threads() const;
 
  private:
   pthreadpool* pool_;
