@@ -121,6 +121,7 @@ int main(int argc, char** argv) {
   EngineOptions o;
   o.alignment = Alignment::FaceApi;
   o.use_single_pass();
+  o.mirror_average = false;
   FaceEngine engine(o);
   EngineOptions multi;
   FaceEngine engine_multi(multi);

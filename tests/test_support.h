@@ -48,6 +48,7 @@ inline FaceEngine& engine(Alignment alignment = Alignment::Rotation, bool multi_
     EngineOptions o;
     o.alignment = alignment;
     if (!multi_pass) o.use_single_pass();
+    o.mirror_average = alignment == Alignment::Rotation;  // faceapi mode reproduces face-api exactly
     slot = std::make_unique<FaceEngine>(o);
   }
   return *slot;

@@ -16,7 +16,7 @@ struct EvalArgs {
   std::string models;
   std::string alignment = "rotation";
   std::string cache;
-  bool mirror = false;
+  bool mirror = true;
   bool single_pass = false;
   bool calibrate = false;
   bool compare = false;
@@ -131,7 +131,7 @@ void add_eval_commands(CLI::App& app) {
   lfw->add_option("--models", args->models, "Folder with the face-api weights");
   lfw->add_option("--alignment", args->alignment, "rotation or faceapi")->capture_default_str();
   lfw->add_option("--cache", args->cache, "Descriptor cache file (reused between runs with the same settings)");
-  lfw->add_flag("--mirror", args->mirror, "Average the descriptors of the chip and its mirror image");
+  lfw->add_flag("!--no-mirror", args->mirror, "Describe the chip alone, not averaged with its mirror image");
   lfw->add_flag("--single-pass", args->single_pass, "Only face-api's single detection pass");
   lfw->add_option("--workers", args->workers, "Parallel images")->capture_default_str();
   lfw->add_flag("--compare", args->compare, "Both alignments, with and without mirrored chips, side by side");
@@ -143,7 +143,7 @@ void add_eval_commands(CLI::App& app) {
   grouping->add_option("--models", grouping_args->engine.models, "Folder with the face-api weights");
   grouping->add_option("--alignment", grouping_args->engine.alignment, "rotation or faceapi")->capture_default_str();
   grouping->add_option("--cache", grouping_args->engine.cache, "Descriptor cache file");
-  grouping->add_flag("--mirror", grouping_args->engine.mirror, "Mirrored-chip descriptors");
+  grouping->add_flag("!--no-mirror", grouping_args->engine.mirror, "Describe the chip alone, not averaged with its mirror image");
   grouping->add_option("--workers", grouping_args->engine.workers, "Parallel images")->capture_default_str();
   grouping->add_option("--rules", grouping_args->rules, "Grouping rules")->capture_default_str();
   grouping->add_option("--thresholds", grouping_args->thresholds, "FACE_MATCH_THRESHOLD values")->capture_default_str();

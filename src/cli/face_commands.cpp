@@ -21,6 +21,7 @@ struct FaceArgs {
   std::string alignment = "rotation";
   size_t threads = 0;
   bool single_pass = false;
+  bool no_mirror = false;
   double max_megapixels = 100;
 };
 
@@ -30,6 +31,7 @@ void add_engine_options(CLI::App* cmd, FaceArgs& args) {
   cmd->add_option("--alignment", args.alignment, "Chip alignment: rotation or faceapi")->capture_default_str();
   cmd->add_option("--threads", args.threads, "Inference threads (0: all cores)")->capture_default_str();
   cmd->add_flag("--single-pass", args.single_pass, "Only face-api's single 512x512 detection pass");
+  cmd->add_flag("--no-mirror", args.no_mirror, "Describe the chip alone, not averaged with its mirror image (face-api's way)");
   cmd->add_option("--max-megapixels", args.max_megapixels, "Refuse larger images before decoding")->capture_default_str();
 }
 
@@ -39,6 +41,7 @@ EngineOptions engine_options(const FaceArgs& args) {
   o.threads = args.threads;
   o.alignment = parse_alignment(args.alignment);
   if (args.single_pass) o.use_single_pass();
+  o.mirror_average = !args.no_mirror;
   o.decode.max_pixels = static_cast<uint64_t>(args.max_megapixels * 1e6);
   return o;
 }

@@ -25,7 +25,8 @@ struct EngineOptions {
   bool large_face_pass = true;  // also the photo centred on a 2.25x canvas: faces that fill the frame
   int min_face_pixels = 40;     // tiles so faces this small (decoded pixels) are found; 0: no tiles
   float min_confidence = 0.5f;  // SSD score
-  bool mirror_average = false; // descriptor = mean of the chip's and its mirror image's
+  // Descriptor = mean of the chip's and its mirror image's: LFW 99.13 % instead of 98.63 %.
+  bool mirror_average = true;
   DecodeOptions decode;
 
   // face-api's own detection: one 512x512 pass over the whole photo.
