@@ -1,4 +1,5 @@
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <set>
 
@@ -120,6 +121,29 @@ void run_grouping(const GroupingArgs& args) {
       }
 }
 
+// Options every LFW measurement shares: where the data and weights are, how faces are described.
+void add_describe_options(CLI::App* cmd, EvalArgs& a) {
+  cmd->add_option("--data", a.data, "LFW folder with pairs.txt and lfw-deepfunneled/")->capture_default_str();
+  cmd->add_option("--models", a.models, "Folder with the face-api weights");
+  cmd->add_option("--alignment", a.alignment, "rotation or faceapi")->capture_default_str();
+  cmd->add_option("--cache", a.cache, "Descriptor cache file (reused between runs with the same settings)");
+  cmd->add_flag("!--no-mirror", a.mirror, "Describe the chip alone, not averaged with its mirror image");
+  cmd->add_option("--workers", a.workers, "Parallel images")->capture_default_str();
+}
+
+// Runs a measurement, turning errors into a message and exit status 2.
+template <typename F>
+std::function<void()> guarded(F body) {
+  return [body] {
+    try {
+      body();
+    } catch (const Error& e) {
+      std::fprintf(stderr, "beetroot: %s\n", e.what());
+      set_exit_code(2);
+    }
+  };
+}
+
 }  // namespace
 
 void add_eval_commands(CLI::App& app) {
@@ -127,43 +151,20 @@ void add_eval_commands(CLI::App& app) {
   eval->require_subcommand(1);
   auto args = std::make_shared<EvalArgs>();
   auto* lfw = eval->add_subcommand("lfw", "LFW verification, standard 10-fold View-2 protocol");
-  lfw->add_option("--data", args->data, "LFW folder with pairs.txt and lfw-deepfunneled/")->capture_default_str();
-  lfw->add_option("--models", args->models, "Folder with the face-api weights");
-  lfw->add_option("--alignment", args->alignment, "rotation or faceapi")->capture_default_str();
-  lfw->add_option("--cache", args->cache, "Descriptor cache file (reused between runs with the same settings)");
-  lfw->add_flag("!--no-mirror", args->mirror, "Describe the chip alone, not averaged with its mirror image");
+  add_describe_options(lfw, *args);
   lfw->add_flag("--single-pass", args->single_pass, "Only face-api's single detection pass");
-  lfw->add_option("--workers", args->workers, "Parallel images")->capture_default_str();
   lfw->add_flag("--compare", args->compare, "Both alignments, with and without mirrored chips, side by side");
   lfw->add_flag("--calibrate", args->calibrate,
                 "Also describe every LFW photo and print FACE_MATCH_THRESHOLD against false-match rates");
+  lfw->callback(guarded([args] { run_lfw(*args); }));
+
   auto grouping_args = std::make_shared<GroupingArgs>();
   auto* grouping = eval->add_subcommand("grouping", "Group all LFW photos through the ingest assignment path; BCubed scores");
-  grouping->add_option("--data", grouping_args->engine.data, "LFW folder")->capture_default_str();
-  grouping->add_option("--models", grouping_args->engine.models, "Folder with the face-api weights");
-  grouping->add_option("--alignment", grouping_args->engine.alignment, "rotation or faceapi")->capture_default_str();
-  grouping->add_option("--cache", grouping_args->engine.cache, "Descriptor cache file");
-  grouping->add_flag("!--no-mirror", grouping_args->engine.mirror, "Describe the chip alone, not averaged with its mirror image");
-  grouping->add_option("--workers", grouping_args->engine.workers, "Parallel images")->capture_default_str();
+  add_describe_options(grouping, grouping_args->engine);
   grouping->add_option("--rules", grouping_args->rules, "Grouping rules")->capture_default_str();
   grouping->add_option("--thresholds", grouping_args->thresholds, "FACE_MATCH_THRESHOLD values")->capture_default_str();
   grouping->add_option("--seeds", grouping_args->seeds, "Random orders")->capture_default_str();
-  grouping->callback([grouping_args] {
-    try {
-      run_grouping(*grouping_args);
-    } catch (const Error& e) {
-      std::fprintf(stderr, "beetroot: %s\n", e.what());
-      set_exit_code(2);
-    }
-  });
-  lfw->callback([args] {
-    try {
-      run_lfw(*args);
-    } catch (const Error& e) {
-      std::fprintf(stderr, "beetroot: %s\n", e.what());
-      set_exit_code(2);
-    }
-  });
+  grouping->callback(guarded([grouping_args] { run_grouping(*grouping_args); }));
 }
 
 }  // namespace beetroot::cli
