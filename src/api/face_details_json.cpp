@@ -7,12 +7,6 @@ nlohmann::json landmark(const char* type, cv::Point2f p, float w, float h) {
   return {{"Type", type}, {"X", p.x / w}, {"Y", p.y / h}};
 }
 
-cv::Point2f centre(const std::array<cv::Point2f, 68>& p, int first, int last) {
-  cv::Point2f sum(0, 0);
-  for (int i = first; i <= last; ++i) sum += p[i];
-  return sum / static_cast<float>(last - first + 1);
-}
-
 }  // namespace
 
 nlohmann::json face_detail_json(const FaceDetail& face, int image_width, int image_height) {
@@ -23,7 +17,7 @@ nlohmann::json face_detail_json(const FaceDetail& face, int image_width, int ima
        {{"Width", face.box.width / w}, {"Height", face.box.height / h}, {"Left", face.box.x / w}, {"Top", face.box.y / h}}},
       {"Confidence", face.score * 100.f},
       {"Landmarks",
-       {landmark("eyeLeft", centre(p, 36, 41), w, h), landmark("eyeRight", centre(p, 42, 47), w, h),
+       {landmark("eyeLeft", landmark_centre(p, 36, 41), w, h), landmark("eyeRight", landmark_centre(p, 42, 47), w, h),
         landmark("nose", p[30], w, h), landmark("mouthLeft", p[48], w, h), landmark("mouthRight", p[54], w, h)}},
       {"Pose", {{"Roll", face.pose.roll}, {"Yaw", face.pose.yaw}, {"Pitch", face.pose.pitch}}},
       {"Quality", {{"Brightness", face.quality.brightness}, {"Sharpness", face.quality.sharpness}}},

@@ -27,12 +27,6 @@ constexpr float kMergeContainment = 0.7f;  // a box mostly inside a better one i
 // face-api's alignDlib framing: square side = mean eye-to-mouth distance / 0.45, reference point at (0.5, 0.43).
 constexpr float kChipScale = 0.45f, kChipRefX = 0.5f, kChipRefY = 0.43f;
 
-cv::Point2f mean_point(const std::array<cv::Point2f, 68>& p, int first, int last) {
-  cv::Point2f sum(0, 0);
-  for (int i = first; i <= last; ++i) sum += p[i];
-  return sum / static_cast<float>(last - first + 1);
-}
-
 struct ChipFrame {
   cv::Point2f left_eye, right_eye, mouth, ref;
   float size;
@@ -40,9 +34,9 @@ struct ChipFrame {
 
 ChipFrame chip_frame(const std::array<cv::Point2f, 68>& p) {
   ChipFrame f;
-  f.left_eye = mean_point(p, 36, 41);
-  f.right_eye = mean_point(p, 42, 47);
-  f.mouth = mean_point(p, 48, 67);
+  f.left_eye = landmark_centre(p, 36, 41);
+  f.right_eye = landmark_centre(p, 42, 47);
+  f.mouth = landmark_centre(p, 48, 67);
   f.ref = (f.left_eye + f.right_eye + f.mouth) / 3.f;
   f.size = (cv::norm(f.mouth - f.left_eye) + cv::norm(f.mouth - f.right_eye)) / 2.f / kChipScale;
   return f;
@@ -76,7 +70,7 @@ float containment(const cv::Rect2f& inner, const cv::Rect2f& outer) {
 float degrees(float radians) { return radians * 180.f / std::numbers::pi_v<float>; }
 
 Pose estimate_pose(const std::array<cv::Point2f, 68>& p) {
-  const cv::Point2f left_eye = mean_point(p, 36, 41), right_eye = mean_point(p, 42, 47);
+  const cv::Point2f left_eye = landmark_centre(p, 36, 41), right_eye = landmark_centre(p, 42, 47);
   const float roll = std::atan2(right_eye.y - left_eye.y, right_eye.x - left_eye.x);
   const cv::Point2f centre = (left_eye + right_eye) / 2.f;
   // Undo the roll so yaw and pitch are read off an upright face.
@@ -304,6 +298,12 @@ Descriptor FaceEngine::describe(const cv::Mat& rgb, const FaceDetail& face) {
   const Descriptor mirrored = nets_->recognition.run(input.data(), nets_->pool);
   for (size_t i = 0; i < d.size(); ++i) d[i] = (d[i] + mirrored[i]) / 2;
   return d;
+}
+
+cv::Point2f landmark_centre(const std::array<cv::Point2f, 68>& points, int first, int last) {
+  cv::Point2f sum(0, 0);
+  for (int i = first; i <= last; ++i) sum += points[i];
+  return sum / static_cast<float>(last - first + 1);
 }
 
 float descriptor_distance(const Descriptor& a, const Descriptor& b) {
