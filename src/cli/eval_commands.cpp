@@ -3,7 +3,7 @@
 #include <memory>
 #include <set>
 
-#include "cli/commands.h"
+#include "cli/common.h"
 #include "collection/similarity.h"
 #include "eval/grouping.h"
 #include "eval/lfw.h"
@@ -134,14 +134,7 @@ void add_describe_options(CLI::App* cmd, EvalArgs& a) {
 // Runs a measurement, turning errors into a message and exit status 2.
 template <typename F>
 std::function<void()> guarded(F body) {
-  return [body] {
-    try {
-      body();
-    } catch (const Error& e) {
-      std::fprintf(stderr, "beetroot: %s\n", e.what());
-      set_exit_code(2);
-    }
-  };
+  return [body] { run_guarded(body); };
 }
 
 }  // namespace

@@ -11,7 +11,7 @@
 #include <set>
 #include <thread>
 
-#include "cli/commands.h"
+#include "cli/common.h"
 #include "cli/progress.h"
 #include "inference/error.h"
 #include "inference/image.h"
@@ -28,18 +28,6 @@ struct IngestArgs {
   size_t workers = std::max(1u, std::thread::hardware_concurrency());
   size_t threads = 0;
 };
-
-// Logs go to stderr, one plain line each, in the shape users grep for.
-void configure_logging(bool quiet) {
-  static bool done = false;
-  if (!done) {
-    auto logger = spdlog::stderr_logger_mt("beetroot");
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
-    spdlog::set_default_logger(logger);
-    done = true;
-  }
-  spdlog::set_level(quiet ? spdlog::level::warn : spdlog::level::info);
-}
 
 struct PhotoFile {
   std::filesystem::path path;
@@ -67,19 +55,11 @@ std::vector<PhotoFile> collect_photos(const std::vector<std::string>& paths, con
   return out;
 }
 
-EngineOptions engine_options(const IngestArgs& args, const IngestConfig& config) {
-  EngineOptions o;
-  o.model_dir = args.models;
-  o.threads = args.threads;
-  o.min_face_pixels = config.detect_min_face_pixels;
-  return o;
-}
-
 void run_ingest(const IngestArgs& args) {
   const IngestConfig config = IngestConfig::from_environment();
   const auto files = collect_photos(args.paths, config.raw_prefix);
   configure_logging(isatty(STDERR_FILENO));
-  FaceEngine engine(engine_options(args, config));
+  FaceEngine engine(ingest_engine_options(args.models, args.threads, config));
   Stores storage = Stores::open(config);
   Pipeline pipeline(engine, *storage.objects, *storage.photos, *storage.collection, config);
   pipeline.resume_pending();
@@ -115,7 +95,7 @@ void run_handle_event(const std::string& event_file, const IngestArgs& args) {
   const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   const auto objects = parse_s3_event(text);
   const IngestConfig config = IngestConfig::from_environment();
-  FaceEngine engine(engine_options(args, config));
+  FaceEngine engine(ingest_engine_options(args.models, args.threads, config));
   Stores storage = Stores::open(config);
   Pipeline pipeline(engine, *storage.objects, *storage.photos, *storage.collection, config);
   for (const auto& o : objects) {
@@ -160,20 +140,6 @@ void print_people() {
               << "\n";
 }
 
-// Runs a command body, turning errors into a message and exit status 2.
-template <typename F>
-void guarded(F body) {
-  try {
-    body();
-  } catch (const Error& e) {
-    std::cerr << "beetroot: " << e.what() << "\n";
-    set_exit_code(2);
-  } catch (const std::filesystem::filesystem_error& e) {
-    std::cerr << "beetroot: " << e.what() << "\n";
-    set_exit_code(2);
-  }
-}
-
 }  // namespace
 
 void add_ingest_commands(CLI::App& app) {
@@ -183,16 +149,16 @@ void add_ingest_commands(CLI::App& app) {
   ingest->add_option("--workers", args->workers, "Photos processed in parallel")->capture_default_str();
   ingest->add_option("--threads", args->threads, "Inference threads (0: all cores)")->capture_default_str();
   ingest->add_option("--models", args->models, "Folder with the face-api weights");
-  ingest->callback([args] { guarded([&] { run_ingest(*args); }); });
+  ingest->callback([args] { run_guarded([&] { run_ingest(*args); }); });
 
   auto event_file = std::make_shared<std::string>();
   auto* event = app.add_subcommand("handle-event", "Ingest the photos named by an S3 ObjectCreated event");
   event->add_option("event", *event_file, "Event JSON file")->required();
   event->add_option("--models", args->models, "Folder with the face-api weights");
-  event->callback([event_file, args] { guarded([&] { run_handle_event(*event_file, *args); }); });
+  event->callback([event_file, args] { run_guarded([&] { run_handle_event(*event_file, *args); }); });
 
-  app.add_subcommand("photos", "List the Photos table (JSON lines)")->callback([] { guarded(print_photos); });
-  app.add_subcommand("people", "List people with their face thumbnails (JSON lines)")->callback([] { guarded(print_people); });
+  app.add_subcommand("photos", "List the Photos table (JSON lines)")->callback([] { run_guarded(print_photos); });
+  app.add_subcommand("people", "List people with their face thumbnails (JSON lines)")->callback([] { run_guarded(print_people); });
 }
 
 }  // namespace beetroot::cli

@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
   beetroot::cli::add_face_commands(app);
   beetroot::cli::add_eval_commands(app);
   beetroot::cli::add_ingest_commands(app);
+  beetroot::cli::add_serve_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

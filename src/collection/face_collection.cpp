@@ -31,32 +31,54 @@ size_t FaceCollection::indexed_faces() const {
 
 void FaceCollection::add_to_index(const FaceRecord& face) {
   vectors_.insert(vectors_.end(), face.descriptor.begin(), face.descriptor.end());
-  entries_.push_back({face.face_id, face.person_id, face.photo_id, 0.f});
+  position_[face.face_id] = entries_.size();
+  entries_.push_back({face.face_id, face.person_id, face.photo_id, face.user_id});
 }
 
-std::vector<FaceMatch> FaceCollection::search(const Descriptor& descriptor, float threshold, size_t max_matches) const {
+// Moves the last entry into the hole, so removal costs one copy whatever the index size.
+void FaceCollection::remove_from_index(const std::string& face_id) {
+  const auto found = position_.find(face_id);
+  if (found == position_.end()) return;
+  const size_t hole = found->second, last = entries_.size() - 1;
+  position_.erase(found);
+  if (hole != last) {
+    std::copy_n(vectors_.begin() + static_cast<ptrdiff_t>(last * 128), 128, vectors_.begin() + static_cast<ptrdiff_t>(hole * 128));
+    entries_[hole] = std::move(entries_[last]);
+    position_[entries_[hole].face_id] = hole;
+  }
+  entries_.pop_back();
+  vectors_.resize(entries_.size() * 128);
+}
+
+std::vector<FaceMatch> FaceCollection::search(const Descriptor& descriptor, float threshold, size_t max_matches,
+                                              const std::string& exclude_face_id) const {
   std::shared_lock lock(mutex_);
-  return search_locked(descriptor, threshold, max_matches, "");
+  return search_locked(descriptor, threshold, max_matches, "", exclude_face_id);
 }
 
-std::vector<FaceMatch> FaceCollection::search_locked(const Descriptor& descriptor, float threshold, size_t max_matches,
-                                                     const std::string& exclude_photo) const {
-  // Compare distances, not similarities: one threshold conversion instead of one exp() per face.
-  const float max_distance = distance_for_similarity(threshold);
+std::vector<std::pair<float, size_t>> FaceCollection::nearest(const Descriptor& descriptor, float max_distance) const {
+  // Compare squared distances: one threshold conversion instead of one sqrt() per face.
+  const float max_squared = max_distance * max_distance;
   std::vector<std::pair<float, size_t>> hits;
   for (size_t i = 0; i < entries_.size(); ++i) {
     const float* v = &vectors_[i * 128];
     float sum = 0;
     for (int k = 0; k < 128; ++k) sum += (v[k] - descriptor[k]) * (v[k] - descriptor[k]);
-    const float distance = std::sqrt(sum);
-    if (distance <= max_distance && entries_[i].photo_id != exclude_photo) hits.push_back({distance, i});
+    if (sum <= max_squared) hits.push_back({std::sqrt(sum), i});
   }
   std::sort(hits.begin(), hits.end());
+  return hits;
+}
+
+std::vector<FaceMatch> FaceCollection::search_locked(const Descriptor& descriptor, float threshold, size_t max_matches,
+                                                     const std::string& exclude_photo,
+                                                     const std::string& exclude_face) const {
   std::vector<FaceMatch> out;
-  for (size_t i = 0; i < hits.size() && out.size() < max_matches; ++i) {
-    FaceMatch m = entries_[hits[i].second];
-    m.similarity = similarity_from_distance(hits[i].first);
-    out.push_back(std::move(m));
+  for (const auto& [distance, i] : nearest(descriptor, distance_for_similarity(threshold))) {
+    if (out.size() >= max_matches) break;
+    const Entry& e = entries_[i];
+    if (e.photo_id == exclude_photo || e.face_id == exclude_face) continue;
+    out.push_back({e.face_id, e.person_id, e.photo_id, e.user_id, similarity_from_distance(distance)});
   }
   return out;
 }
@@ -72,7 +94,7 @@ std::vector<FaceRecord> FaceCollection::assign(const std::string& photo_id, std:
   for (auto& face : faces) {
     face.photo_id = photo_id;
     face.face_id = face_id_for(id_, photo_id, face.face_index);
-    const auto candidates = search_locked(face.descriptor, threshold, SIZE_MAX, photo_id);
+    const auto candidates = search_locked(face.descriptor, threshold, SIZE_MAX, photo_id, "");
     auto match = std::find_if(candidates.begin(), candidates.end(),
                               [&](const FaceMatch& m) { return !persons_in_photo.count(m.person_id); });
     if (match != candidates.end()) {
@@ -92,6 +114,47 @@ std::vector<FaceRecord> FaceCollection::assign(const std::string& photo_id, std:
   for (const auto& face : faces)
     if (face.exemplar) add_to_index(face);
   return faces;
+}
+
+std::vector<FaceRecord> FaceCollection::index(const std::string& photo_id, std::vector<FaceRecord> faces) {
+  for (auto& face : faces) {
+    face.photo_id = photo_id;
+    face.face_id = face_id_for(id_, photo_id, face.face_index);
+    face.person_id = face.face_id;
+    face.exemplar = true;
+  }
+  std::unique_lock lock(mutex_);
+  store_.insert_faces(id_, faces);
+  for (const auto& face : faces) add_to_index(face);
+  return faces;
+}
+
+std::optional<FaceRecord> FaceCollection::face(const std::string& face_id) const {
+  auto found = store_.faces_by_id(id_, {face_id});
+  if (found.empty()) return std::nullopt;
+  return found.front();
+}
+
+std::vector<FaceRecord> FaceCollection::faces(const std::vector<std::string>& face_ids) const {
+  return store_.faces_by_id(id_, face_ids);
+}
+
+FaceChanges FaceCollection::delete_faces(const std::vector<std::string>& face_ids) {
+  std::unique_lock lock(mutex_);
+  FaceChanges changes;
+  std::set<std::string> found;
+  for (const auto& f : store_.faces_by_id(id_, face_ids)) {
+    if (!f.user_id.empty())
+      changes.refused.push_back({f.face_id, f.user_id, "ASSOCIATED_TO_AN_EXISTING_USER"});
+    else
+      changes.changed.push_back(f.face_id);
+    found.insert(f.face_id);
+  }
+  for (const auto& id : face_ids)
+    if (!found.count(id)) changes.refused.push_back({id, "", "FACE_NOT_FOUND"});
+  store_.delete_faces(id_, changes.changed);
+  for (const auto& id : changes.changed) remove_from_index(id);
+  return changes;
 }
 
 }  // namespace beetroot

@@ -1,8 +1,9 @@
 #pragma once
 #include <functional>
-#include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "collection/face_store.h"
@@ -16,8 +17,23 @@ enum class GroupingRule {
 GroupingRule parse_grouping_rule(const std::string& name);
 
 struct FaceMatch {
-  std::string face_id, person_id, photo_id;
+  std::string face_id, person_id, photo_id, user_id;
   float similarity;
+};
+
+struct UserMatch {
+  std::string user_id;
+  float similarity;
+};
+
+// A face an operation left alone, with the cloud API's reason (FACE_NOT_FOUND ...).
+struct FaceRefusal {
+  std::string face_id, user_id, reason;
+};
+
+struct FaceChanges {
+  std::vector<std::string> changed;  // deleted, associated or disassociated
+  std::vector<FaceRefusal> refused;
 };
 
 // One collection: its faces persisted in a FaceStore, its exemplars in an in-memory exact index.
@@ -27,7 +43,8 @@ class FaceCollection {
   FaceCollection(FaceStore& store, std::string collection_id, GroupingRule rule = GroupingRule::Tutorial);
 
   // SearchFacesByImage semantics: exemplars at or above the threshold (percent), best first.
-  std::vector<FaceMatch> search(const Descriptor& descriptor, float threshold, size_t max_matches) const;
+  std::vector<FaceMatch> search(const Descriptor& descriptor, float threshold, size_t max_matches,
+                                const std::string& exclude_face_id = "") const;
 
   // Search-then-index for all faces of one photo under one lock. Each face gets the person of its
   // best match (never a person already given to another face of this photo) or becomes a new
@@ -37,20 +54,49 @@ class FaceCollection {
   std::vector<FaceRecord> assign(const std::string& photo_id, std::vector<FaceRecord> faces, float threshold,
                                  const ThumbKeyFn& thumb_key);
 
+  // IndexFaces semantics: every face becomes an exemplar and its own person.
+  std::vector<FaceRecord> index(const std::string& photo_id, std::vector<FaceRecord> faces);
+  std::optional<FaceRecord> face(const std::string& face_id) const;
+  std::vector<FaceRecord> faces(const std::vector<std::string>& face_ids) const;
+  // Faces associated with a user cannot be deleted (ASSOCIATED_TO_AN_EXISTING_USER).
+  FaceChanges delete_faces(const std::vector<std::string>& face_ids);
+
+  // The cloud API's users: named groups of faces of one person.
+  void create_user(const std::string& user_id);  // Error AlreadyExists
+  void delete_user(const std::string& user_id);  // Error NotFound
+  std::vector<std::string> users_page(const std::string& after_user_id, size_t limit) const;
+  // A face joins a user if it exists, belongs to no other user and, when the user has faces
+  // already, matches one of them at `threshold` or more.
+  FaceChanges associate(const std::string& user_id, const std::vector<std::string>& face_ids, float threshold);
+  FaceChanges disassociate(const std::string& user_id, const std::vector<std::string>& face_ids);
+  // Users whose best face matches any of `probes` at `threshold` or more, best first.
+  std::vector<UserMatch> search_users(const std::vector<Descriptor>& probes, float threshold, size_t max_users,
+                                      const std::string& exclude_user_id = "") const;
+  std::vector<Descriptor> user_descriptors(const std::string& user_id) const;  // Error NotFound
+
   const std::string& id() const { return id_; }
   size_t indexed_faces() const;
 
  private:
+  struct Entry {
+    std::string face_id, person_id, photo_id, user_id;
+  };
   void add_to_index(const FaceRecord& face);
+  void remove_from_index(const std::string& face_id);
+  void require_user(const std::string& user_id) const;
+  float best_similarity(const Descriptor& probe, const std::string& user_id) const;
+  // Each exemplar's distance to the descriptor, for those within `max_distance`, nearest first.
+  std::vector<std::pair<float, size_t>> nearest(const Descriptor& descriptor, float max_distance) const;
   std::vector<FaceMatch> search_locked(const Descriptor& descriptor, float threshold, size_t max_matches,
-                                       const std::string& exclude_photo) const;
+                                       const std::string& exclude_photo, const std::string& exclude_face) const;
 
   FaceStore& store_;
   std::string id_;
   GroupingRule rule_;
   mutable std::shared_mutex mutex_;
   std::vector<float> vectors_;  // exemplars' descriptors, 128 floats each
-  std::vector<FaceMatch> entries_;  // the same exemplars' ids (similarity unused)
+  std::vector<Entry> entries_;  // the same exemplars' ids
+  std::unordered_map<std::string, size_t> position_;  // FaceId -> entry
 };
 
 }  // namespace beetroot

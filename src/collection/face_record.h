@@ -17,12 +17,14 @@ struct FaceRecord {
   std::string external_image_id;
   std::string thumb_key;
   bool exemplar = false;  // searched against: the tutorial rule indexes only faces that matched nobody
+  std::string user_id;    // the cloud API's user this face is associated with, if any
 };
 
 struct CollectionInfo {
   std::string collection_id;
   std::string created_at;
   int64_t face_count = 0;
+  int64_t user_count = 0;
 };
 
 // A FaceId that a retry of the same photo derives again, so nothing is created twice.

@@ -20,6 +20,23 @@ class FaceStore {
   virtual std::vector<FaceRecord> faces_of_photo(const std::string& collection_id, const std::string& photo_id) const = 0;
   // Inserts all faces of one photo in one transaction: a photo's faces land together or not at all.
   virtual void insert_faces(const std::string& collection_id, const std::vector<FaceRecord>& faces) = 0;
+  virtual std::vector<FaceRecord> faces_by_id(const std::string& collection_id,
+                                              const std::vector<std::string>& face_ids) const = 0;
+  // One page in FaceId order, starting after `after_face_id` ("" for the first page).
+  virtual std::vector<FaceRecord> faces_page(const std::string& collection_id, const std::string& after_face_id,
+                                             size_t limit) const = 0;
+  virtual void delete_faces(const std::string& collection_id, const std::vector<std::string>& face_ids) = 0;
+
+  // The cloud API's users: named groups of faces of one person.
+  virtual bool create_user(const std::string& collection_id, const std::string& user_id) = 0;  // false if it exists
+  virtual bool user_exists(const std::string& collection_id, const std::string& user_id) const = 0;
+  // Deletes the user and clears its faces' association; false if there was no such user.
+  virtual bool delete_user(const std::string& collection_id, const std::string& user_id) = 0;
+  virtual std::vector<std::string> users_page(const std::string& collection_id, const std::string& after_user_id,
+                                              size_t limit) const = 0;
+  // Associates the faces with the user ("" clears the association).
+  virtual void set_faces_user(const std::string& collection_id, const std::vector<std::string>& face_ids,
+                              const std::string& user_id) = 0;
 };
 
 }  // namespace beetroot

@@ -12,6 +12,7 @@ enum class ErrorKind {
   ModelMissing,       // weights absent or corrupted
   NotFound,
   AlreadyExists,
+  Conflict,           // the request contradicts what is stored (a user that exists already)
   Internal,
 };
 

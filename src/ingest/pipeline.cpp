@@ -51,28 +51,37 @@ IngestResult Pipeline::ingest_bytes(const std::string& key, std::string_view byt
   return record_and_process(config_.raw_bucket, key, &owned);
 }
 
-IngestResult Pipeline::ingest_object(const std::string& bucket, const std::string& key) {
+bool Pipeline::accepts(const std::string& bucket, const std::string& key) const {
   validate_bucket(bucket);
   validate_key(key);
-  if (key.rfind(config_.raw_prefix, 0) != 0) {
-    spdlog::info("Event: key {} is outside RAW_PREFIX {}; skipping", key, config_.raw_prefix);
-    return {IngestResult::Outcome::Skipped, photo_id_for(bucket, key), {}, {}, ""};
-  }
+  if (key.rfind(config_.raw_prefix, 0) == 0) return true;
+  spdlog::info("Event: key {} is outside RAW_PREFIX {}; skipping", key, config_.raw_prefix);
+  return false;
+}
+
+IngestResult Pipeline::ingest_object(const std::string& bucket, const std::string& key) {
+  if (!accepts(bucket, key)) return {IngestResult::Outcome::Skipped, photo_id_for(bucket, key), {}, {}, ""};
   return record_and_process(bucket, key, nullptr);
 }
 
-IngestResult Pipeline::record_and_process(const std::string& bucket, const std::string& key, const std::string* bytes) {
+std::optional<PhotoRow> Pipeline::record(const std::string& bucket, const std::string& key) {
   PhotoRow row{photo_id_for(bucket, key), bucket, key, utc_now_iso8601(), PhotoStatus::Pending, 0, {}, ""};
   if (photos_.insert_once(row)) {
     spdlog::info("Photos: inserted photoId={} key={}", row.photo_id, key);
-    return process(row, bytes);
+    return row;
   }
   row = *photos_.get(row.photo_id);
   if (row.status == PhotoStatus::Pending) {
     spdlog::info("Photos: resuming unfinished photoId={} key={}", row.photo_id, key);
-    return process(row, bytes);
+    return row;
   }
   spdlog::info("Photos: already exists; skipping photoId={} key={}", row.photo_id, key);
+  return std::nullopt;
+}
+
+IngestResult Pipeline::record_and_process(const std::string& bucket, const std::string& key, const std::string* bytes) {
+  if (auto row = record(bucket, key)) return process(*row, bytes);
+  const PhotoRow row = *photos_.get(photo_id_for(bucket, key));
   return {row.status == PhotoStatus::Done ? IngestResult::Outcome::AlreadyDone : IngestResult::Outcome::Failed,
           row.photo_id, {}, {}, row.error};
 }

@@ -46,6 +46,14 @@ class Pipeline {
   // Finishes every photo left pending by an interrupted run.
   std::vector<IngestResult> resume_pending();
 
+  // The two halves of ingest_object, for a queue between them: `record` inserts the row once and
+  // returns it if it still needs processing (new or pending), `process_recorded` files its faces.
+  std::optional<PhotoRow> record(const std::string& bucket, const std::string& key);
+  IngestResult process_recorded(const PhotoRow& row) { return process(row, nullptr); }
+  std::vector<PhotoRow> pending() const { return photos_.list(PhotoStatus::Pending); }
+  // Whether ingest_object would take this key (inside RAW_PREFIX); logs the skip if not.
+  bool accepts(const std::string& bucket, const std::string& key) const;
+
   const IngestConfig& config() const { return config_; }
   const StageTimes& stage_times() const { return times_; }
 

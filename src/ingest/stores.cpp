@@ -13,7 +13,8 @@ Stores Stores::open(const IngestConfig& config) {
   s.objects = open_object_store(config.object_store_url);
   s.photos = std::make_unique<SqlitePhotoTable>(s.database, config.photos_table);
   s.faces = std::make_unique<SqliteFaceStore>(s.database);
-  s.collection = std::make_unique<FaceCollection>(*s.faces, config.collection_id, config.grouping);
+  s.collections = std::make_unique<Collections>(*s.faces, config.grouping);
+  s.collection = s.collections->open(config.collection_id);
   return s;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 #include <memory>
 
-#include "collection/face_collection.h"
+#include "collection/collections.h"
 #include "ingest/config.h"
 #include "storage/object_store.h"
 #include "storage/photo_table.h"
@@ -17,7 +17,8 @@ struct Stores {
   std::unique_ptr<ObjectStore> objects;
   std::unique_ptr<PhotoTable> photos;
   std::unique_ptr<FaceStore> faces;
-  std::unique_ptr<FaceCollection> collection;
+  std::unique_ptr<Collections> collections;
+  std::shared_ptr<FaceCollection> collection;  // REKOGNITION_COLLECTION_ID, which ingestion files into
 
   static Stores open(const IngestConfig& config);
 };

@@ -78,6 +78,25 @@ Database::Database(const std::filesystem::path& path) {
   exec("PRAGMA foreign_keys=ON");
 }
 
+void Database::migrate(const std::string& schema, const std::vector<std::string>& steps) {
+  auto guard = lock();
+  exec("CREATE TABLE IF NOT EXISTS schema_versions (schema TEXT PRIMARY KEY, version INTEGER NOT NULL)");
+  transaction([&] {
+    auto query = prepare("SELECT version FROM schema_versions WHERE schema = ?");
+    query.bind(1, schema);
+    const int64_t current = query.step() ? query.integer(0) : 0;
+    if (current > static_cast<int64_t>(steps.size()))
+      throw Error(ErrorKind::Internal, "database schema '" + schema + "' is at version " + std::to_string(current) +
+                                           ", newer than this beetroot knows (" + std::to_string(steps.size()) + ")");
+    for (size_t v = static_cast<size_t>(current); v < steps.size(); ++v) exec(steps[v]);
+    prepare("INSERT INTO schema_versions (schema, version) VALUES (?, ?)"
+            " ON CONFLICT (schema) DO UPDATE SET version = excluded.version")
+        .bind(1, schema)
+        .bind(2, static_cast<int64_t>(steps.size()))
+        .run();
+  });
+}
+
 Database::~Database() { sqlite3_close(db_); }
 
 void Database::exec(std::string_view sql) {

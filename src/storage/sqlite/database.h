@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,10 +46,17 @@ class Database {
   void exec(std::string_view sql);
   Statement prepare(std::string_view sql) { return Statement(db_, sql); }
   int64_t changes() const { return sqlite3_changes(db_); }
+  // Stores sharing this connection hold this around every use, so that one thread's transaction
+  // never takes in another thread's statements.
+  std::unique_lock<std::recursive_mutex> lock() const { return std::unique_lock(mutex_); }
+  // Brings the schema named `schema` up to date: the steps not yet applied run in order, in one
+  // transaction with the record of the version reached, so every database takes the same path.
+  void migrate(const std::string& schema, const std::vector<std::string>& steps);
 
   // BEGIN IMMEDIATE ... COMMIT, rolled back if the body throws.
   template <typename F>
   void transaction(F body) {
+    auto guard = lock();
     exec("BEGIN IMMEDIATE");
     try {
       body();
@@ -61,6 +69,7 @@ class Database {
 
  private:
   sqlite3* db_ = nullptr;
+  mutable std::recursive_mutex mutex_;
 };
 
 }  // namespace beetroot

@@ -10,7 +10,9 @@ namespace {
 
 constexpr const char* kFaceColumns =
     "face_id, person_id, photo_id, face_index, box_left, box_top, box_width, box_height, confidence, descriptor,"
-    " external_image_id, thumb_key, exemplar";
+    " external_image_id, thumb_key, exemplar, user_id";
+
+constexpr const char* kPhotoOrder = "ORDER BY photo_id, face_index";
 
 FaceRecord read_face(const Statement& s) {
   FaceRecord f;
@@ -27,13 +29,14 @@ FaceRecord read_face(const Statement& s) {
   f.external_image_id = s.text(10);
   f.thumb_key = s.text(11);
   f.exemplar = s.integer(12) != 0;
+  f.user_id = s.text(13);
   return f;
 }
 
 }  // namespace
 
 SqliteFaceStore::SqliteFaceStore(std::shared_ptr<Database> db) : db_(std::move(db)) {
-  db_->exec(
+  db_->migrate("faces", {
       "CREATE TABLE IF NOT EXISTS collections (collection_id TEXT PRIMARY KEY, created_at TEXT NOT NULL);"
       "CREATE TABLE IF NOT EXISTS faces (face_id TEXT PRIMARY KEY,"
       " collection_id TEXT NOT NULL REFERENCES collections(collection_id) ON DELETE CASCADE,"
@@ -41,11 +44,16 @@ SqliteFaceStore::SqliteFaceStore(std::shared_ptr<Database> db) : db_(std::move(d
       " box_left REAL, box_top REAL, box_width REAL, box_height REAL, confidence REAL,"
       " descriptor BLOB NOT NULL, external_image_id TEXT NOT NULL DEFAULT '', thumb_key TEXT NOT NULL DEFAULT '',"
       " exemplar INTEGER NOT NULL, UNIQUE (collection_id, photo_id, face_index));"
-      "CREATE INDEX IF NOT EXISTS faces_by_person ON faces (collection_id, person_id);");
+      "CREATE INDEX IF NOT EXISTS faces_by_person ON faces (collection_id, person_id);",
+      // The cloud API's users, and each face's user.
+      "CREATE TABLE users (collection_id TEXT NOT NULL REFERENCES collections(collection_id) ON DELETE CASCADE,"
+      " user_id TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (collection_id, user_id));"
+      "ALTER TABLE faces ADD COLUMN user_id TEXT NOT NULL DEFAULT '';",
+  });
 }
 
 bool SqliteFaceStore::create_collection(const std::string& id) {
-  std::lock_guard lock(mutex_);
+  auto guard = db_->lock();
   db_->prepare("INSERT OR IGNORE INTO collections (collection_id, created_at) VALUES (?, ?)")
       .bind(1, id)
       .bind(2, utc_now_iso8601())
@@ -54,17 +62,18 @@ bool SqliteFaceStore::create_collection(const std::string& id) {
 }
 
 std::optional<CollectionInfo> SqliteFaceStore::describe_collection(const std::string& id) const {
-  std::lock_guard lock(mutex_);
+  auto guard = db_->lock();
   auto s = db_->prepare(
-      "SELECT c.collection_id, c.created_at, (SELECT count(*) FROM faces f WHERE f.collection_id = c.collection_id)"
+      "SELECT c.collection_id, c.created_at, (SELECT count(*) FROM faces f WHERE f.collection_id = c.collection_id),"
+      " (SELECT count(*) FROM users u WHERE u.collection_id = c.collection_id)"
       " FROM collections c WHERE c.collection_id = ?");
   s.bind(1, id);
   if (!s.step()) return std::nullopt;
-  return CollectionInfo{s.text(0), s.text(1), s.integer(2)};
+  return CollectionInfo{s.text(0), s.text(1), s.integer(2), s.integer(3)};
 }
 
 std::vector<std::string> SqliteFaceStore::list_collections() const {
-  std::lock_guard lock(mutex_);
+  auto guard = db_->lock();
   auto s = db_->prepare("SELECT collection_id FROM collections ORDER BY collection_id");
   std::vector<std::string> ids;
   while (s.step()) ids.push_back(s.text(0));
@@ -72,15 +81,15 @@ std::vector<std::string> SqliteFaceStore::list_collections() const {
 }
 
 bool SqliteFaceStore::delete_collection(const std::string& id) {
-  std::lock_guard lock(mutex_);
+  auto guard = db_->lock();
   db_->prepare("DELETE FROM collections WHERE collection_id = ?").bind(1, id).run();
   return db_->changes() == 1;
 }
 
-std::vector<FaceRecord> SqliteFaceStore::query_faces(const std::string& where, const std::vector<std::string>& args) const {
-  std::lock_guard lock(mutex_);
-  auto s = db_->prepare(std::string("SELECT ") + kFaceColumns + " FROM faces WHERE " + where +
-                        " ORDER BY photo_id, face_index");
+std::vector<FaceRecord> SqliteFaceStore::query_faces(const std::string& where, const std::vector<std::string>& args,
+                                                     const std::string& order_and_limit) const {
+  auto guard = db_->lock();
+  auto s = db_->prepare(std::string("SELECT ") + kFaceColumns + " FROM faces WHERE " + where + " " + order_and_limit);
   for (size_t i = 0; i < args.size(); ++i) s.bind(static_cast<int>(i + 1), args[i]);
   std::vector<FaceRecord> out;
   while (s.step()) out.push_back(read_face(s));
@@ -88,19 +97,19 @@ std::vector<FaceRecord> SqliteFaceStore::query_faces(const std::string& where, c
 }
 
 std::vector<FaceRecord> SqliteFaceStore::faces(const std::string& collection_id) const {
-  return query_faces("collection_id = ?", {collection_id});
+  return query_faces("collection_id = ?", {collection_id}, kPhotoOrder);
 }
 
 std::vector<FaceRecord> SqliteFaceStore::faces_of_photo(const std::string& collection_id, const std::string& photo_id) const {
-  return query_faces("collection_id = ? AND photo_id = ?", {collection_id, photo_id});
+  return query_faces("collection_id = ? AND photo_id = ?", {collection_id, photo_id}, kPhotoOrder);
 }
 
 void SqliteFaceStore::insert_faces(const std::string& collection_id, const std::vector<FaceRecord>& faces) {
-  std::lock_guard lock(mutex_);
+  auto guard = db_->lock();
   db_->transaction([&] {
     for (const auto& f : faces) {
       db_->prepare(std::string("INSERT INTO faces (collection_id, ") + kFaceColumns +
-                   ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+                   ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
           .bind(1, collection_id)
           .bind(2, f.face_id)
           .bind(3, f.person_id)
@@ -115,8 +124,84 @@ void SqliteFaceStore::insert_faces(const std::string& collection_id, const std::
           .bind(12, f.external_image_id)
           .bind(13, f.thumb_key)
           .bind(14, static_cast<int64_t>(f.exemplar))
+          .bind(15, f.user_id)
           .run();
     }
+  });
+}
+
+std::vector<FaceRecord> SqliteFaceStore::faces_by_id(const std::string& collection_id,
+                                                     const std::vector<std::string>& face_ids) const {
+  std::vector<FaceRecord> out;
+  for (const auto& id : face_ids) {
+    auto found = query_faces("collection_id = ? AND face_id = ?", {collection_id, id}, "");
+    out.insert(out.end(), found.begin(), found.end());
+  }
+  return out;
+}
+
+std::vector<FaceRecord> SqliteFaceStore::faces_page(const std::string& collection_id, const std::string& after_face_id,
+                                                    size_t limit) const {
+  return query_faces("collection_id = ? AND face_id > ?", {collection_id, after_face_id},
+                     "ORDER BY face_id LIMIT " + std::to_string(limit));
+}
+
+void SqliteFaceStore::delete_faces(const std::string& collection_id, const std::vector<std::string>& face_ids) {
+  db_->transaction([&] {
+    for (const auto& id : face_ids)
+      db_->prepare("DELETE FROM faces WHERE collection_id = ? AND face_id = ?").bind(1, collection_id).bind(2, id).run();
+  });
+}
+
+bool SqliteFaceStore::create_user(const std::string& collection_id, const std::string& user_id) {
+  auto guard = db_->lock();
+  db_->prepare("INSERT OR IGNORE INTO users (collection_id, user_id, created_at) VALUES (?, ?, ?)")
+      .bind(1, collection_id)
+      .bind(2, user_id)
+      .bind(3, utc_now_iso8601())
+      .run();
+  return db_->changes() == 1;
+}
+
+bool SqliteFaceStore::user_exists(const std::string& collection_id, const std::string& user_id) const {
+  auto guard = db_->lock();
+  auto s = db_->prepare("SELECT 1 FROM users WHERE collection_id = ? AND user_id = ?");
+  s.bind(1, collection_id).bind(2, user_id);
+  return s.step();
+}
+
+bool SqliteFaceStore::delete_user(const std::string& collection_id, const std::string& user_id) {
+  bool deleted = false;
+  db_->transaction([&] {
+    db_->prepare("UPDATE faces SET user_id = '' WHERE collection_id = ? AND user_id = ?")
+        .bind(1, collection_id)
+        .bind(2, user_id)
+        .run();
+    db_->prepare("DELETE FROM users WHERE collection_id = ? AND user_id = ?").bind(1, collection_id).bind(2, user_id).run();
+    deleted = db_->changes() == 1;
+  });
+  return deleted;
+}
+
+std::vector<std::string> SqliteFaceStore::users_page(const std::string& collection_id, const std::string& after_user_id,
+                                                     size_t limit) const {
+  auto guard = db_->lock();
+  auto s = db_->prepare("SELECT user_id FROM users WHERE collection_id = ? AND user_id > ? ORDER BY user_id LIMIT ?");
+  s.bind(1, collection_id).bind(2, after_user_id).bind(3, static_cast<int64_t>(limit));
+  std::vector<std::string> ids;
+  while (s.step()) ids.push_back(s.text(0));
+  return ids;
+}
+
+void SqliteFaceStore::set_faces_user(const std::string& collection_id, const std::vector<std::string>& face_ids,
+                                     const std::string& user_id) {
+  db_->transaction([&] {
+    for (const auto& id : face_ids)
+      db_->prepare("UPDATE faces SET user_id = ? WHERE collection_id = ? AND face_id = ?")
+          .bind(1, user_id)
+          .bind(2, collection_id)
+          .bind(3, id)
+          .run();
   });
 }
 

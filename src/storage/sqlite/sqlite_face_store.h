@@ -1,6 +1,5 @@
 #pragma once
 #include <memory>
-#include <mutex>
 
 #include "collection/face_store.h"
 #include "storage/sqlite/database.h"
@@ -17,11 +16,23 @@ class SqliteFaceStore : public FaceStore {
   std::vector<FaceRecord> faces(const std::string& collection_id) const override;
   std::vector<FaceRecord> faces_of_photo(const std::string& collection_id, const std::string& photo_id) const override;
   void insert_faces(const std::string& collection_id, const std::vector<FaceRecord>& faces) override;
+  std::vector<FaceRecord> faces_by_id(const std::string& collection_id,
+                                      const std::vector<std::string>& face_ids) const override;
+  std::vector<FaceRecord> faces_page(const std::string& collection_id, const std::string& after_face_id,
+                                     size_t limit) const override;
+  void delete_faces(const std::string& collection_id, const std::vector<std::string>& face_ids) override;
+  bool create_user(const std::string& collection_id, const std::string& user_id) override;
+  bool user_exists(const std::string& collection_id, const std::string& user_id) const override;
+  bool delete_user(const std::string& collection_id, const std::string& user_id) override;
+  std::vector<std::string> users_page(const std::string& collection_id, const std::string& after_user_id,
+                                      size_t limit) const override;
+  void set_faces_user(const std::string& collection_id, const std::vector<std::string>& face_ids,
+                      const std::string& user_id) override;
 
  private:
-  std::vector<FaceRecord> query_faces(const std::string& where, const std::vector<std::string>& args) const;
+  std::vector<FaceRecord> query_faces(const std::string& where, const std::vector<std::string>& args,
+                                      const std::string& order_and_limit) const;
   std::shared_ptr<Database> db_;
-  mutable std::mutex mutex_;
 };
 
 }  // namespace beetroot

@@ -37,7 +37,7 @@ SqlitePhotoTable::SqlitePhotoTable(std::shared_ptr<Database> db, std::string tab
 }
 
 bool SqlitePhotoTable::insert_once(const PhotoRow& row) {
-  std::lock_guard lock(mutex_);
+  auto guard = db_->lock();
   db_->prepare("INSERT OR IGNORE INTO \"" + table_ + "\" (" + kColumns + ") VALUES (?,?,?,?,?,?,?,?)")
       .bind(1, row.photo_id)
       .bind(2, row.bucket)
@@ -52,7 +52,7 @@ bool SqlitePhotoTable::insert_once(const PhotoRow& row) {
 }
 
 std::optional<PhotoRow> SqlitePhotoTable::get(const std::string& photo_id) const {
-  std::lock_guard lock(mutex_);
+  auto guard = db_->lock();
   auto s = db_->prepare(std::string("SELECT ") + kColumns + " FROM \"" + table_ + "\" WHERE photo_id = ?");
   s.bind(1, photo_id);
   if (!s.step()) return std::nullopt;
@@ -60,7 +60,7 @@ std::optional<PhotoRow> SqlitePhotoTable::get(const std::string& photo_id) const
 }
 
 void SqlitePhotoTable::finish(const std::string& photo_id, int face_count, const std::vector<std::string>& thumb_keys) {
-  std::lock_guard lock(mutex_);
+  auto guard = db_->lock();
   db_->prepare("UPDATE \"" + table_ + "\" SET status = 'done', face_count = ?, face_thumb_keys = ?, error = '' WHERE photo_id = ?")
       .bind(1, static_cast<int64_t>(face_count))
       .bind(2, nlohmann::json(thumb_keys).dump())
@@ -69,7 +69,7 @@ void SqlitePhotoTable::finish(const std::string& photo_id, int face_count, const
 }
 
 void SqlitePhotoTable::fail(const std::string& photo_id, const std::string& error) {
-  std::lock_guard lock(mutex_);
+  auto guard = db_->lock();
   db_->prepare("UPDATE \"" + table_ + "\" SET status = 'failed', error = ? WHERE photo_id = ?")
       .bind(1, error)
       .bind(2, photo_id)
@@ -77,7 +77,7 @@ void SqlitePhotoTable::fail(const std::string& photo_id, const std::string& erro
 }
 
 std::vector<PhotoRow> SqlitePhotoTable::list(std::optional<PhotoStatus> status) const {
-  std::lock_guard lock(mutex_);
+  auto guard = db_->lock();
   auto s = db_->prepare(std::string("SELECT ") + kColumns + " FROM \"" + table_ + "\"" +
                         (status ? " WHERE status = ?" : "") + " ORDER BY uploaded_at, photo_id");
   if (status) s.bind(1, to_string(*status));

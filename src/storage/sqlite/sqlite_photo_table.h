@@ -1,6 +1,5 @@
 #pragma once
 #include <memory>
-#include <mutex>
 
 #include "storage/photo_table.h"
 #include "storage/sqlite/database.h"
@@ -19,7 +18,6 @@ class SqlitePhotoTable : public PhotoTable {
  private:
   std::shared_ptr<Database> db_;
   std::string table_;
-  mutable std::mutex mutex_;  // one connection, used by several ingest workers
 };
 
 }  // namespace beetroot

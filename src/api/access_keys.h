@@ -1,0 +1,13 @@
+#pragma once
+#include <filesystem>
+
+#include "api/sigv4.h"
+
+namespace beetroot {
+
+// The keys requests must be signed with: BEETROOT_ACCESS_KEYS ("id:secret,id:secret") if set,
+// else the file <data>/access-keys ("id secret" per line), which is created with one random key
+// (readable by its owner only) the first time, so a fresh install is never open to anyone.
+AccessKeys load_access_keys(const std::filesystem::path& data_dir);
+
+}  // namespace beetroot

@@ -1,0 +1,134 @@
+#include "api/face_api/face_api.h"
+
+#include <algorithm>
+
+#include "api/face_details_json.h"
+#include "collection/similarity.h"
+
+namespace beetroot::face_api {
+namespace {
+
+constexpr size_t kMaxImageBytes = 5 * 1024 * 1024;     // Image.Bytes, as the cloud API
+constexpr size_t kMaxS3ImageBytes = 15 * 1024 * 1024;  // Image.S3Object, as the cloud API
+
+}  // namespace
+
+FaceApi::FaceApi(FaceEngine& engine, Collections& collections, ObjectStore& objects, const IngestConfig& config)
+    : engine_(engine), collections_(collections), objects_(objects), config_(config) {
+  operations_ = {
+      {"CreateCollection", &FaceApi::create_collection},
+      {"DescribeCollection", &FaceApi::describe_collection},
+      {"ListCollections", &FaceApi::list_collections},
+      {"DeleteCollection", &FaceApi::delete_collection},
+      {"DetectFaces", &FaceApi::detect_faces},
+      {"IndexFaces", &FaceApi::index_faces},
+      {"SearchFacesByImage", &FaceApi::search_faces_by_image},
+      {"SearchFaces", &FaceApi::search_faces},
+      {"ListFaces", &FaceApi::list_faces},
+      {"DeleteFaces", &FaceApi::delete_faces},
+      {"CompareFaces", &FaceApi::compare_faces},
+      {"CreateUser", &FaceApi::create_user},
+      {"DeleteUser", &FaceApi::delete_user},
+      {"ListUsers", &FaceApi::list_users},
+      {"AssociateFaces", &FaceApi::associate_faces},
+      {"DisassociateFaces", &FaceApi::disassociate_faces},
+      {"SearchUsers", &FaceApi::search_users},
+      {"SearchUsersByImage", &FaceApi::search_users_by_image},
+  };
+}
+
+json FaceApi::call(const std::string& operation, const json& request) {
+  const auto found = operations_.find(operation);
+  if (found == operations_.end())
+    throw ApiError("UnknownOperationException", 400, "operation '" + operation + "' is not supported");
+  if (!request.is_object()) throw ApiError("SerializationException", 400, "the request body must be a JSON object");
+  try {
+    return (this->*found->second)(Params(request));
+  } catch (const Error& e) {
+    throw api_error_for(e);
+  }
+}
+
+std::string FaceApi::read_image_bytes(const json& image) {
+  const Params p(image);
+  if (p.has("Bytes") == p.has("S3Object"))
+    throw invalid_parameter("Image must have exactly one of Bytes and S3Object");
+  if (p.has("Bytes")) {
+    std::string bytes = base64_decode(p.string("Bytes"));
+    if (bytes.size() > kMaxImageBytes)
+      throw ApiError("ImageTooLargeException", 400,
+                     "Image.Bytes holds " + std::to_string(bytes.size()) + " bytes; at most 5 MB are accepted");
+    return bytes;
+  }
+  const Params s3(p.object("S3Object"));
+  const std::string bucket = s3.string("Bucket"), name = s3.string("Name");
+  std::optional<std::string> bytes;
+  try {
+    validate_bucket(bucket);
+    validate_key(name);
+    bytes = objects_.get(bucket, name);
+  } catch (const Error& e) {
+    throw ApiError("InvalidS3ObjectException", 400, e.what());
+  }
+  if (!bytes) throw ApiError("InvalidS3ObjectException", 400, "object " + bucket + "/" + name + " does not exist");
+  if (bytes->size() > kMaxS3ImageBytes)
+    throw ApiError("ImageTooLargeException", 400, "object " + bucket + "/" + name + " is larger than 15 MB");
+  return std::move(*bytes);
+}
+
+DetectedImage FaceApi::detect(const json& image) {
+  if (!image.is_object()) throw invalid_parameter("Image must be an object");
+  return engine_.detect(read_image_bytes(image));
+}
+
+const FaceDetail& FaceApi::largest_face(const DetectedImage& image) const {
+  if (image.faces.empty()) throw invalid_parameter("There are no faces in the image. Should be at least 1.");
+  return *std::max_element(image.faces.begin(), image.faces.end(), [](const FaceDetail& a, const FaceDetail& b) {
+    return a.box.area() < b.box.area();
+  });
+}
+
+json FaceApi::face_json(const FaceRecord& face) const {
+  json j = {
+      {"FaceId", face.face_id},
+      {"BoundingBox", {{"Width", face.box.width}, {"Height", face.box.height}, {"Left", face.box.x}, {"Top", face.box.y}}},
+      {"ImageId", face.photo_id},
+      {"Confidence", face.confidence},
+      {"IndexFacesModelVersion", kFaceModelVersion},
+  };
+  if (!face.external_image_id.empty()) j["ExternalImageId"] = face.external_image_id;
+  if (!face.user_id.empty()) j["UserId"] = face.user_id;
+  return j;
+}
+
+json FaceApi::matches_json(const FaceCollection& collection, const std::vector<FaceMatch>& matches) const {
+  std::vector<std::string> ids;
+  for (const auto& m : matches) ids.push_back(m.face_id);
+  std::map<std::string, FaceRecord> records;
+  for (auto& f : collection.faces(ids)) records.emplace(f.face_id, std::move(f));
+  json out = json::array();
+  for (const auto& m : matches)
+    if (auto r = records.find(m.face_id); r != records.end())  // deleted since the search: left out
+      out.push_back({{"Similarity", m.similarity}, {"Face", face_json(r->second)}});
+  return out;
+}
+
+std::string FaceApi::quality_refusal(const FaceDetail& face, const std::string& filter) const {
+  struct Bar {
+    float min_pixels, min_sharpness, min_confidence, max_yaw;
+  };
+  // AUTO is what ingestion files; LOW lets more through, HIGH less.
+  const Bar auto_bar{config_.min_face_pixels, config_.min_sharpness, 0.5f, 90.f};
+  const Bar bar = filter == "LOW"    ? Bar{auto_bar.min_pixels * 0.75f, auto_bar.min_sharpness * 0.5f, 0.5f, 90.f}
+                  : filter == "HIGH" ? Bar{auto_bar.min_pixels * 2.f, auto_bar.min_sharpness * 2.f, 0.9f, 45.f}
+                  : filter == "MEDIUM" ? Bar{auto_bar.min_pixels * 1.5f, auto_bar.min_sharpness * 1.5f, 0.7f, 60.f}
+                                       : auto_bar;
+  if (filter == "NONE") return "";
+  if (std::min(face.box.width, face.box.height) < bar.min_pixels) return "SMALL_BOUNDING_BOX";
+  if (face.quality.sharpness < bar.min_sharpness) return "LOW_SHARPNESS";
+  if (face.score < bar.min_confidence) return "LOW_CONFIDENCE";
+  if (std::abs(face.pose.yaw) > bar.max_yaw) return "EXTREME_POSE";
+  return "";
+}
+
+}  // namespace beetroot::face_api

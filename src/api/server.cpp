@@ -1,0 +1,167 @@
+#include "api/server.h"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+
+#include "api/face_api/face_api.h"
+#include "ingest/ingest_queue.h"
+#include "ingest/pipeline.h"
+#include "ingest/s3_event.h"
+
+namespace beetroot {
+namespace {
+
+constexpr const char* kJson11 = "application/x-amz-json-1.1";
+constexpr const char* kTargetPrefix = "RekognitionService.";
+
+SignedRequest signed_request(const httplib::Request& r) {
+  SignedRequest s{r.method, r.path, {}, {r.headers.begin(), r.headers.end()}, r.body};
+  for (const auto& [name, value] : r.params) s.query.push_back({name, value});
+  return s;
+}
+
+void send_error(httplib::Response& response, const std::string& type, int status, const std::string& message) {
+  response.status = status;
+  response.set_content(nlohmann::json{{"__type", type}, {"Message", message}}.dump(), kJson11);
+}
+
+}  // namespace
+
+Server::Server(ServerOptions options, FaceEngine& engine, Stores& stores, AccessKeys keys)
+    : options_(std::move(options)), stores_(stores), keys_(std::move(keys)) {
+  api_ = std::make_unique<face_api::FaceApi>(engine, *stores_.collections, *stores_.objects, stores_.config);
+  pipeline_ = std::make_unique<Pipeline>(engine, *stores_.objects, *stores_.photos, *stores_.collection, stores_.config);
+  queue_ = std::make_unique<IngestQueue>(*pipeline_, options_.ingest_workers);
+  http_ = std::make_unique<httplib::Server>();
+
+  metrics_.add_value("beetroot_ingest_queue_depth", "gauge", "Photos waiting for the ingestion pipeline.",
+                     [this] { return static_cast<double>(queue_->depth()); });
+  metrics_.add_value("beetroot_photos_ingested_total", "counter", "Photos the ingestion queue has processed.",
+                     [this] { return static_cast<double>(queue_->processed()); });
+  metrics_.add_value("beetroot_faces_indexed_total", "counter", "Faces indexed by IndexFaces and by ingestion.",
+                     [this] { return static_cast<double>(api_->faces_indexed() + queue_->faces_filed()); });
+
+  const size_t threads = options_.threads;
+  http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  http_->set_payload_max_length(options_.max_body_bytes);
+  http_->set_read_timeout(options_.read_timeout);
+  http_->set_write_timeout(options_.write_timeout);
+  http_->Post("/", [this](const auto& req, auto& res) { handle_face_api(req, res); });
+  http_->Post("/events/s3", [this](const auto& req, auto& res) { handle_s3_events(req, res); });
+  http_->Get("/healthz", [this](const auto&, auto& res) { handle_health(res); });
+  http_->Get("/metrics", [this](const auto&, auto& res) {
+    res.set_content(metrics_.prometheus_text(), "text/plain; version=0.0.4");
+  });
+  http_->set_exception_handler([](const auto&, auto& res, std::exception_ptr e) {
+    std::string message = "unexpected error";
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      message = ex.what();
+    }
+    spdlog::error("Server: {}", message);
+    send_error(res, "InternalServerError", 500, message);
+  });
+  // httplib answers an oversized body with 413 before any handler runs; give it a body SDKs read.
+  http_->set_error_handler([](const auto&, auto& res) {
+    if (res.status == 413)
+      send_error(res, "ImageTooLargeException", 413, "request body is larger than the server accepts");
+  });
+}
+
+Server::~Server() {
+  stop();
+  queue_->stop();
+}
+
+int Server::bind() {
+  if (options_.port == 0) {
+    const int port = http_->bind_to_any_port(options_.host);
+    if (port < 0) throw Error(ErrorKind::Internal, "cannot listen on " + options_.host);
+    options_.port = port;
+  } else if (!http_->bind_to_port(options_.host, options_.port)) {
+    throw Error(ErrorKind::Internal, "cannot listen on " + options_.host + ":" + std::to_string(options_.port));
+  }
+  queue_->queue_pending();
+  return options_.port;
+}
+
+void Server::run() {
+  http_->listen_after_bind();
+  spdlog::info("Server: stopped accepting; finishing photos in progress");
+  queue_->stop();
+}
+
+void Server::stop() { http_->stop(); }
+
+std::optional<AuthFailure> Server::authenticate(const httplib::Request& request, const std::string& service) const {
+  return verify_sigv4(signed_request(request), keys_, std::chrono::system_clock::now(), service);
+}
+
+void Server::observe(const std::string& operation, int status, std::chrono::steady_clock::time_point start) {
+  if (status == -1) status = 200;  // httplib's "not set yet", which it sends as 200
+  metrics_.observe(operation, status, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+}
+
+void Server::handle_face_api(const httplib::Request& request, httplib::Response& response) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::string target = request.get_header_value("X-Amz-Target");
+  const std::string operation =
+      target.rfind(kTargetPrefix, 0) == 0 ? target.substr(std::strlen(kTargetPrefix)) : std::string();
+  const std::string label = api_->knows(operation) ? operation : "unknown";
+  response.set_header("x-amzn-RequestId", face_api::random_uuid());
+  if (auto failure = authenticate(request, "rekognition")) {
+    spdlog::warn("Auth: refused {}: {}", label, failure->message);
+    send_error(response, failure->type, failure->status, failure->message);
+    return observe(label, response.status, start);
+  }
+  try {
+    nlohmann::json body;
+    try {
+      body = nlohmann::json::parse(request.body.empty() ? "{}" : request.body);
+    } catch (const nlohmann::json::exception& e) {
+      throw face_api::ApiError("SerializationException", 400, std::string("request body is not JSON: ") + e.what());
+    }
+    response.set_content(api_->call(operation, body).dump(), kJson11);
+  } catch (const face_api::ApiError& e) {
+    send_error(response, e.type(), e.status(), e.what());
+  }
+  observe(label, response.status, start);
+}
+
+void Server::handle_s3_events(const httplib::Request& request, httplib::Response& response) {
+  const auto start = std::chrono::steady_clock::now();
+  const bool bearer_ok = !options_.events_token.empty() &&
+                         request.get_header_value("Authorization") == "Bearer " + options_.events_token;
+  if (!bearer_ok) {
+    if (auto failure = authenticate(request, "")) {
+      send_error(response, failure->type, failure->status, failure->message);
+      return observe("S3Event", response.status, start);
+    }
+  }
+  try {
+    nlohmann::json queued = nlohmann::json::array();
+    for (const auto& ref : parse_s3_event(request.body)) {
+      const auto result = queue_->enqueue(ref.bucket, ref.key);
+      queued.push_back({{"bucket", ref.bucket}, {"key", ref.key}, {"photoId", result.photo_id}, {"outcome", result.outcome}});
+    }
+    response.set_content(nlohmann::json{{"photos", queued}}.dump(), "application/json");
+  } catch (const Error& e) {
+    const auto api_error = face_api::api_error_for(e);
+    send_error(response, api_error.type(), api_error.status(), e.what());
+  }
+  observe("S3Event", response.status, start);
+}
+
+void Server::handle_health(httplib::Response& response) {
+  response.set_content(nlohmann::json{{"status", "ok"},
+                                      {"collection", stores_.collection->id()},
+                                      {"indexedFaces", stores_.collection->indexed_faces()},
+                                      {"queueDepth", queue_->depth()}}
+                           .dump(),
+                       "application/json");
+}
+
+}  // namespace beetroot

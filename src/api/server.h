@@ -1,0 +1,63 @@
+#pragma once
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "api/metrics.h"
+#include "api/sigv4.h"
+#include "ingest/stores.h"
+
+namespace httplib {
+class Server;
+struct Request;
+struct Response;
+}  // namespace httplib
+
+namespace beetroot {
+
+class FaceEngine;
+class IngestQueue;
+class Pipeline;
+namespace face_api {
+class FaceApi;
+}
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";  // loopback unless the user decides otherwise
+  int port = 8080;                 // 0: any free port
+  size_t threads = 32;             // connections served at once
+  size_t max_body_bytes = 8 << 20;  // a 5 MB image is 6.7 MB of base64
+  std::chrono::seconds read_timeout{30}, write_timeout{30};
+  size_t ingest_workers = 1;
+  std::string events_token;  // BEETROOT_EVENTS_TOKEN: a bearer token /events/s3 also accepts
+};
+
+// `beetroot serve`: the cloud face API (POST /, SigV4-signed), S3 event notifications
+// (POST /events/s3), /healthz and /metrics, over the same stores as `beetroot ingest`.
+class Server {
+ public:
+  Server(ServerOptions options, FaceEngine& engine, Stores& stores, AccessKeys keys);
+  ~Server();
+
+  int bind();   // returns the port listened on
+  void run();   // serves until stop(); then finishes in-flight requests and photos
+  void stop();  // safe from any thread
+
+ private:
+  void handle_face_api(const httplib::Request& request, httplib::Response& response);
+  void handle_s3_events(const httplib::Request& request, httplib::Response& response);
+  void handle_health(httplib::Response& response);
+  std::optional<AuthFailure> authenticate(const httplib::Request& request, const std::string& service) const;
+  void observe(const std::string& operation, int status, std::chrono::steady_clock::time_point start);
+
+  ServerOptions options_;
+  Stores& stores_;
+  AccessKeys keys_;
+  Metrics metrics_;
+  std::unique_ptr<face_api::FaceApi> api_;
+  std::unique_ptr<Pipeline> pipeline_;
+  std::unique_ptr<IngestQueue> queue_;
+  std::unique_ptr<httplib::Server> http_;
+};
+
+}  // namespace beetroot

@@ -1,0 +1,40 @@
+#pragma once
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace beetroot {
+
+// Access key id -> secret access key.
+using AccessKeys = std::map<std::string, std::string>;
+
+// What the signature covers, as the server received it.
+struct SignedRequest {
+  std::string method;
+  std::string path;  // decoded, e.g. "/"
+  std::vector<std::pair<std::string, std::string>> query;  // decoded name/value pairs
+  std::multimap<std::string, std::string> headers;  // names in any case
+  std::string body;
+};
+
+// Why a request was refused, in the terms AWS SDKs expect (error type and HTTP status).
+struct AuthFailure {
+  std::string type;  // e.g. InvalidSignatureException
+  int status;
+  std::string message;
+};
+
+// Verifies an `Authorization: AWS4-HMAC-SHA256 ...` header (AWS Signature Version 4). `service`
+// is what the credential scope must name; empty accepts any. Requests signed more than 15 minutes
+// away from `now` are refused, so a captured request cannot be replayed later.
+std::optional<AuthFailure> verify_sigv4(const SignedRequest& request, const AccessKeys& keys,
+                                        std::chrono::system_clock::time_point now, const std::string& service);
+
+// AWS's URI encoding: every byte but A-Z a-z 0-9 - _ . ~ as %XX; '/' kept if `keep_slash`.
+std::string aws_uri_encode(const std::string& text, bool keep_slash);
+std::string hmac_sha256(const std::string& key, const std::string& data);
+std::string to_hex(const std::string& bytes);
+
+}  // namespace beetroot

@@ -1,0 +1,27 @@
+#include "cli/common.h"
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+namespace beetroot::cli {
+
+void configure_logging(bool quiet) {
+  static bool done = false;
+  if (!done) {
+    auto logger = spdlog::stderr_logger_mt("beetroot");
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
+    spdlog::set_default_logger(logger);
+    done = true;
+  }
+  spdlog::set_level(quiet ? spdlog::level::warn : spdlog::level::info);
+}
+
+EngineOptions ingest_engine_options(const std::string& models, size_t threads, const IngestConfig& config) {
+  EngineOptions o;
+  o.model_dir = models;
+  o.threads = threads;
+  o.min_face_pixels = config.detect_min_face_pixels;
+  return o;
+}
+
+}  // namespace beetroot::cli

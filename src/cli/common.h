@@ -1,0 +1,34 @@
+#pragma once
+// What every subcommand shares: logging set-up and turning errors into an exit status.
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include "cli/commands.h"
+#include "inference/error.h"
+#include "inference/face_engine.h"
+#include "ingest/config.h"
+
+namespace beetroot::cli {
+
+// Logs go to stderr, one plain line each, in the shape users grep for.
+void configure_logging(bool quiet);
+
+// The engine as ingestion runs it: tiles for faces of DETECT_MIN_FACE_PIXELS.
+EngineOptions ingest_engine_options(const std::string& models, size_t threads, const IngestConfig& config);
+
+// Runs a command body, turning errors into a message and exit status 2.
+template <typename F>
+void run_guarded(F body) {
+  try {
+    body();
+  } catch (const Error& e) {
+    std::fprintf(stderr, "beetroot: %s\n", e.what());
+    set_exit_code(2);
+  } catch (const std::filesystem::filesystem_error& e) {
+    std::fprintf(stderr, "beetroot: %s\n", e.what());
+    set_exit_code(2);
+  }
+}
+
+}  // namespace beetroot::cli

@@ -1,0 +1,48 @@
+#include "collection/collections.h"
+
+#include "inference/error.h"
+
+namespace beetroot {
+
+Collections::Collections(FaceStore& store, GroupingRule rule) : store_(store), rule_(rule) {}
+
+std::shared_ptr<FaceCollection> Collections::load_locked(const std::string& id) {
+  auto& slot = open_[id];
+  if (!slot) slot = std::make_shared<FaceCollection>(store_, id, rule_);
+  return slot;
+}
+
+std::shared_ptr<FaceCollection> Collections::create(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  if (!store_.create_collection(id)) throw Error(ErrorKind::AlreadyExists, "collection '" + id + "' already exists");
+  open_.erase(id);
+  return load_locked(id);
+}
+
+std::shared_ptr<FaceCollection> Collections::get(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  if (!store_.describe_collection(id)) {
+    open_.erase(id);
+    throw Error(ErrorKind::NotFound, "collection '" + id + "' does not exist");
+  }
+  return load_locked(id);
+}
+
+std::shared_ptr<FaceCollection> Collections::open(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  return load_locked(id);
+}
+
+void Collections::remove(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  open_.erase(id);
+  if (!store_.delete_collection(id)) throw Error(ErrorKind::NotFound, "collection '" + id + "' does not exist");
+}
+
+std::vector<std::string> Collections::ids() const { return store_.list_collections(); }
+
+std::optional<CollectionInfo> Collections::describe(const std::string& id) const {
+  return store_.describe_collection(id);
+}
+
+}  // namespace beetroot

@@ -1,0 +1,35 @@
+#pragma once
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "collection/face_collection.h"
+
+namespace beetroot {
+
+// Every collection of one FaceStore, each opened once and shared, so that the ingestion pipeline
+// and the API search and index the same in-memory index.
+class Collections {
+ public:
+  Collections(FaceStore& store, GroupingRule rule);
+
+  std::shared_ptr<FaceCollection> create(const std::string& id);  // Error AlreadyExists
+  std::shared_ptr<FaceCollection> get(const std::string& id);     // Error NotFound
+  std::shared_ptr<FaceCollection> open(const std::string& id);    // created if missing
+  void remove(const std::string& id);                              // Error NotFound
+  std::vector<std::string> ids() const;
+  std::optional<CollectionInfo> describe(const std::string& id) const;
+  FaceStore& store() { return store_; }
+
+ private:
+  std::shared_ptr<FaceCollection> load_locked(const std::string& id);
+
+  FaceStore& store_;
+  GroupingRule rule_;
+  std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<FaceCollection>> open_;
+};
+
+}  // namespace beetroot
