@@ -5,6 +5,7 @@
 
 #include "collection/face_collection.h"
 #include "collection/similarity.h"
+#include "inference/error.h"
 #include "inference/face_engine.h"
 #include "storage/sqlite/database.h"
 #include "storage/sqlite/sqlite_face_store.h"
@@ -138,6 +139,84 @@ TEST(FaceCollection, TutorialRuleSearchesOnlyFirstFacesExemplarsRuleAll) {
   }
   EXPECT_EQ(tutorial.indexed_faces(), 1u);
   EXPECT_EQ(exemplars.indexed_faces(), 2u);
+}
+
+TEST(FaceCollection, DeletedFacesLeaveTheStoreAndTheIndexAndOthersStayFindable) {
+  Fixture fx;
+  std::mt19937 rng(7);
+  FaceCollection c(*fx.store, "api");
+  std::vector<FaceRecord> faces;
+  for (int i = 1; i <= 5; ++i) faces.push_back(face(i, random_descriptor(rng)));
+  const auto indexed = c.index("image-1", faces);
+  ASSERT_EQ(c.indexed_faces(), 5u);
+  const auto changes = c.delete_faces({indexed[1].face_id, "00000000-0000-4000-8000-000000000000"});
+  EXPECT_EQ(changes.changed, std::vector<std::string>{indexed[1].face_id});
+  ASSERT_EQ(changes.refused.size(), 1u);
+  EXPECT_EQ(changes.refused[0].reason, "FACE_NOT_FOUND");
+  EXPECT_EQ(c.indexed_faces(), 4u);
+  EXPECT_FALSE(c.face(indexed[1].face_id));
+  EXPECT_TRUE(c.search(indexed[1].descriptor, 99, 10).empty());
+  for (int i : {0, 2, 3, 4}) {  // the swap that fills the hole keeps every other face where search finds it
+    const auto found = c.search(indexed[i].descriptor, 99, 1);
+    ASSERT_EQ(found.size(), 1u);
+    EXPECT_EQ(found[0].face_id, indexed[i].face_id);
+  }
+  FaceCollection reopened(*fx.store, "api");
+  EXPECT_EQ(reopened.indexed_faces(), 4u);
+}
+
+TEST(FaceCollection, UsersGroupMatchingFacesAndKeepTheirFacesFromDeletion) {
+  Fixture fx;
+  std::mt19937 rng(8);
+  FaceCollection c(*fx.store, "users");
+  const Descriptor alice = random_descriptor(rng), bob = random_descriptor(rng);
+  const auto faces = c.index("image", {face(1, alice), face(2, at_distance(alice, 0.3f, rng)), face(3, bob)});
+  c.create_user("alice");
+  EXPECT_THROW(c.create_user("alice"), Error);
+  EXPECT_EQ(c.associate("alice", {faces[0].face_id}, 75).changed.size(), 1u);
+  const auto second = c.associate("alice", {faces[1].face_id, faces[2].face_id}, 75);
+  EXPECT_EQ(second.changed, std::vector<std::string>{faces[1].face_id});
+  ASSERT_EQ(second.refused.size(), 1u);
+  EXPECT_EQ(second.refused[0].reason, "LOW_MATCH_CONFIDENCE");
+
+  const auto matches = c.search_users({at_distance(alice, 0.2f, rng)}, 80, 10);
+  ASSERT_EQ(matches.size(), 1u);
+  EXPECT_EQ(matches[0].user_id, "alice");
+  EXPECT_EQ(c.delete_faces({faces[0].face_id}).refused.at(0).reason, "ASSOCIATED_TO_AN_EXISTING_USER");
+
+  c.delete_user("alice");
+  EXPECT_THROW(c.delete_user("alice"), Error);
+  EXPECT_TRUE(c.search_users({alice}, 0, 10).empty());
+  EXPECT_EQ(c.delete_faces({faces[0].face_id}).changed.size(), 1u);
+}
+
+// A database written before users existed opens with its faces intact and gains the users schema.
+TEST(FaceStore, MigratesADatabaseFromBeforeUsers) {
+  Fixture fx;
+  fx.store.reset();
+  fx.db.reset();
+  fs::remove_all(fx.dir);
+  {
+    Database old(fx.dir / "db.sqlite");
+    old.exec(
+        "CREATE TABLE collections (collection_id TEXT PRIMARY KEY, created_at TEXT NOT NULL);"
+        "CREATE TABLE faces (face_id TEXT PRIMARY KEY, collection_id TEXT NOT NULL, person_id TEXT NOT NULL,"
+        " photo_id TEXT NOT NULL, face_index INTEGER NOT NULL, box_left REAL, box_top REAL, box_width REAL,"
+        " box_height REAL, confidence REAL, descriptor BLOB NOT NULL, external_image_id TEXT NOT NULL DEFAULT '',"
+        " thumb_key TEXT NOT NULL DEFAULT '', exemplar INTEGER NOT NULL, UNIQUE (collection_id, photo_id, face_index));"
+        "INSERT INTO collections VALUES ('old', '2026-01-01T00:00:00.000Z');"
+        "INSERT INTO faces VALUES ('f1', 'old', 'f1', 'p1', 1, 0, 0, 1, 1, 99, zeroblob(512), 'x', 'k', 1);");
+  }
+  auto db = std::make_shared<Database>(fx.dir / "db.sqlite");
+  SqliteFaceStore store(db);
+  const auto faces = store.faces("old");
+  ASSERT_EQ(faces.size(), 1u);
+  EXPECT_EQ(faces[0].user_id, "");
+  EXPECT_TRUE(store.create_user("old", "u1"));
+  store.set_faces_user("old", {"f1"}, "u1");
+  EXPECT_EQ(store.faces("old")[0].user_id, "u1");
+  SqliteFaceStore reopened(db);  // migrations run once
+  EXPECT_EQ(reopened.describe_collection("old")->user_count, 1);
 }
 
 }  // namespace

@@ -80,6 +80,33 @@ std::optional<std::chrono::system_clock::time_point> parse_amz_date(const std::s
 
 AuthFailure incomplete(const std::string& message) { return {"IncompleteSignatureException", 400, message}; }
 
+// The hex signature of the request over `signed_headers` (lower-case, sorted) into `out`, or the
+// name of a signed header the request lacks.
+std::optional<std::string> signature(const SignedRequest& request, const std::vector<std::string>& signed_headers,
+                                     const std::string& amz_date, const std::string& region,
+                                     const std::string& service, const std::string& secret, std::string& out) {
+  std::string canonical_headers, joined_names;
+  for (const auto& name : signed_headers) {
+    const auto value = header(request, name);
+    if (!value) return name;
+    canonical_headers += name + ":" + canonical_header_value(*value) + "\n";
+    joined_names += (joined_names.empty() ? "" : ";") + name;
+  }
+  std::string payload_hash = sha256_hex(request.body);
+  if (const auto declared = header(request, "x-amz-content-sha256"); declared && *declared == "UNSIGNED-PAYLOAD")
+    payload_hash = *declared;
+  const std::string canonical_request = request.method + "\n" + aws_uri_encode(request.path, true) + "\n" +
+                                        canonical_query(request) + "\n" + canonical_headers + "\n" + joined_names +
+                                        "\n" + payload_hash;
+  const std::string date = amz_date.substr(0, 8);
+  const std::string scope = date + "/" + region + "/" + service + "/aws4_request";
+  const std::string string_to_sign = "AWS4-HMAC-SHA256\n" + amz_date + "\n" + scope + "\n" + sha256_hex(canonical_request);
+  std::string signing_key = hmac_sha256("AWS4" + secret, date);
+  for (const auto& part : {region, service, std::string("aws4_request")}) signing_key = hmac_sha256(signing_key, part);
+  out = to_hex(hmac_sha256(signing_key, string_to_sign));
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string aws_uri_encode(const std::string& text, bool keep_slash) {
@@ -140,31 +167,36 @@ std::optional<AuthFailure> verify_sigv4(const SignedRequest& request, const Acce
     return AuthFailure{"InvalidSignatureException", 403,
                        "Signature expired: " + *amz_date + " is more than 15 minutes away from the server's time"};
 
-  std::string canonical_headers;
-  for (const auto& name : signed_headers) {
-    const auto value = header(request, name);
-    if (!value) return incomplete("signed header '" + name + "' is missing from the request");
-    canonical_headers += name + ":" + canonical_header_value(*value) + "\n";
-  }
-  std::string payload_hash = sha256_hex(request.body);
-  if (const auto declared = header(request, "x-amz-content-sha256"); declared && *declared == "UNSIGNED-PAYLOAD")
-    payload_hash = *declared;
-  std::string joined_names;
-  for (const auto& name : signed_headers) joined_names += (joined_names.empty() ? "" : ";") + name;
-  const std::string canonical_request = request.method + "\n" + aws_uri_encode(request.path, true) + "\n" +
-                                        canonical_query(request) + "\n" + canonical_headers + "\n" + joined_names +
-                                        "\n" + payload_hash;
-  const std::string scope = auth->date + "/" + auth->region + "/" + auth->service + "/aws4_request";
-  const std::string string_to_sign =
-      "AWS4-HMAC-SHA256\n" + *amz_date + "\n" + scope + "\n" + sha256_hex(canonical_request);
-  std::string signing_key = hmac_sha256("AWS4" + key->second, auth->date);
-  for (const auto& part : {auth->region, auth->service, std::string("aws4_request")})
-    signing_key = hmac_sha256(signing_key, part);
-  const std::string expected = to_hex(hmac_sha256(signing_key, string_to_sign));
+  std::string expected;
+  if (auto missing = signature(request, signed_headers, *amz_date, auth->region, auth->service, key->second, expected))
+    return incomplete("signed header '" + *missing + "' is missing from the request");
   if (CRYPTO_memcmp(expected.data(), auth->signature.data(), expected.size()) != 0)
     return AuthFailure{"InvalidSignatureException", 403,
                        "The request signature we calculated does not match the signature you provided."};
   return std::nullopt;
+}
+
+void sign_sigv4(SignedRequest& request, const std::string& access_key, const std::string& secret,
+                const std::string& region, const std::string& service, std::chrono::system_clock::time_point now) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char amz_date[17];
+  std::strftime(amz_date, sizeof amz_date, "%Y%m%dT%H%M%SZ", &tm);
+  request.headers.emplace("X-Amz-Date", amz_date);
+  std::vector<std::string> names;
+  for (const auto& [name, value] : request.headers) {
+    std::string lower = name;
+    std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+    if (std::find(names.begin(), names.end(), lower) == names.end()) names.push_back(lower);
+  }
+  std::sort(names.begin(), names.end());
+  std::string joined, hex;
+  for (const auto& n : names) joined += (joined.empty() ? "" : ";") + n;
+  signature(request, names, amz_date, region, service, secret, hex);
+  request.headers.emplace("Authorization", "AWS4-HMAC-SHA256 Credential=" + access_key + "/" +
+                                               std::string(amz_date, 8) + "/" + region + "/" + service +
+                                               "/aws4_request, SignedHeaders=" + joined + ", Signature=" + hex);
 }
 
 }  // namespace beetroot

@@ -32,6 +32,11 @@ struct AuthFailure {
 std::optional<AuthFailure> verify_sigv4(const SignedRequest& request, const AccessKeys& keys,
                                         std::chrono::system_clock::time_point now, const std::string& service);
 
+// Adds X-Amz-Date and an Authorization header signing every header present (Host included), as
+// an AWS SDK would; for clients beetroot itself runs (benchmarks).
+void sign_sigv4(SignedRequest& request, const std::string& access_key, const std::string& secret,
+                const std::string& region, const std::string& service, std::chrono::system_clock::time_point now);
+
 // AWS's URI encoding: every byte but A-Z a-z 0-9 - _ . ~ as %XX; '/' kept if `keep_slash`.
 std::string aws_uri_encode(const std::string& text, bool keep_slash);
 std::string hmac_sha256(const std::string& key, const std::string& data);
