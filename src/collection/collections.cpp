@@ -21,6 +21,8 @@ std::shared_ptr<FaceCollection> Collections::create(const std::string& id) {
 
 std::shared_ptr<FaceCollection> Collections::get(const std::string& id) {
   std::lock_guard lock(mutex_);
+  // An open collection exists: remove() closes it first. This keeps a count(*) off every request.
+  if (auto found = open_.find(id); found != open_.end()) return found->second;
   if (!store_.describe_collection(id)) {
     open_.erase(id);
     throw Error(ErrorKind::NotFound, "collection '" + id + "' does not exist");

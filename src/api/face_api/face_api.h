@@ -14,6 +14,11 @@ namespace beetroot::face_api {
 // What responses report as FaceModelVersion: the weights every descriptor comes from.
 inline constexpr const char* kFaceModelVersion = "face-api-1.7.15";
 
+// FaceIds, each checked, without repeats.
+std::vector<std::string> unique_face_ids(const Params& p, size_t max_items);
+// Faces an operation left alone, with their reasons (and a Confidence where the shape has one).
+json refusals_json(const std::vector<FaceRefusal>& refused, bool with_confidence);
+
 // The cloud face-collection API over beetroot's engine, collections and object store: one JSON
 // request in, one JSON response out (or an ApiError). Knows nothing of HTTP.
 class FaceApi {

@@ -32,13 +32,6 @@ std::vector<size_t> by_size(const std::vector<FaceDetail>& faces) {
   return order;
 }
 
-std::vector<std::string> face_ids(const Params& p) {
-  std::vector<std::string> ids;
-  for (const auto& id : p.strings("FaceIds", 1, 4096))
-    if (std::find(ids.begin(), ids.end(), face_id(id)) == ids.end()) ids.push_back(id);
-  return ids;
-}
-
 }  // namespace
 
 json FaceApi::detect_faces(const Params& p) {
@@ -132,14 +125,8 @@ json FaceApi::list_faces(const Params& p) {
 
 json FaceApi::delete_faces(const Params& p) {
   const auto collection = collections_.get(collection_id(p));
-  const auto changes = collection->delete_faces(face_ids(p));
-  json refused = json::array();
-  for (const auto& r : changes.refused) {
-    json entry = {{"FaceId", r.face_id}, {"Reasons", {r.reason}}};
-    if (!r.user_id.empty()) entry["UserId"] = r.user_id;
-    refused.push_back(entry);
-  }
-  return {{"DeletedFaces", changes.changed}, {"UnsuccessfulFaceDeletions", refused}};
+  const auto changes = collection->delete_faces(unique_face_ids(p, 4096));
+  return {{"DeletedFaces", changes.changed}, {"UnsuccessfulFaceDeletions", refusals_json(changes.refused, false)}};
 }
 
 json FaceApi::compare_faces(const Params& p) {

@@ -8,24 +8,6 @@ namespace {
 // Users are usable as soon as they are created: beetroot has no asynchronous user states.
 constexpr const char* kUserStatus = "ACTIVE";
 
-std::vector<std::string> unique_face_ids(const Params& p, size_t max_items) {
-  std::vector<std::string> ids;
-  for (const auto& id : p.strings("FaceIds", 1, max_items))
-    if (std::find(ids.begin(), ids.end(), face_id(id)) == ids.end()) ids.push_back(id);
-  return ids;
-}
-
-json refusals_json(const std::vector<FaceRefusal>& refused, bool with_confidence) {
-  json out = json::array();
-  for (const auto& r : refused) {
-    json entry = {{"FaceId", r.face_id}, {"Reasons", {r.reason}}};
-    if (!r.user_id.empty()) entry["UserId"] = r.user_id;
-    if (with_confidence) entry["Confidence"] = 0;
-    out.push_back(entry);
-  }
-  return out;
-}
-
 json ids_json(const std::vector<std::string>& ids) {
   json out = json::array();
   for (const auto& id : ids) out.push_back({{"FaceId", id}});
