@@ -33,17 +33,22 @@ AccessKeys parse_environment(const std::string& text) {
   return keys;
 }
 
-void create_key_file(const std::filesystem::path& path) {
+constexpr const char* kAlphanumeric = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+// A file only its owner can read, holding `text`.
+void write_private_file(const std::filesystem::path& path, const std::string& text) {
   std::filesystem::create_directories(path.parent_path());
-  const std::string id = "BR" + random_text(18, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
-  const std::string secret =
-      random_text(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
   {
     std::ofstream out(path);
-    out << id << " " << secret << "\n";
+    out << text;
   }
   std::filesystem::permissions(path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-  if (!std::ifstream(path)) throw Error(ErrorKind::Internal, "cannot write access keys to " + path.string());
+  if (!std::ifstream(path)) throw Error(ErrorKind::Internal, "cannot write " + path.string());
+}
+
+void create_key_file(const std::filesystem::path& path) {
+  const std::string id = "BR" + random_text(18, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
+  write_private_file(path, id + " " + random_text(40, kAlphanumeric) + "\n");
   spdlog::info("Auth: created access key {} in {}", id, path.string());
 }
 
@@ -67,6 +72,20 @@ AccessKeys load_access_keys(const std::filesystem::path& data_dir) {
   const auto path = data_dir / "access-keys";
   if (!std::filesystem::exists(path)) create_key_file(path);
   return read_key_file(path);
+}
+
+std::string load_api_token(const std::filesystem::path& data_dir) {
+  if (const char* token = std::getenv("BEETROOT_API_TOKEN"); token && *token) return token;
+  const auto path = data_dir / "api-token";
+  if (!std::filesystem::exists(path)) {
+    write_private_file(path, random_text(32, kAlphanumeric) + "\n");
+    spdlog::info("Auth: created the People API token in {}", path.string());
+  }
+  std::ifstream in(path);
+  std::string token;
+  in >> token;
+  if (token.empty()) throw Error(ErrorKind::InvalidParameter, path.string() + " holds no token");
+  return token;
 }
 
 }  // namespace beetroot

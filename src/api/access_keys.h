@@ -10,4 +10,8 @@ namespace beetroot {
 // (readable by its owner only) the first time, so a fresh install is never open to anyone.
 AccessKeys load_access_keys(const std::filesystem::path& data_dir);
 
+// The People API's token: BEETROOT_API_TOKEN if set, else the one in <data>/api-token, created at
+// random (readable by its owner only) the first time.
+std::string load_api_token(const std::filesystem::path& data_dir);
+
 }  // namespace beetroot

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "api/face_api/face_api.h"
+#include "api/people_api.h"
 #include "ingest/ingest_queue.h"
 #include "ingest/pipeline.h"
 #include "ingest/s3_event.h"
@@ -29,11 +30,15 @@ void send_error(httplib::Response& response, const std::string& type, int status
 
 }  // namespace
 
-Server::Server(ServerOptions options, FaceEngine& engine, Stores& stores, AccessKeys keys)
+Server::Server(ServerOptions options, FaceEngine& engine, Stores& stores, AccessKeys keys, std::string api_token)
     : options_(std::move(options)), stores_(stores), keys_(std::move(keys)) {
   api_ = std::make_unique<face_api::FaceApi>(engine, *stores_.collections, *stores_.objects, stores_.config);
   pipeline_ = std::make_unique<Pipeline>(engine, *stores_.objects, *stores_.photos, *stores_.collection, stores_.config);
   queue_ = std::make_unique<IngestQueue>(*pipeline_, options_.ingest_workers);
+  people_ = std::make_unique<People>(*stores_.collection, *stores_.faces, *stores_.objects, *stores_.photos,
+                                     stores_.config);
+  people_api_ = std::make_unique<PeopleApi>(*people_, *stores_.photos, *stores_.objects, *queue_, stores_.config,
+                                            std::move(api_token));
   http_ = std::make_unique<httplib::Server>();
 
   metrics_.add_value("beetroot_ingest_queue_depth", "gauge", "Photos waiting for the ingestion pipeline.",
@@ -50,6 +55,7 @@ Server::Server(ServerOptions options, FaceEngine& engine, Stores& stores, Access
   http_->set_write_timeout(options_.write_timeout);
   http_->Post("/", [this](const auto& req, auto& res) { handle_face_api(req, res); });
   http_->Post("/events/s3", [this](const auto& req, auto& res) { handle_s3_events(req, res); });
+  people_api_->add_routes(*http_);
   http_->Get("/healthz", [this](const auto&, auto& res) { handle_health(res); });
   http_->Get("/metrics", [this](const auto&, auto& res) {
     res.set_content(metrics_.prometheus_text(), "text/plain; version=0.0.4");
@@ -64,10 +70,10 @@ Server::Server(ServerOptions options, FaceEngine& engine, Stores& stores, Access
     spdlog::error("Server: {}", message);
     send_error(res, "InternalServerError", 500, message);
   });
-  // httplib answers an oversized body with 413 before any handler runs; give it a body SDKs read.
+  // httplib answers an oversized body with 413 before any handler runs; give it a body clients read.
   http_->set_error_handler([](const auto&, auto& res) {
-    if (res.status == 413)
-      send_error(res, "ImageTooLargeException", 413, "request body is larger than the server accepts");
+    if (res.status == 413 && res.body.empty())
+      send_error(res, "RequestTooLarge", 413, "request body is larger than the server accepts (--max-body-bytes)");
   });
 }
 
@@ -112,6 +118,11 @@ void Server::handle_face_api(const httplib::Request& request, httplib::Response&
       target.rfind(kTargetPrefix, 0) == 0 ? target.substr(std::strlen(kTargetPrefix)) : std::string();
   const std::string label = api_->knows(operation) ? operation : "unknown";
   response.set_header("x-amzn-RequestId", face_api::random_uuid());
+  if (request.body.size() > options_.max_api_body_bytes) {
+    send_error(response, "ImageTooLargeException", 413, "request body is larger than " +
+                                                            std::to_string(options_.max_api_body_bytes) + " bytes");
+    return observe(label, response.status, start);
+  }
   if (auto failure = authenticate(request, "rekognition")) {
     spdlog::warn("Auth: refused {}: {}", label, failure->message);
     send_error(response, failure->type, failure->status, failure->message);

@@ -17,6 +17,8 @@ namespace beetroot {
 
 class FaceEngine;
 class IngestQueue;
+class People;
+class PeopleApi;
 class Pipeline;
 namespace face_api {
 class FaceApi;
@@ -26,17 +28,19 @@ struct ServerOptions {
   std::string host = "127.0.0.1";  // loopback unless the user decides otherwise
   int port = 8080;                 // 0: any free port
   size_t threads = 32;             // connections served at once
-  size_t max_body_bytes = 8 << 20;  // a 5 MB image is 6.7 MB of base64
+  size_t max_body_bytes = 64 << 20;     // a photo uploaded to /api/photos
+  size_t max_api_body_bytes = 8 << 20;  // a face API request: a 5 MB image is 6.7 MB of base64
   std::chrono::seconds read_timeout{30}, write_timeout{30};
   size_t ingest_workers = 1;
   std::string events_token;  // BEETROOT_EVENTS_TOKEN: a bearer token /events/s3 also accepts
 };
 
 // `beetroot serve`: the cloud face API (POST /, SigV4-signed), S3 event notifications
-// (POST /events/s3), /healthz and /metrics, over the same stores as `beetroot ingest`.
+// (POST /events/s3), the People API (/api/, token) and page (/), /healthz and /metrics, over the
+// same stores as `beetroot ingest`.
 class Server {
  public:
-  Server(ServerOptions options, FaceEngine& engine, Stores& stores, AccessKeys keys);
+  Server(ServerOptions options, FaceEngine& engine, Stores& stores, AccessKeys keys, std::string api_token);
   ~Server();
 
   int bind();   // returns the port listened on
@@ -57,6 +61,8 @@ class Server {
   std::unique_ptr<face_api::FaceApi> api_;
   std::unique_ptr<Pipeline> pipeline_;
   std::unique_ptr<IngestQueue> queue_;
+  std::unique_ptr<People> people_;
+  std::unique_ptr<PeopleApi> people_api_;
   std::unique_ptr<httplib::Server> http_;
 };
 

@@ -60,7 +60,7 @@ void run_serve(ServeArgs args) {
   if (const char* token = std::getenv("BEETROOT_EVENTS_TOKEN")) args.server.events_token = token;
   FaceEngine engine(ingest_engine_options(args.models, args.threads, config));
   Stores stores = Stores::open(config);
-  Server server(args.server, engine, stores, load_access_keys(config.data_dir));
+  Server server(args.server, engine, stores, load_access_keys(config.data_dir), load_api_token(config.data_dir));
   const int port = server.bind();
   ShutdownOnSignal shutdown(server);
   spdlog::info("Server: listening on http://{}:{}", args.server.host, port);
@@ -78,7 +78,7 @@ void add_serve_command(CLI::App& app) {
   serve->add_option("--port", args->server.port, "Port to listen on (0: any free port)")->capture_default_str();
   serve->add_option("--http-threads", args->server.threads, "Connections served at once")->capture_default_str();
   serve->add_option("--ingest-workers", args->server.ingest_workers, "Photos ingested at once")->capture_default_str();
-  serve->add_option("--max-body-bytes", args->server.max_body_bytes, "Largest request body accepted")
+  serve->add_option("--max-body-bytes", args->server.max_body_bytes, "Largest upload accepted")
       ->capture_default_str();
   serve->add_option("--models", args->models, "Folder with the face-api weights");
   serve->add_option("--threads", args->threads, "Inference threads (0: all cores)");

@@ -159,4 +159,25 @@ FaceChanges FaceCollection::delete_faces(const std::vector<std::string>& face_id
   return changes;
 }
 
+std::vector<FaceRecord> FaceCollection::move_faces(const std::vector<std::string>& face_ids,
+                                                   const std::string& person_id, const MovedThumbKeyFn& thumb_key,
+                                                   const std::function<void()>& also) {
+  std::unique_lock lock(mutex_);
+  auto moved = store_.faces_by_id(id_, face_ids);
+  for (auto& f : moved) {
+    f.person_id = person_id;
+    f.thumb_key = thumb_key(f);
+  }
+  store_.move_faces(id_, moved, also);
+  for (const auto& f : moved)
+    if (auto p = position_.find(f.face_id); p != position_.end()) entries_[p->second].person_id = person_id;
+  return moved;
+}
+
+void FaceCollection::delete_faces_and(const std::vector<std::string>& face_ids, const std::function<void()>& also) {
+  std::unique_lock lock(mutex_);
+  store_.delete_faces_and(id_, face_ids, also);
+  for (const auto& id : face_ids) remove_from_index(id);
+}
+
 }  // namespace beetroot

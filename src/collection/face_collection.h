@@ -61,6 +61,15 @@ class FaceCollection {
   // Faces associated with a user cannot be deleted (ASSOCIATED_TO_AN_EXISTING_USER).
   FaceChanges delete_faces(const std::vector<std::string>& face_ids);
 
+  // Gives the faces to `person_id`, each with its new thumbnail key, and runs `also` (updates of
+  // other tables) in the same transaction; the index follows. Under the collection's lock, so that
+  // ingestion never files a face under a person that is being merged away.
+  using MovedThumbKeyFn = std::function<std::string(const FaceRecord& moved)>;
+  std::vector<FaceRecord> move_faces(const std::vector<std::string>& face_ids, const std::string& person_id,
+                                     const MovedThumbKeyFn& thumb_key, const std::function<void()>& also);
+  // Deletes the faces and runs `also` in one transaction, whoever they belong to.
+  void delete_faces_and(const std::vector<std::string>& face_ids, const std::function<void()>& also);
+
   // The cloud API's users: named groups of faces of one person.
   void create_user(const std::string& user_id);  // Error AlreadyExists
   void delete_user(const std::string& user_id);  // Error NotFound

@@ -27,6 +27,17 @@ struct CollectionInfo {
   int64_t user_count = 0;
 };
 
+// One person of a collection: its faces grouped by personId, with what users said about it.
+struct PersonSummary {
+  std::string person_id;
+  std::string name;  // "" until someone names the person
+  bool hidden = false;
+  int64_t face_count = 0, photo_count = 0;
+  std::string cover_thumb_key;  // the thumbnail of the person's earliest face
+};
+
+enum class PeopleOrder { FaceCount, Name };
+
 // A FaceId that a retry of the same photo derives again, so nothing is created twice.
 std::string face_id_for(const std::string& collection_id, const std::string& photo_id, int face_index);
 

@@ -34,6 +34,22 @@ class FaceStore {
   virtual bool delete_user(const std::string& collection_id, const std::string& user_id) = 0;
   virtual std::vector<std::string> users_page(const std::string& collection_id, const std::string& after_user_id,
                                               size_t limit) const = 0;
+  // People: faces grouped by personId, plus names and hidden flags.
+  virtual std::vector<PersonSummary> people(const std::string& collection_id, PeopleOrder order, bool include_hidden,
+                                            size_t offset, size_t limit) const = 0;
+  virtual int64_t people_count(const std::string& collection_id, bool include_hidden) const = 0;
+  virtual std::optional<PersonSummary> person(const std::string& collection_id, const std::string& person_id) const = 0;
+  virtual std::vector<FaceRecord> faces_of_person(const std::string& collection_id, const std::string& person_id) const = 0;
+  virtual void set_person_name(const std::string& collection_id, const std::string& person_id, const std::string& name) = 0;
+  virtual void set_person_hidden(const std::string& collection_id, const std::string& person_id, bool hidden) = 0;
+  // Gives each face its new person_id and thumb_key, and runs `also` (other tables' updates), in one
+  // transaction; forgets what was said about persons left with no face.
+  virtual void move_faces(const std::string& collection_id, const std::vector<FaceRecord>& moved,
+                          const std::function<void()>& also) = 0;
+  // Deletes the faces, runs `also`, and forgets persons left with no face, in one transaction.
+  virtual void delete_faces_and(const std::string& collection_id, const std::vector<std::string>& face_ids,
+                                const std::function<void()>& also) = 0;
+
   // Associates the faces with the user ("" clears the association).
   virtual void set_faces_user(const std::string& collection_id, const std::vector<std::string>& face_ids,
                               const std::string& user_id) = 0;

@@ -32,6 +32,10 @@ class PhotoTable {
   virtual void finish(const std::string& photo_id, int face_count, const std::vector<std::string>& thumb_keys) = 0;
   virtual void fail(const std::string& photo_id, const std::string& error) = 0;
   virtual std::vector<PhotoRow> list(std::optional<PhotoStatus> status = std::nullopt) const = 0;
+  // After thumbnails moved to another person's folder.
+  virtual void set_face_thumb_keys(const std::string& photo_id, const std::vector<std::string>& thumb_keys) = 0;
+  // Removes a finished (done or failed) photo's row; false if there is none or it is still pending.
+  virtual bool remove_finished(const std::string& photo_id) = 0;
 };
 
 // photoId: the first 20 hex digits of sha256("<bucket>/<key>").

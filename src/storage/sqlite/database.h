@@ -53,23 +53,29 @@ class Database {
   // transaction with the record of the version reached, so every database takes the same path.
   void migrate(const std::string& schema, const std::vector<std::string>& steps);
 
-  // BEGIN IMMEDIATE ... COMMIT, rolled back if the body throws.
+  // BEGIN IMMEDIATE ... COMMIT, rolled back if the body throws. Nested calls become savepoints,
+  // so that a change spanning several tables (faces and Photos rows) commits as one.
   template <typename F>
   void transaction(F body) {
     auto guard = lock();
-    exec("BEGIN IMMEDIATE");
+    const bool outer = depth_ == 0;
+    exec(outer ? "BEGIN IMMEDIATE" : "SAVEPOINT nested");
+    ++depth_;
     try {
       body();
-      exec("COMMIT");
     } catch (...) {
-      exec("ROLLBACK");
+      --depth_;
+      exec(outer ? "ROLLBACK" : "ROLLBACK TO nested; RELEASE nested");
       throw;
     }
+    --depth_;
+    exec(outer ? "COMMIT" : "RELEASE nested");
   }
 
  private:
   sqlite3* db_ = nullptr;
   mutable std::recursive_mutex mutex_;
+  int depth_ = 0;  // transactions open on this connection
 };
 
 }  // namespace beetroot

@@ -49,6 +49,10 @@ SqliteFaceStore::SqliteFaceStore(std::shared_ptr<Database> db) : db_(std::move(d
       "CREATE TABLE users (collection_id TEXT NOT NULL REFERENCES collections(collection_id) ON DELETE CASCADE,"
       " user_id TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (collection_id, user_id));"
       "ALTER TABLE faces ADD COLUMN user_id TEXT NOT NULL DEFAULT '';",
+      // What users said about persons (a person itself is its faces' shared person_id).
+      "CREATE TABLE persons (collection_id TEXT NOT NULL REFERENCES collections(collection_id) ON DELETE CASCADE,"
+      " person_id TEXT NOT NULL, name TEXT NOT NULL DEFAULT '', hidden INTEGER NOT NULL DEFAULT 0,"
+      " PRIMARY KEY (collection_id, person_id));",
   });
 }
 
@@ -202,6 +206,114 @@ void SqliteFaceStore::set_faces_user(const std::string& collection_id, const std
           .bind(2, collection_id)
           .bind(3, id)
           .run();
+  });
+}
+
+namespace {
+
+// One row per person: its faces grouped, joined with what users said about it.
+constexpr const char* kPeopleQuery =
+    "SELECT f.person_id, coalesce(p.name, ''), coalesce(p.hidden, 0), count(*), count(DISTINCT f.photo_id),"
+    " (SELECT c.thumb_key FROM faces c WHERE c.collection_id = f.collection_id AND c.person_id = f.person_id"
+    "  ORDER BY c.rowid LIMIT 1)"
+    " FROM faces f LEFT JOIN persons p ON p.collection_id = f.collection_id AND p.person_id = f.person_id"
+    " WHERE f.collection_id = ?1 ";
+
+PersonSummary read_person(const Statement& s) {
+  return {s.text(0), s.text(1), s.integer(2) != 0, s.integer(3), s.integer(4), s.text(5)};
+}
+
+}  // namespace
+
+std::vector<PersonSummary> SqliteFaceStore::people(const std::string& collection_id, PeopleOrder order,
+                                                   bool include_hidden, size_t offset, size_t limit) const {
+  auto guard = db_->lock();
+  const std::string sql = std::string(kPeopleQuery) + (include_hidden ? "" : "AND coalesce(p.hidden, 0) = 0 ") +
+                          "GROUP BY f.person_id ORDER BY " +
+                          (order == PeopleOrder::Name ? "coalesce(p.name, '') = '', coalesce(p.name, '') COLLATE NOCASE, "
+                                                      : "count(*) DESC, ") +
+                          "f.person_id LIMIT ?2 OFFSET ?3";
+  auto s = db_->prepare(sql);
+  s.bind(1, collection_id).bind(2, static_cast<int64_t>(limit)).bind(3, static_cast<int64_t>(offset));
+  std::vector<PersonSummary> out;
+  while (s.step()) out.push_back(read_person(s));
+  return out;
+}
+
+int64_t SqliteFaceStore::people_count(const std::string& collection_id, bool include_hidden) const {
+  auto guard = db_->lock();
+  auto s = db_->prepare(std::string("SELECT count(DISTINCT f.person_id) FROM faces f LEFT JOIN persons p"
+                                    " ON p.collection_id = f.collection_id AND p.person_id = f.person_id"
+                                    " WHERE f.collection_id = ?1 ") +
+                        (include_hidden ? "" : "AND coalesce(p.hidden, 0) = 0"));
+  s.bind(1, collection_id);
+  s.step();
+  return s.integer(0);
+}
+
+std::optional<PersonSummary> SqliteFaceStore::person(const std::string& collection_id,
+                                                     const std::string& person_id) const {
+  auto guard = db_->lock();
+  auto s = db_->prepare(std::string(kPeopleQuery) + "AND f.person_id = ?2 GROUP BY f.person_id");
+  s.bind(1, collection_id).bind(2, person_id);
+  if (!s.step()) return std::nullopt;
+  return read_person(s);
+}
+
+std::vector<FaceRecord> SqliteFaceStore::faces_of_person(const std::string& collection_id,
+                                                         const std::string& person_id) const {
+  return query_faces("collection_id = ? AND person_id = ?", {collection_id, person_id}, "ORDER BY rowid");
+}
+
+void SqliteFaceStore::set_person_name(const std::string& collection_id, const std::string& person_id,
+                                      const std::string& name) {
+  auto guard = db_->lock();
+  db_->prepare("INSERT INTO persons (collection_id, person_id, name) VALUES (?, ?, ?)"
+               " ON CONFLICT (collection_id, person_id) DO UPDATE SET name = excluded.name")
+      .bind(1, collection_id)
+      .bind(2, person_id)
+      .bind(3, name)
+      .run();
+}
+
+void SqliteFaceStore::set_person_hidden(const std::string& collection_id, const std::string& person_id, bool hidden) {
+  auto guard = db_->lock();
+  db_->prepare("INSERT INTO persons (collection_id, person_id, hidden) VALUES (?, ?, ?)"
+               " ON CONFLICT (collection_id, person_id) DO UPDATE SET hidden = excluded.hidden")
+      .bind(1, collection_id)
+      .bind(2, person_id)
+      .bind(3, static_cast<int64_t>(hidden))
+      .run();
+}
+
+void SqliteFaceStore::forget_faceless_persons(const std::string& collection_id) {
+  db_->prepare("DELETE FROM persons WHERE collection_id = ?1 AND person_id NOT IN"
+               " (SELECT person_id FROM faces WHERE collection_id = ?1)")
+      .bind(1, collection_id)
+      .run();
+}
+
+void SqliteFaceStore::move_faces(const std::string& collection_id, const std::vector<FaceRecord>& moved,
+                                 const std::function<void()>& also) {
+  db_->transaction([&] {
+    for (const auto& f : moved)
+      db_->prepare("UPDATE faces SET person_id = ?, thumb_key = ? WHERE collection_id = ? AND face_id = ?")
+          .bind(1, f.person_id)
+          .bind(2, f.thumb_key)
+          .bind(3, collection_id)
+          .bind(4, f.face_id)
+          .run();
+    also();
+    forget_faceless_persons(collection_id);
+  });
+}
+
+void SqliteFaceStore::delete_faces_and(const std::string& collection_id, const std::vector<std::string>& face_ids,
+                                       const std::function<void()>& also) {
+  db_->transaction([&] {
+    delete_faces(collection_id, face_ids);
+    also();
+    forget_faceless_persons(collection_id);
   });
 }
 

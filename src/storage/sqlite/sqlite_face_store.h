@@ -28,8 +28,20 @@ class SqliteFaceStore : public FaceStore {
                                       size_t limit) const override;
   void set_faces_user(const std::string& collection_id, const std::vector<std::string>& face_ids,
                       const std::string& user_id) override;
+  std::vector<PersonSummary> people(const std::string& collection_id, PeopleOrder order, bool include_hidden,
+                                    size_t offset, size_t limit) const override;
+  int64_t people_count(const std::string& collection_id, bool include_hidden) const override;
+  std::optional<PersonSummary> person(const std::string& collection_id, const std::string& person_id) const override;
+  std::vector<FaceRecord> faces_of_person(const std::string& collection_id, const std::string& person_id) const override;
+  void set_person_name(const std::string& collection_id, const std::string& person_id, const std::string& name) override;
+  void set_person_hidden(const std::string& collection_id, const std::string& person_id, bool hidden) override;
+  void move_faces(const std::string& collection_id, const std::vector<FaceRecord>& moved,
+                  const std::function<void()>& also) override;
+  void delete_faces_and(const std::string& collection_id, const std::vector<std::string>& face_ids,
+                        const std::function<void()>& also) override;
 
  private:
+  void forget_faceless_persons(const std::string& collection_id);
   std::vector<FaceRecord> query_faces(const std::string& where, const std::vector<std::string>& args,
                                       const std::string& order_and_limit) const;
   std::shared_ptr<Database> db_;

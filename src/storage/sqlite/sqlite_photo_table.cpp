@@ -86,4 +86,18 @@ std::vector<PhotoRow> SqlitePhotoTable::list(std::optional<PhotoStatus> status) 
   return rows;
 }
 
+void SqlitePhotoTable::set_face_thumb_keys(const std::string& photo_id, const std::vector<std::string>& thumb_keys) {
+  auto guard = db_->lock();
+  db_->prepare("UPDATE \"" + table_ + "\" SET face_thumb_keys = ? WHERE photo_id = ?")
+      .bind(1, nlohmann::json(thumb_keys).dump())
+      .bind(2, photo_id)
+      .run();
+}
+
+bool SqlitePhotoTable::remove_finished(const std::string& photo_id) {
+  auto guard = db_->lock();
+  db_->prepare("DELETE FROM \"" + table_ + "\" WHERE photo_id = ? AND status != 'pending'").bind(1, photo_id).run();
+  return db_->changes() == 1;
+}
+
 }  // namespace beetroot

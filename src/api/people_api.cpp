@@ -1,0 +1,296 @@
+#include "api/people_api.h"
+
+#include <httplib.h>
+#include <openssl/crypto.h>
+
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "web_assets.h"
+#include "inference/error.h"
+#include "inference/image.h"
+#include "inference/model_files.h"
+
+namespace beetroot {
+namespace {
+
+using nlohmann::json;
+constexpr size_t kMaxNameLength = 200;
+
+void send_json(httplib::Response& res, const json& body, int status = 200) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json");
+}
+
+void send_error(httplib::Response& res, int status, const std::string& code, const std::string& message) {
+  send_json(res, {{"error", {{"code", code}, {"message", message}}}}, status);
+}
+
+int status_for(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::NotFound: return 404;
+    case ErrorKind::Conflict:
+    case ErrorKind::AlreadyExists: return 409;
+    case ErrorKind::ImageTooLarge: return 413;
+    case ErrorKind::InvalidParameter:
+    case ErrorKind::InvalidImageFormat: return 400;
+    case ErrorKind::ModelMissing:
+    case ErrorKind::Internal: break;
+  }
+  return 500;
+}
+
+std::string code_for(int status) {
+  switch (status) {
+    case 400: return "BadRequest";
+    case 401: return "Unauthorized";
+    case 404: return "NotFound";
+    case 409: return "Conflict";
+    case 413: return "TooLarge";
+  }
+  return "InternalError";
+}
+
+// Ids in paths are checked before they reach a store: a malformed one is a 404 that says why.
+const std::string& checked_id(const std::string& id, const std::regex& pattern, const char* what) {
+  if (!std::regex_match(id, pattern)) throw Error(ErrorKind::NotFound, std::string("no ") + what + " has the id '" + id + "'");
+  return id;
+}
+const std::string& person_id(const std::string& id) {
+  static const std::regex uuid(R"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})");
+  return checked_id(id, uuid, "person");
+}
+const std::string& face_id(const std::string& id) {
+  static const std::regex uuid(R"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})");
+  return checked_id(id, uuid, "face");
+}
+const std::string& photo_id(const std::string& id) {
+  static const std::regex hex20(R"([0-9a-f]{20})");
+  return checked_id(id, hex20, "photo");
+}
+
+json body_object(const httplib::Request& req) {
+  json body;
+  try {
+    body = json::parse(req.body.empty() ? "{}" : req.body);
+  } catch (const json::exception& e) {
+    throw Error(ErrorKind::InvalidParameter, std::string("body is not JSON: ") + e.what());
+  }
+  if (!body.is_object()) throw Error(ErrorKind::InvalidParameter, "body must be a JSON object");
+  return body;
+}
+
+std::string thumb_url(const std::string& key) { return key.empty() ? "" : "/thumbs/" + key; }
+
+json person_json(const PersonSummary& p) {
+  return {{"personId", p.person_id},       {"name", p.name},
+          {"hidden", p.hidden},            {"faceCount", p.face_count},
+          {"photoCount", p.photo_count},   {"coverUrl", thumb_url(p.cover_thumb_key)}};
+}
+
+json box_json(const cv::Rect2f& b) {
+  return {{"left", b.x}, {"top", b.y}, {"width", b.width}, {"height", b.height}};
+}
+
+std::string content_type_of(std::string_view bytes) {
+  try {
+    return "image/" + probe_image(bytes).format;
+  } catch (const Error&) {
+    return "application/octet-stream";
+  }
+}
+
+// Objects never change under one key (a moved thumbnail gets a new key), so an ETag from the
+// content and a day of private caching are safe; If-None-Match saves the bytes.
+void send_object(const httplib::Request& req, httplib::Response& res, const std::optional<std::string>& bytes) {
+  if (!bytes) return send_error(res, 404, "NotFound", "no such image");
+  const std::string etag = "\"" + sha256_hex(*bytes).substr(0, 32) + "\"";
+  res.set_header("ETag", etag);
+  res.set_header("Cache-Control", "private, max-age=86400");
+  if (req.get_header_value("If-None-Match") == etag) {
+    res.status = 304;
+    return;
+  }
+  res.set_content(*bytes, content_type_of(*bytes));
+}
+
+std::string upload_key(const std::string& prefix, const std::string& filename, std::string_view bytes) {
+  std::string safe;
+  for (char c : filename.substr(0, 100))
+    safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_') ? c : '_';
+  if (safe.empty() || safe.find_first_not_of('.') == std::string::npos) safe = "photo";
+  // The content's hash in the key: the same photo uploaded twice is one photo, two different
+  // photos with one file name are two.
+  return prefix + "uploads/" + sha256_hex(bytes).substr(0, 16) + "/" + safe;
+}
+
+}  // namespace
+
+PeopleApi::PeopleApi(People& people, PhotoTable& photos, ObjectStore& objects, IngestQueue& queue,
+                     const IngestConfig& config, std::string token)
+    : people_(people), photos_(photos), objects_(objects), queue_(queue), config_(config), token_(std::move(token)) {}
+
+void PeopleApi::add_routes(httplib::Server& server) {
+  // Wraps a handler: checks the token, turns errors into JSON with a status.
+  auto guarded = [this](auto handler) {
+    return [this, handler](const httplib::Request& req, httplib::Response& res) {
+      std::string given = req.get_header_value("Authorization");
+      given = given.rfind("Bearer ", 0) == 0 ? given.substr(7) : "";
+      if (given.empty()) {
+        static const std::regex cookie(R"((?:^|;\s*)beetroot_token=([^;]*))");
+        std::smatch m;
+        const std::string cookies = req.get_header_value("Cookie");
+        if (std::regex_search(cookies, m, cookie)) given = m[1];
+      }
+      if (given.size() != token_.size() || CRYPTO_memcmp(given.data(), token_.data(), token_.size()) != 0)
+        return send_error(res, 401, "Unauthorized", "a valid API token is required (Authorization: Bearer <token>)");
+      try {
+        handler(req, res);
+      } catch (const Error& e) {
+        const int status = status_for(e.kind());
+        send_error(res, status, code_for(status), e.what());
+      }
+    };
+  };
+
+  server.Get("/api/people", guarded([this](const httplib::Request& req, httplib::Response& res) {
+    const std::string sort = req.has_param("sort") ? req.get_param_value("sort") : "faces";
+    if (sort != "faces" && sort != "name") throw Error(ErrorKind::InvalidParameter, "sort must be faces or name");
+    auto number = [&](const char* name, long fallback, long max) {
+      if (!req.has_param(name)) return fallback;
+      const std::string text = req.get_param_value(name);
+      if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos ||
+          std::stol(text) > max)
+        throw Error(ErrorKind::InvalidParameter, std::string(name) + " must be a number from 0 to " + std::to_string(max));
+      return std::stol(text);
+    };
+    const long offset = number("offset", 0, 100000000), limit = number("limit", 100, 1000);
+    const auto page = people_.list(sort == "name" ? PeopleOrder::Name : PeopleOrder::FaceCount,
+                                   req.get_param_value("hidden") == "true", offset, limit);
+    json people = json::array();
+    for (const auto& p : page.people) people.push_back(person_json(p));
+    send_json(res, {{"people", people}, {"total", page.total}, {"offset", offset}, {"limit", limit},
+                    {"queueDepth", queue_.depth()}});
+  }));
+
+  server.Get(R"(/api/people/([^/]+))", guarded([this](const httplib::Request& req, httplib::Response& res) {
+    const std::string& id = person_id(req.matches[1]);
+    json out = person_json(people_.get(id));
+    json faces = json::array();
+    for (const auto& f : people_.faces_of(id))
+      faces.push_back({{"faceId", f.face_id}, {"photoId", f.photo_id}, {"faceIndex", f.face_index},
+                       {"box", box_json(f.box)}, {"confidence", f.confidence}, {"thumbUrl", thumb_url(f.thumb_key)},
+                       {"photoUrl", "/api/photos/" + f.photo_id + "/image"}});
+    out["faces"] = faces;
+    send_json(res, out);
+  }));
+
+  server.Patch(R"(/api/people/([^/]+))", guarded([this](const httplib::Request& req, httplib::Response& res) {
+    const std::string& id = person_id(req.matches[1]);
+    const json body = body_object(req);
+    people_.get(id);
+    if (!body.contains("name") && !body.contains("hidden"))
+      throw Error(ErrorKind::InvalidParameter, "give name and/or hidden");
+    if (body.contains("hidden") && !body["hidden"].is_boolean())
+      throw Error(ErrorKind::InvalidParameter, "hidden must be true or false");
+    if (body.contains("name")) {
+      const bool valid = body["name"].is_string() && body["name"].get<std::string>().size() <= kMaxNameLength &&
+                         std::none_of(body["name"].get<std::string>().begin(), body["name"].get<std::string>().end(),
+                                      [](char c) { return static_cast<unsigned char>(c) < 32; });
+      if (!valid) throw Error(ErrorKind::InvalidParameter, "name must be a string of at most 200 bytes without control characters");
+      people_.rename(id, body["name"]);
+    }
+    if (body.contains("hidden")) people_.set_hidden(id, body["hidden"]);
+    send_json(res, person_json(people_.get(id)));
+  }));
+
+  server.Post(R"(/api/people/([^/]+)/merge)", guarded([this](const httplib::Request& req, httplib::Response& res) {
+    const std::string& id = person_id(req.matches[1]);
+    const json body = body_object(req);
+    if (!body.contains("personIds") || !body["personIds"].is_array() || body["personIds"].empty())
+      throw Error(ErrorKind::InvalidParameter, "personIds must be a non-empty list of the persons to merge in");
+    std::vector<std::string> others;
+    for (const auto& other : body["personIds"]) {
+      if (!other.is_string()) throw Error(ErrorKind::InvalidParameter, "personIds must hold strings");
+      others.push_back(person_id(other.get<std::string>()));
+    }
+    send_json(res, person_json(people_.merge(id, others)));
+  }));
+
+  server.Post(R"(/api/faces/([^/]+)/move)", guarded([this](const httplib::Request& req, httplib::Response& res) {
+    const std::string& id = face_id(req.matches[1]);
+    const json body = body_object(req);
+    std::string target;
+    if (body.contains("personId")) {
+      if (!body["personId"].is_string()) throw Error(ErrorKind::InvalidParameter, "personId must be a string");
+      target = person_id(body["personId"].get<std::string>());
+    }
+    send_json(res, {{"faceId", id}, {"personId", people_.move_face(id, target)}});
+  }));
+
+  server.Post("/api/photos", guarded([this](const httplib::Request& req, httplib::Response& res) {
+    if (!req.is_multipart_form_data() || req.files.empty())
+      throw Error(ErrorKind::InvalidParameter, "send photos as multipart/form-data file fields");
+    // Every file is checked before any is stored: a bad file in a batch stores none.
+    for (const auto& [field, file] : req.files) {
+      try {
+        probe_image(file.content);
+      } catch (const Error& e) {
+        throw Error(e.kind(), "'" + file.filename + "': " + e.what());
+      }
+    }
+    json photos = json::array();
+    for (const auto& [field, file] : req.files) {
+      const std::string key = upload_key(config_.raw_prefix, file.filename, file.content);
+      if (!photos_.get(photo_id_for(config_.raw_bucket, key))) objects_.put(config_.raw_bucket, key, file.content);
+      const auto queued = queue_.enqueue(config_.raw_bucket, key);
+      photos.push_back({{"photoId", queued.photo_id}, {"filename", file.filename}, {"key", key},
+                        {"outcome", queued.outcome}});
+    }
+    send_json(res, {{"photos", photos}}, 202);
+  }));
+
+  server.Get(R"(/api/photos/([^/]+))", guarded([this](const httplib::Request& req, httplib::Response& res) {
+    const std::string& id = photo_id(req.matches[1]);
+    const auto row = photos_.get(id);
+    if (!row) throw Error(ErrorKind::NotFound, "photo " + id + " does not exist");
+    json faces = json::array();
+    for (const auto& f : people_.faces_of_photo(id)) {
+      const auto person = people_.find(f.person_id);
+      faces.push_back({{"faceId", f.face_id}, {"faceIndex", f.face_index}, {"personId", f.person_id},
+                       {"personName", person ? person->name : ""}, {"box", box_json(f.box)},
+                       {"thumbUrl", thumb_url(f.thumb_key)}});
+    }
+    send_json(res, {{"photoId", id}, {"key", row->key}, {"status", to_string(row->status)}, {"error", row->error},
+                    {"uploadedAt", row->uploaded_at}, {"faceCount", row->face_count}, {"faces", faces},
+                    {"imageUrl", "/api/photos/" + id + "/image"}});
+  }));
+
+  server.Get(R"(/api/photos/([^/]+)/image)", guarded([this](const httplib::Request& req, httplib::Response& res) {
+    const auto row = photos_.get(photo_id(req.matches[1]));
+    if (!row) throw Error(ErrorKind::NotFound, "photo does not exist");
+    send_object(req, res, objects_.get(row->bucket, row->key));
+  }));
+
+  server.Delete(R"(/api/photos/([^/]+))", guarded([this](const httplib::Request& req, httplib::Response& res) {
+    people_.delete_photo(photo_id(req.matches[1]));
+    res.status = 204;
+  }));
+
+  server.Get(R"(/thumbs/(.+))", guarded([this](const httplib::Request& req, httplib::Response& res) {
+    const std::string key = req.matches[1];
+    validate_key(key);
+    if (key.rfind(config_.thumbs_prefix, 0) != 0) throw Error(ErrorKind::NotFound, "not a thumbnail key");
+    send_object(req, res, objects_.get(config_.thumbs_bucket, key));
+  }));
+
+  for (const auto& asset : kWebAssets) {
+    const std::string path = asset.path;
+    server.Get(path == "/index.html" ? "/" : path, [asset](const httplib::Request&, httplib::Response& res) {
+      res.set_header("Cache-Control", "no-cache");
+      res.set_content(std::string(asset.data, asset.size), asset.content_type);
+    });
+  }
+}
+
+}  // namespace beetroot

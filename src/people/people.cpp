@@ -1,0 +1,131 @@
+#include "people/people.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "inference/error.h"
+
+namespace beetroot {
+
+People::People(FaceCollection& collection, FaceStore& faces, ObjectStore& objects, PhotoTable& photos,
+               const IngestConfig& config)
+    : collection_(collection), faces_(faces), objects_(objects), photos_(photos), config_(config) {}
+
+std::string People::thumb_key(const std::string& person_id, const std::string& photo_id, int face_index) const {
+  return config_.thumbs_prefix + person_id + "/" + photo_id + "_face_" + std::to_string(face_index) + ".jpg";
+}
+
+People::Page People::list(PeopleOrder order, bool include_hidden, size_t offset, size_t limit) const {
+  return {faces_.people(collection_.id(), order, include_hidden, offset, limit),
+          faces_.people_count(collection_.id(), include_hidden)};
+}
+
+std::optional<PersonSummary> People::find(const std::string& person_id) const {
+  return faces_.person(collection_.id(), person_id);
+}
+
+PersonSummary People::get(const std::string& person_id) const {
+  auto found = find(person_id);
+  if (!found) throw Error(ErrorKind::NotFound, "person " + person_id + " does not exist");
+  return *found;
+}
+
+std::vector<FaceRecord> People::faces_of_photo(const std::string& photo_id) const {
+  return faces_.faces_of_photo(collection_.id(), photo_id);
+}
+
+std::vector<FaceRecord> People::faces_of(const std::string& person_id) const {
+  return faces_.faces_of_person(collection_.id(), person_id);
+}
+
+void People::rename(const std::string& person_id, const std::string& name) {
+  std::lock_guard lock(mutex_);
+  get(person_id);
+  faces_.set_person_name(collection_.id(), person_id, name);
+  spdlog::info("People: renamed personId={} to '{}'", person_id, name);
+}
+
+void People::set_hidden(const std::string& person_id, bool hidden) {
+  std::lock_guard lock(mutex_);
+  get(person_id);
+  faces_.set_person_hidden(collection_.id(), person_id, hidden);
+}
+
+// Copies thumbnails into the new folder first, commits faces and Photos rows together, and only
+// then removes the old copies: a crash at any point leaves every stored key pointing at an object.
+void People::move(const std::vector<FaceRecord>& faces, const std::string& person_id) {
+  std::map<std::string, std::string> renamed;  // old thumbnail key -> new
+  for (const auto& f : faces) {
+    const std::string to = thumb_key(person_id, f.photo_id, f.face_index);
+    if (f.thumb_key.empty() || f.thumb_key == to) continue;
+    if (auto bytes = objects_.get(config_.thumbs_bucket, f.thumb_key)) objects_.put(config_.thumbs_bucket, to, *bytes);
+    renamed[f.thumb_key] = to;
+  }
+  std::vector<std::string> ids;
+  for (const auto& f : faces) ids.push_back(f.face_id);
+  auto update_photo_rows = [&] {
+    std::set<std::string> photo_ids;
+    for (const auto& f : faces) photo_ids.insert(f.photo_id);
+    for (const auto& photo_id : photo_ids) {
+      auto row = photos_.get(photo_id);
+      if (!row) continue;
+      for (auto& key : row->face_thumb_keys)
+        if (auto r = renamed.find(key); r != renamed.end()) key = r->second;
+      photos_.set_face_thumb_keys(photo_id, row->face_thumb_keys);
+    }
+  };
+  auto new_key = [&](const FaceRecord& f) { return thumb_key(f.person_id, f.photo_id, f.face_index); };
+  collection_.move_faces(ids, person_id, new_key, update_photo_rows);
+  for (const auto& [from, to] : renamed) objects_.remove(config_.thumbs_bucket, from);
+}
+
+PersonSummary People::merge(const std::string& survivor, const std::vector<std::string>& others) {
+  std::lock_guard lock(mutex_);
+  get(survivor);
+  std::vector<FaceRecord> moving;
+  for (const auto& other : others) {
+    if (other == survivor) throw Error(ErrorKind::InvalidParameter, "a person cannot be merged into itself");
+    get(other);
+    const auto faces = faces_of(other);
+    moving.insert(moving.end(), faces.begin(), faces.end());
+  }
+  move(moving, survivor);
+  spdlog::info("People: merged {} persons ({} faces) into personId={}", others.size(), moving.size(), survivor);
+  return get(survivor);
+}
+
+std::string People::move_face(const std::string& face_id, const std::string& person_id) {
+  std::lock_guard lock(mutex_);
+  const auto face = collection_.face(face_id);
+  if (!face || face->thumb_key.empty()) throw Error(ErrorKind::NotFound, "face " + face_id + " does not exist");
+  const std::string target = person_id.empty() ? face->face_id : person_id;
+  if (!person_id.empty()) get(person_id);
+  if (target == face->person_id) return target;
+  move({*face}, target);
+  spdlog::info("People: moved faceId={} from personId={} to personId={}", face_id, face->person_id, target);
+  return target;
+}
+
+void People::delete_photo(const std::string& photo_id) {
+  std::lock_guard lock(mutex_);
+  const auto row = photos_.get(photo_id);
+  if (!row) throw Error(ErrorKind::NotFound, "photo " + photo_id + " does not exist");
+  if (row->status == PhotoStatus::Pending)
+    throw Error(ErrorKind::Conflict, "photo " + photo_id + " is still being ingested; delete it when it is done");
+  const auto faces = faces_.faces_of_photo(collection_.id(), photo_id);
+  std::vector<std::string> ids;
+  for (const auto& f : faces) ids.push_back(f.face_id);
+  collection_.delete_faces_and(ids, [&] {
+    if (!photos_.remove_finished(photo_id))
+      throw Error(ErrorKind::Conflict, "photo " + photo_id + " changed while it was being deleted");
+  });
+  for (const auto& f : faces)
+    if (!f.thumb_key.empty()) objects_.remove(config_.thumbs_bucket, f.thumb_key);
+  objects_.remove(row->bucket, row->key);
+  spdlog::info("Photos: deleted photoId={} faces={}", photo_id, faces.size());
+}
+
+}  // namespace beetroot

@@ -1,0 +1,56 @@
+#pragma once
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "collection/face_collection.h"
+#include "ingest/config.h"
+#include "storage/object_store.h"
+#include "storage/photo_table.h"
+
+namespace beetroot {
+
+// The people of the ingestion collection as users see and correct them: list, name, hide,
+// merge, move a face, delete a photo. Thumbnails always live in their person's folder
+// (THUMBS_PREFIX<personId>/), and the Photos rows always name them.
+class People {
+ public:
+  People(FaceCollection& collection, FaceStore& faces, ObjectStore& objects, PhotoTable& photos,
+         const IngestConfig& config);
+
+  struct Page {
+    std::vector<PersonSummary> people;
+    int64_t total = 0;
+  };
+  Page list(PeopleOrder order, bool include_hidden, size_t offset, size_t limit) const;
+  PersonSummary get(const std::string& person_id) const;  // Error NotFound
+  std::optional<PersonSummary> find(const std::string& person_id) const;
+  std::vector<FaceRecord> faces_of(const std::string& person_id) const;
+  std::vector<FaceRecord> faces_of_photo(const std::string& photo_id) const;
+
+  void rename(const std::string& person_id, const std::string& name);
+  void set_hidden(const std::string& person_id, bool hidden);
+  // The survivor keeps its personId; the others' faces and thumbnails move to it.
+  PersonSummary merge(const std::string& survivor, const std::vector<std::string>& others);
+  // Moves one face to `person_id`, or to a new person (its own FaceId) if that is empty;
+  // returns the face's person.
+  std::string move_face(const std::string& face_id, const std::string& person_id);
+  // Removes a finished photo: its faces, thumbnails, raw object and row. Error Conflict while the
+  // photo is still being ingested.
+  void delete_photo(const std::string& photo_id);
+
+  std::string thumb_key(const std::string& person_id, const std::string& photo_id, int face_index) const;
+
+ private:
+  void move(const std::vector<FaceRecord>& faces, const std::string& person_id);
+
+  FaceCollection& collection_;
+  FaceStore& faces_;
+  ObjectStore& objects_;
+  PhotoTable& photos_;
+  const IngestConfig& config_;
+  std::mutex mutex_;  // one correction at a time: a rename never interleaves with a merge
+};
+
+}  // namespace beetroot
