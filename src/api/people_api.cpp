@@ -52,19 +52,19 @@ std::string code_for(int status) {
 }
 
 // Ids in paths are checked before they reach a store: a malformed one is a 404 that says why.
-const std::string& checked_id(const std::string& id, const std::regex& pattern, const char* what) {
+std::string checked_id(const std::string& id, const std::regex& pattern, const char* what) {
   if (!std::regex_match(id, pattern)) throw Error(ErrorKind::NotFound, std::string("no ") + what + " has the id '" + id + "'");
   return id;
 }
-const std::string& person_id(const std::string& id) {
+std::string person_id(const std::string& id) {
   static const std::regex uuid(R"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})");
   return checked_id(id, uuid, "person");
 }
-const std::string& face_id(const std::string& id) {
+std::string face_id(const std::string& id) {
   static const std::regex uuid(R"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})");
   return checked_id(id, uuid, "face");
 }
-const std::string& photo_id(const std::string& id) {
+std::string photo_id(const std::string& id) {
   static const std::regex hex20(R"([0-9a-f]{20})");
   return checked_id(id, hex20, "photo");
 }
@@ -174,7 +174,7 @@ void PeopleApi::add_routes(httplib::Server& server) {
   }));
 
   server.Get(R"(/api/people/([^/]+))", guarded([this](const httplib::Request& req, httplib::Response& res) {
-    const std::string& id = person_id(req.matches[1]);
+    const std::string id = person_id(req.matches[1]);
     json out = person_json(people_.get(id));
     json faces = json::array();
     for (const auto& f : people_.faces_of(id))
@@ -186,7 +186,7 @@ void PeopleApi::add_routes(httplib::Server& server) {
   }));
 
   server.Patch(R"(/api/people/([^/]+))", guarded([this](const httplib::Request& req, httplib::Response& res) {
-    const std::string& id = person_id(req.matches[1]);
+    const std::string id = person_id(req.matches[1]);
     const json body = body_object(req);
     people_.get(id);
     if (!body.contains("name") && !body.contains("hidden"))
@@ -194,18 +194,18 @@ void PeopleApi::add_routes(httplib::Server& server) {
     if (body.contains("hidden") && !body["hidden"].is_boolean())
       throw Error(ErrorKind::InvalidParameter, "hidden must be true or false");
     if (body.contains("name")) {
-      const bool valid = body["name"].is_string() && body["name"].get<std::string>().size() <= kMaxNameLength &&
-                         std::none_of(body["name"].get<std::string>().begin(), body["name"].get<std::string>().end(),
-                                      [](char c) { return static_cast<unsigned char>(c) < 32; });
+      const std::string name = body["name"].is_string() ? body["name"].get<std::string>() : std::string(1, '\0');
+      const bool valid = name.size() <= kMaxNameLength &&
+                         std::none_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 32; });
       if (!valid) throw Error(ErrorKind::InvalidParameter, "name must be a string of at most 200 bytes without control characters");
-      people_.rename(id, body["name"]);
+      people_.rename(id, name);
     }
     if (body.contains("hidden")) people_.set_hidden(id, body["hidden"]);
     send_json(res, person_json(people_.get(id)));
   }));
 
   server.Post(R"(/api/people/([^/]+)/merge)", guarded([this](const httplib::Request& req, httplib::Response& res) {
-    const std::string& id = person_id(req.matches[1]);
+    const std::string id = person_id(req.matches[1]);
     const json body = body_object(req);
     if (!body.contains("personIds") || !body["personIds"].is_array() || body["personIds"].empty())
       throw Error(ErrorKind::InvalidParameter, "personIds must be a non-empty list of the persons to merge in");
@@ -218,7 +218,7 @@ void PeopleApi::add_routes(httplib::Server& server) {
   }));
 
   server.Post(R"(/api/faces/([^/]+)/move)", guarded([this](const httplib::Request& req, httplib::Response& res) {
-    const std::string& id = face_id(req.matches[1]);
+    const std::string id = face_id(req.matches[1]);
     const json body = body_object(req);
     std::string target;
     if (body.contains("personId")) {
@@ -251,7 +251,7 @@ void PeopleApi::add_routes(httplib::Server& server) {
   }));
 
   server.Get(R"(/api/photos/([^/]+))", guarded([this](const httplib::Request& req, httplib::Response& res) {
-    const std::string& id = photo_id(req.matches[1]);
+    const std::string id = photo_id(req.matches[1]);
     const auto row = photos_.get(id);
     if (!row) throw Error(ErrorKind::NotFound, "photo " + id + " does not exist");
     json faces = json::array();

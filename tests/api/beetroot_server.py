@@ -39,7 +39,9 @@ class BeetrootServer:
         """`data` and `keys` (id, secret) given: a restart on the storage of an earlier server."""
         self.data = data or tempfile.TemporaryDirectory(prefix="beetroot-api-")
         self.key_id, self.secret = keys or ("AKTEST" + secrets.token_hex(6).upper(), secrets.token_urlsafe(30))
-        env = dict(os.environ, BEETROOT_DATA=self.data.name, BEETROOT_ACCESS_KEYS=f"{self.key_id}:{self.secret}")
+        self.token = secrets.token_urlsafe(24)
+        env = dict(os.environ, BEETROOT_DATA=self.data.name, BEETROOT_ACCESS_KEYS=f"{self.key_id}:{self.secret}",
+                   BEETROOT_API_TOKEN=self.token)
         env.update(extra_env or {})
         self.log = open(pathlib.Path(self.data.name) / "server.log", "w+")
         self.process = subprocess.Popen([BINARY, "serve", "--port", "0", *args], env=env,
@@ -82,6 +84,32 @@ class BeetrootServer:
                 return response.status, json.loads(response.read() or b"{}")
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read() or b"{}")
+
+    def rest(self, method, path, body=None, token=None, headers=None, raw=None):
+        """A People API call; returns (status, parsed JSON or None, response headers)."""
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        request = urllib.request.Request(self.url + path, data=data, method=method, headers={
+            "Authorization": f"Bearer {token or self.token}", **({"Content-Type": "application/json"} if body is not None else {}),
+            **(headers or {})})
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                payload = response.read()
+                status, response_headers = response.status, response.headers
+        except urllib.error.HTTPError as error:
+            payload, status, response_headers = error.read(), error.code, error.headers
+        is_json = response_headers.get("Content-Type", "").startswith("application/json")
+        return status, (json.loads(payload) if is_json and payload else payload), response_headers
+
+    def upload(self, files, token=None):
+        """POST /api/photos with each (filename, bytes) as a multipart file field."""
+        boundary = "beetroot" + secrets.token_hex(8)
+        parts = []
+        for name, data in files:
+            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; filename="{name}"\r\n'
+                         f"Content-Type: image/jpeg\r\n\r\n".encode() + data + b"\r\n")
+        body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+        return self.rest("POST", "/api/photos", raw=body, token=token,
+                         headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
 
     def get(self, path):
         with urllib.request.urlopen(self.url + path, timeout=30) as response:
