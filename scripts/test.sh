@@ -4,15 +4,20 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 "$here/scripts/setup.sh" "$here/build"
-# Clients nobody here wrote, for the API tests: Debian's boto3 (for /usr/bin/python3) and AWS CLI.
-test_packages=(python3-boto3 awscli)
+# Clients nobody here wrote, for the API tests: Debian's boto3 (for /usr/bin/python3) and AWS CLI,
+# and Debian's Chromium for the People page's end-to-end test.
+test_packages=(python3-boto3 awscli chromium)
 missing=()
 for p in "${test_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 # face-api itself, the reference for the parity tests, pinned by package-lock.json.
 (cd "$here/tools/faceapi-reference" && npm ci --no-audit --no-fund --silent)
+# playwright-core drives that Chromium; pinned by package-lock.json.
+(cd "$here/tests/web" && npm ci --no-audit --no-fund --silent)
 
 ctest --test-dir "$here/build" --output-on-failure -j2
 

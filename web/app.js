@@ -184,7 +184,8 @@ async function showPerson(id) {
   view.replaceChildren(
     el("p", {}, el("a", { href: "#/" }, "← People")),
     el("div", { class: "person-head" }, el("img", { src: person.coverUrl, alt: "" }), rename, hide),
-    el("p", { class: "muted" }, `${person.faceCount} faces in ${person.photoCount} photos`),
+    el("p", { class: "muted" }, `${person.faceCount} ${person.faceCount === 1 ? "face" : "faces"} in ` +
+                                `${person.photoCount} ${person.photoCount === 1 ? "photo" : "photos"}`),
     faces);
 }
 

@@ -117,7 +117,7 @@ void Server::handle_face_api(const httplib::Request& request, httplib::Response&
   const std::string operation =
       target.rfind(kTargetPrefix, 0) == 0 ? target.substr(std::strlen(kTargetPrefix)) : std::string();
   const std::string label = api_->knows(operation) ? operation : "unknown";
-  response.set_header("x-amzn-RequestId", face_api::random_uuid());
+  response.set_header("x-amzn-RequestId", random_uuid());
   if (request.body.size() > options_.max_api_body_bytes) {
     send_error(response, "ImageTooLargeException", 413, "request body is larger than " +
                                                             std::to_string(options_.max_api_body_bytes) + " bytes");

@@ -1,5 +1,8 @@
 #include "collection/face_record.h"
 
+#include <openssl/rand.h>
+
+#include "inference/error.h"
 #include "inference/model_files.h"
 
 namespace beetroot {
@@ -10,6 +13,21 @@ std::string face_id_for(const std::string& collection_id, const std::string& pho
   hex[16] = "89ab"[std::stoi(hex.substr(16, 1), nullptr, 16) & 3];  // RFC 4122 variant
   return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" +
          hex.substr(20, 12);
+}
+
+std::string random_uuid() {
+  unsigned char b[16];
+  if (RAND_bytes(b, sizeof b) != 1) throw Error(ErrorKind::Internal, "no randomness available for an id");
+  b[6] = (b[6] & 0x0f) | 0x40;  // version 4
+  b[8] = (b[8] & 0x3f) | 0x80;  // RFC 4122 variant
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+    out += hex[b[i] >> 4];
+    out += hex[b[i] & 15];
+  }
+  return out;
 }
 
 }  // namespace beetroot

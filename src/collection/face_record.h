@@ -40,5 +40,7 @@ enum class PeopleOrder { FaceCount, Name };
 
 // A FaceId that a retry of the same photo derives again, so nothing is created twice.
 std::string face_id_for(const std::string& collection_id, const std::string& photo_id, int face_index);
+// A random lower-case UUID (version 4): ImageIds, and persons split off by hand.
+std::string random_uuid();
 
 }  // namespace beetroot

@@ -33,8 +33,7 @@ class People {
   void set_hidden(const std::string& person_id, bool hidden);
   // The survivor keeps its personId; the others' faces and thumbnails move to it.
   PersonSummary merge(const std::string& survivor, const std::vector<std::string>& others);
-  // Moves one face to `person_id`, or to a new person (its own FaceId) if that is empty;
-  // returns the face's person.
+  // Moves one face to `person_id`, or to a new person if that is empty; returns the face's person.
   std::string move_face(const std::string& face_id, const std::string& person_id);
   // Removes a finished photo: its faces, thumbnails, raw object and row. Error Conflict while the
   // photo is still being ingested.

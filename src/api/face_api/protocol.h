@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "collection/face_record.h"
 #include "inference/error.h"
 
 namespace beetroot::face_api {
@@ -53,6 +54,5 @@ std::string face_id(const std::string& text);
 std::string external_image_id(const std::string& text);
 
 std::string base64_decode(const std::string& text);  // InvalidParameterException if not base64
-std::string random_uuid();
 
 }  // namespace beetroot::face_api

@@ -1,0 +1,171 @@
+// The People page in real headless Chromium against a real `beetroot serve`: upload (file picker
+// and drag and drop), watch the grid fill in, rename, merge, move a face, delete a photo, reload
+// and find every change kept. Screenshots go to $ARTIFACTS_DIR (default <repo>/artifacts).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, existsSync, rmSync } from "node:fs";
+import { tmpdir, homedir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), "../..");
+const binary = process.env.BEETROOT_BINARY ?? join(repo, "build/beetroot");
+const demo = join(process.env.BEETROOT_MODELS ?? join(homedir(), ".local/share/beetroot/models"), "demo");
+const artifacts = process.env.ARTIFACTS_DIR ?? join(repo, "artifacts");
+const token = "e2e-" + Math.random().toString(36).slice(2);
+let server, url, browser, data;
+
+async function apiGet(path) {
+  const response = await fetch(url + path, { headers: { Authorization: `Bearer ${token}` } });
+  return { status: response.status, body: response.status === 200 ? await response.json() : null };
+}
+
+async function until(predicate, what, timeoutMs = 300000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await predicate();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+before(async () => {
+  data = mkdtempSync(join(tmpdir(), "beetroot-e2e-"));
+  mkdirSync(artifacts, { recursive: true });
+  server = spawn(binary, ["serve", "--port", "0"], {
+    env: { ...process.env, BEETROOT_DATA: data, BEETROOT_API_TOKEN: token }, stdio: ["ignore", "pipe", "inherit"] });
+  url = await new Promise((resolve, reject) => {
+    server.stdout.on("data", (chunk) => {
+      const match = /listening on (\S+)/.exec(chunk.toString());
+      if (match) resolve(match[1]);
+    });
+    server.on("exit", (code) => reject(new Error(`beetroot serve exited with ${code}`)));
+  });
+  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
+});
+
+after(async () => {
+  await browser?.close();
+  if (server) {
+    const exited = new Promise((resolve) => server.on("exit", resolve));
+    server.kill("SIGTERM");
+    assert.equal(await exited, 0, "beetroot serve exits 0 on SIGTERM");
+  }
+  rmSync(data, { recursive: true, force: true });
+});
+
+async function dropFile(page, path, name) {
+  const { readFileSync } = await import("node:fs");
+  const bytes = [...readFileSync(path)];
+  await page.evaluate(({ bytes, name }) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([new Uint8Array(bytes)], name, { type: "image/jpeg" }));
+    dispatchEvent(new DragEvent("dragover", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  }, { bytes, name });
+}
+
+test("people page: upload, grid, rename, merge, move a face, delete a photo, reload", async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on("dialog", (dialog) => dialog.accept());
+  await page.goto(url);
+
+  // A wrong token is refused; the right one opens the page.
+  await page.fill("input[name=token]", "wrong");
+  await page.click("form.login button");
+  await page.waitForSelector("form.login");
+  await page.fill("input[name=token]", token);
+  await page.click("form.login button");
+  await page.waitForSelector("text=No people yet");
+
+  // Five demo photos through the file picker, then one more and a repeat of a person's photo dropped.
+  const photos = [1, 2, 3, 4, 5].map((n) => join(demo, `sample${n}.jpg`));
+  await page.setInputFiles("#file-input", photos);
+  await dropFile(page, join(demo, "sample6.jpg"), "sample6.jpg");
+  const lfw = join(repo, "../shared/data/lfw/lfw-deepfunneled/Colin_Powell");
+  const repeat = existsSync(lfw);
+  if (repeat) {
+    await page.setInputFiles("#file-input", [join(lfw, "Colin_Powell_0001.jpg")]);
+    await dropFile(page, join(lfw, "Colin_Powell_0002.jpg"), "Colin_Powell_0002.jpg");
+  }
+  const expectedPhotos = repeat ? 8 : 6;
+  await until(async () => {
+    const people = await apiGet("/api/people?limit=1");
+    return people.body.queueDepth === 0 && (await photoCount()) === expectedPhotos;
+  }, "all photos ingested");
+  // The grid fills in by itself as ingestion proceeds.
+  const everyone = (await apiGet("/api/people?limit=1000")).body;
+  await until(async () => (await page.locator(".tile").count()) === everyone.total, "the grid to show everyone");
+  await page.screenshot({ path: join(artifacts, "people-grid.png"), fullPage: true });
+  if (repeat) assert.ok(everyone.people[0].faceCount >= 2, "a person seen in two photos is one tile");
+
+  // Rename in place.
+  const first = everyone.people[0];
+  await page.click(`.tile[data-person="${first.personId}"] a.cover`);
+  await page.fill("input.rename", "Colin");
+  await page.press("input.rename", "Enter");
+  await page.waitForSelector("text=Name saved");
+
+  // Merge two people into the one with more faces.
+  await page.goto(url + "#/");
+  const [a, b] = everyone.people.slice(1, 3);
+  await page.check(`.tile[data-person="${a.personId}"] input.pick`);
+  await page.check(`.tile[data-person="${b.personId}"] input.pick`);
+  await page.click("#merge");
+  await page.waitForSelector("text=Merged 2 people");
+  await until(async () => (await page.locator(".tile").count()) === everyone.total - 1, "one tile fewer");
+  const survivor = a.faceCount >= b.faceCount ? a : b;
+  const merged = (await apiGet(`/api/people/${survivor.personId}`)).body;
+  assert.equal(merged.faceCount, a.faceCount + b.faceCount);
+
+  // Move a face out of the merged person into a new person.
+  await page.goto(url + `#/person/${survivor.personId}`);
+  await page.waitForSelector(".tile.face");
+  const movedFace = await page.getAttribute(".tile.face >> nth=0", "data-face");
+  await page.click(".tile.face >> nth=0 >> button.move");
+  await page.waitForSelector("text=Face moved");
+  await until(async () => (await page.locator(".tile.face").count()) === merged.faceCount - 1, "the face to leave");
+  await page.screenshot({ path: join(artifacts, "person-page.png"), fullPage: true });
+
+  // Delete a photo from its page: one that shows none of the people changed above.
+  const changed = new Set([first.personId, a.personId, b.personId]);
+  const kept = new Set();
+  for (const f of [...merged.faces, ...(await apiGet(`/api/people/${first.personId}`)).body.faces]) kept.add(f.photoId);
+  let faceOfPhoto;
+  for (const p of everyone.people.filter((p) => !changed.has(p.personId))) {
+    faceOfPhoto = (await apiGet(`/api/people/${p.personId}`)).body.faces.find((f) => !kept.has(f.photoId));
+    if (faceOfPhoto) break;
+  }
+  assert.ok(faceOfPhoto, "a photo to delete");
+  await page.goto(url + `#/photo/${faceOfPhoto.photoId}`);
+  await page.click("#delete-photo");
+  await page.waitForSelector("text=Photo deleted");
+
+  // Everything is kept: a reload, and the API, show the same.
+  await page.reload();
+  await page.goto(url + `#/person/${first.personId}`);
+  assert.equal(await page.inputValue("input.rename"), "Colin");
+  assert.equal((await apiGet(`/api/photos/${faceOfPhoto.photoId}`)).status, 404);
+  const movedFrom = merged.faces.find((f) => f.faceId === movedFace);  // its photo is kept above
+  const movedTo = (await apiGet(`/api/photos/${movedFrom.photoId}`)).body.faces.find((f) => f.faceId === movedFace);
+  assert.notEqual(movedTo.personId, survivor.personId);
+  assert.equal((await apiGet(`/api/people/${movedTo.personId}`)).body.faceCount, 1);
+  assert.equal((await apiGet(`/api/people/${a.faceCount >= b.faceCount ? b.personId : a.personId}`)).status, 404);
+
+  // A phone-sized screen.
+  const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
+  await phone.context().addCookies([{ name: "beetroot_token", value: token, url }]);
+  await phone.goto(url);
+  await phone.waitForSelector(".tile");
+  await phone.screenshot({ path: join(artifacts, "people-grid-phone.png") });
+});
+
+async function photoCount() {
+  // Counted through the faces' photos and each uploaded photo's status, as a user would see it.
+  const response = await fetch(url + "/metrics");
+  const match = /beetroot_photos_ingested_total (\d+)/.exec(await response.text());
+  return match ? Number(match[1]) : 0;
+}
