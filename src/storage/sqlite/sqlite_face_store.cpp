@@ -241,7 +241,9 @@ PersonSummary read_person(const Statement& s) {
 std::vector<PersonSummary> SqliteFaceStore::people(const std::string& collection_id, PeopleOrder order,
                                                    bool include_hidden, size_t offset, size_t limit) const {
   auto guard = db_->lock();
-  const std::string order_by = order == PeopleOrder::Name ? "name = '', name COLLATE NOCASE, " : "g.faces DESC, ";
+  const std::string order_by = order == PeopleOrder::Name
+                                   ? "coalesce(p.name, '') = '', coalesce(p.name, '') COLLATE NOCASE, "
+                                   : "g.faces DESC, ";
   auto s = db_->prepare(people_query("", include_hidden ? "" : "WHERE coalesce(p.hidden, 0) = 0",
                                      "ORDER BY " + order_by + "g.person_id LIMIT ?2 OFFSET ?3"));
   s.bind(1, collection_id).bind(2, static_cast<int64_t>(limit)).bind(3, static_cast<int64_t>(offset));
