@@ -143,14 +143,20 @@ async function movingTargets(exclude) {
   return page.people.filter((p) => p.personId !== exclude);
 }
 
-async function showPerson(id) {
-  let person;
-  try { person = await api(`/api/people/${id}`); }
+// The resource at `path`, or null after saying it is gone (merged away, deleted) if it is.
+async function loadOrGone(path, what) {
+  try { return await api(path); }
   catch (error) {
-    if (error.status === 404) return view.replaceChildren(el("p", { class: "empty" }, "This person no longer exists. ",
+    if (error.status !== 404) throw error;
+    view.replaceChildren(el("p", { class: "empty" }, `This ${what} no longer exists. `,
       el("a", { href: "#/" }, "Back to people")));
-    throw error;
+    return null;
   }
+}
+
+async function showPerson(id) {
+  const person = await loadOrGone(`/api/people/${id}`, "person");
+  if (!person) return;
   const rename = el("input", { type: "text", class: "rename", value: person.name, placeholder: "Add a name",
     "aria-label": "Name", maxlength: 200,
     onkeydown: (e) => { if (e.key === "Enter") e.target.blur(); },
@@ -192,13 +198,8 @@ async function showPerson(id) {
 // ---- One photo ----
 
 async function showPhoto(id) {
-  let photo;
-  try { photo = await api(`/api/photos/${id}`); }
-  catch (error) {
-    if (error.status === 404) return view.replaceChildren(el("p", { class: "empty" }, "This photo no longer exists. ",
-      el("a", { href: "#/" }, "Back to people")));
-    throw error;
-  }
+  const photo = await loadOrGone(`/api/photos/${id}`, "photo");
+  if (!photo) return;
   const frame = el("div", { class: "photo-frame" }, el("img", { src: photo.imageUrl, alt: photo.key }),
     photo.faces.map((f) => el("a", { class: "box", href: `#/person/${f.personId}`,
       style: `left:${f.box.left * 100}%;top:${f.box.top * 100}%;width:${f.box.width * 100}%;height:${f.box.height * 100}%` },
