@@ -41,7 +41,7 @@ Server::Server(ServerOptions options, FaceEngine& engine, Stores& stores, Access
                                             std::move(api_token));
   http_ = std::make_unique<httplib::Server>();
 
-  metrics_.add_value("beetroot_ingest_queue_depth", "gauge", "Photos waiting for the ingestion pipeline.",
+  metrics_.add_value("beetroot_ingest_queue_depth", "gauge", "Photos waiting for or in the ingestion pipeline.",
                      [this] { return static_cast<double>(queue_->depth()); });
   metrics_.add_value("beetroot_photos_ingested_total", "counter", "Photos the ingestion queue has processed.",
                      [this] { return static_cast<double>(queue_->processed()); });

@@ -33,7 +33,7 @@ void IngestQueue::push(PhotoRow row) {
 
 size_t IngestQueue::depth() const {
   std::lock_guard lock(mutex_);
-  return rows_.size();
+  return rows_.size() + in_progress_;
 }
 
 void IngestQueue::stop() {
@@ -56,6 +56,7 @@ void IngestQueue::work() {
       if (stopping_) return;
       row = std::move(rows_.front());
       rows_.pop_front();
+      ++in_progress_;
     }
     try {
       const IngestResult result = pipeline_.process_recorded(row);
@@ -67,6 +68,8 @@ void IngestQueue::work() {
       spdlog::error("Photos: error photoId={} key={}: {}", row.photo_id, row.key, e.what());
     }
     ++processed_;
+    std::lock_guard lock(mutex_);
+    --in_progress_;
   }
 }
 

@@ -30,7 +30,7 @@ class IngestQueue {
   // Finishes the photos being processed and returns; the rest stay pending for the next start.
   void stop();
 
-  size_t depth() const;
+  size_t depth() const;  // photos waiting or being processed
   int64_t processed() const { return processed_; }
   int64_t faces_filed() const { return faces_filed_; }
   int64_t failed() const { return failed_; }
@@ -43,6 +43,7 @@ class IngestQueue {
   mutable std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<PhotoRow> rows_;
+  size_t in_progress_ = 0;
   bool stopping_ = false;
   std::atomic<int64_t> processed_{0}, faces_filed_{0}, failed_{0};
   std::vector<std::thread> workers_;
