@@ -101,11 +101,9 @@ std::string People::move_face(const std::string& face_id, const std::string& per
   std::lock_guard lock(mutex_);
   const auto face = collection_.face(face_id);
   if (!face || face->thumb_key.empty()) throw Error(ErrorKind::NotFound, "face " + face_id + " does not exist");
-  // A new person is named after the face, unless the face already names one (it founded its
-  // person, whose other faces keep that id).
-  const std::string target = !person_id.empty()   ? person_id
-                             : find(face->face_id) ? random_uuid()
-                                                   : face->face_id;
+  // A new person gets a fresh id: the face's own FaceId may name its current person (it founded
+  // it) or one merged away earlier, which must not come back.
+  const std::string target = person_id.empty() ? random_uuid() : person_id;
   if (!person_id.empty()) get(person_id);
   if (target == face->person_id) return target;
   move({*face}, target);
