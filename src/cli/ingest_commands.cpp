@@ -18,6 +18,7 @@
 #include "ingest/pipeline.h"
 #include "ingest/stores.h"
 #include "ingest/s3_event.h"
+#include "people/people.h"
 
 namespace beetroot::cli {
 namespace {
@@ -116,28 +117,24 @@ void print_photos() {
   }
 }
 
+// Everyone, hidden people too, as the People page shows them: most faces first, with names.
 void print_people() {
   Stores storage = Stores::open(IngestConfig::from_environment());
-  struct Person {
-    std::set<std::string> photos;
-    std::vector<std::string> thumbs;
-  };
-  std::map<std::string, Person> people;
-  for (const auto& f : storage.faces->faces(storage.config.collection_id)) {
-    auto& p = people[f.person_id];
-    p.photos.insert(f.photo_id);
-    p.thumbs.push_back(f.thumb_key);
+  const People people(*storage.collection, *storage.faces, *storage.objects, *storage.photos, storage.config);
+  constexpr size_t kPage = 1000;
+  for (size_t offset = 0;; offset += kPage) {
+    const auto page = people.list(PeopleOrder::FaceCount, true, offset, kPage);
+    for (const auto& p : page.people) {
+      std::vector<std::string> thumbs;
+      for (const auto& f : people.faces_of(p.person_id)) thumbs.push_back(f.thumb_key);
+      std::cout << nlohmann::ordered_json{{"personId", p.person_id}, {"name", p.name},
+                                          {"hidden", p.hidden},       {"faceCount", p.face_count},
+                                          {"photoCount", p.photo_count}, {"thumbnails", thumbs}}
+                       .dump()
+                << "\n";
+    }
+    if (page.people.size() < kPage) break;
   }
-  std::vector<std::pair<std::string, Person>> sorted(people.begin(), people.end());
-  std::stable_sort(sorted.begin(), sorted.end(),
-                   [](auto& a, auto& b) { return a.second.thumbs.size() > b.second.thumbs.size(); });
-  for (const auto& [id, p] : sorted)
-    std::cout << nlohmann::ordered_json{{"personId", id},
-                                        {"faceCount", p.thumbs.size()},
-                                        {"photoCount", p.photos.size()},
-                                        {"thumbnails", p.thumbs}}
-                     .dump()
-              << "\n";
 }
 
 }  // namespace
