@@ -95,10 +95,7 @@ class SignedClient {
 void run(size_t face_count, FaceEngine& engine, const std::string& photo) {
   const fs::path data = fs::temp_directory_path() / ("beetroot-api-bench-" + std::to_string(getpid()));
   fs::remove_all(data);
-  IngestConfig config;
-  config.data_dir = data;
-  config.object_store_url = "file://" + (data / "objects").string();
-  config.database = data / "beetroot.db";
+  IngestConfig config = IngestConfig::in_folder(data);
 
   const DetectedImage detected = engine.detect(photo);
   const FaceDetail& face = detected.faces.front();

@@ -55,10 +55,7 @@ std::vector<Photo> upscaled(const std::vector<Photo>& photos, double megapixels)
 void run(const char* label, const std::vector<Photo>& photos, int workers, FaceEngine& engine) {
   const fs::path data = fs::temp_directory_path() / ("beetroot-ingest-bench-" + std::to_string(getpid()));
   fs::remove_all(data);
-  IngestConfig config;
-  config.data_dir = data;
-  config.object_store_url = "file://" + (data / "objects").string();
-  config.database = data / "beetroot.db";
+  IngestConfig config = IngestConfig::in_folder(data);
   Stores storage = Stores::open(config);
   Pipeline pipeline(engine, *storage.objects, *storage.photos, *storage.collection, config);
   std::atomic<size_t> next{0}, faces{0};

@@ -84,7 +84,8 @@ struct Served {
   std::unique_ptr<Server> server;
   std::thread thread;
   int port = 0;
-  Served(const fs::path& data, size_t people, FaceEngine& e) : config(config_for(data)), stores(Stores::open(config)), engine(e) {
+  Served(const fs::path& data, size_t people, FaceEngine& e)
+      : config(IngestConfig::in_folder(data)), stores(Stores::open(config)), engine(e) {
     fill_people(stores, people);
     ServerOptions options;
     options.port = 0;
@@ -95,13 +96,6 @@ struct Served {
   ~Served() {
     server->stop();
     thread.join();
-  }
-  static IngestConfig config_for(const fs::path& data) {
-    IngestConfig c;
-    c.data_dir = data;
-    c.object_store_url = "file://" + (data / "objects").string();
-    c.database = data / "beetroot.db";
-    return c;
   }
 };
 

@@ -43,11 +43,7 @@ struct Sandbox {
     return path;
   }
   IngestConfig config() const {
-    IngestConfig c;
-    c.data_dir = data;
-    c.object_store_url = "file://" + (data / "objects").string();
-    c.database = data / "beetroot.db";
-    return c;
+    return IngestConfig::in_folder(data);
   }
 };
 

@@ -94,6 +94,7 @@ class FaceCollection {
   void remove_from_index(const std::string& face_id);
   void require_user(const std::string& user_id) const;
   float best_similarity(const Descriptor& probe, const std::string& user_id) const;
+  std::vector<Descriptor> user_descriptors_locked(const std::string& user_id) const;
   // Each exemplar's distance to the descriptor, for those within `max_distance`, nearest first.
   std::vector<std::pair<float, size_t>> nearest(const Descriptor& descriptor, float max_distance) const;
   std::vector<FaceMatch> search_locked(const Descriptor& descriptor, float threshold, size_t max_matches,

@@ -6,6 +6,7 @@
 #include "collection/face_collection.h"
 #include "collection/similarity.h"
 #include "inference/error.h"
+#include "inference/face_engine.h"
 
 namespace beetroot {
 
@@ -34,6 +35,10 @@ std::vector<std::string> FaceCollection::users_page(const std::string& after_use
 std::vector<Descriptor> FaceCollection::user_descriptors(const std::string& user_id) const {
   require_user(user_id);
   std::shared_lock lock(mutex_);
+  return user_descriptors_locked(user_id);
+}
+
+std::vector<Descriptor> FaceCollection::user_descriptors_locked(const std::string& user_id) const {
   std::vector<Descriptor> out;
   for (size_t i = 0; i < entries_.size(); ++i) {
     if (entries_[i].user_id != user_id) continue;
@@ -45,9 +50,10 @@ std::vector<Descriptor> FaceCollection::user_descriptors(const std::string& user
 }
 
 float FaceCollection::best_similarity(const Descriptor& probe, const std::string& user_id) const {
-  for (const auto& [distance, i] : nearest(probe, distance_for_similarity(0.f)))
-    if (entries_[i].user_id == user_id) return similarity_from_distance(distance);
-  return 0.f;
+  float best = 0.f;
+  for (const auto& face : user_descriptors_locked(user_id))
+    best = std::max(best, similarity_from_distance(descriptor_distance(probe, face)));
+  return best;
 }
 
 FaceChanges FaceCollection::associate(const std::string& user_id, const std::vector<std::string>& face_ids,

@@ -41,8 +41,17 @@ IngestConfig IngestConfig::from_environment() {
   c.detect_min_face_pixels = static_cast<int>(env_number("DETECT_MIN_FACE_PIXELS", 40, 0, 10000));
   const char* home = std::getenv("HOME");
   c.data_dir = env("BEETROOT_DATA", std::string(home && *home ? home : "/tmp") + "/.local/share/beetroot/data");
-  c.object_store_url = env("OBJECT_STORE_URL", "file://" + (c.data_dir / "objects").string());
-  c.database = env("DATABASE_PATH", (c.data_dir / "beetroot.db").string());
+  const IngestConfig embedded = in_folder(c.data_dir);
+  c.object_store_url = env("OBJECT_STORE_URL", embedded.object_store_url);
+  c.database = env("DATABASE_PATH", embedded.database.string());
+  return c;
+}
+
+IngestConfig IngestConfig::in_folder(const std::filesystem::path& data_dir) {
+  IngestConfig c;
+  c.data_dir = data_dir;
+  c.object_store_url = "file://" + (data_dir / "objects").string();
+  c.database = data_dir / "beetroot.db";
   return c;
 }
 

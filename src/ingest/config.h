@@ -25,6 +25,8 @@ struct IngestConfig {
   std::filesystem::path database;   // DATABASE_PATH, default <data>/beetroot.db
 
   static IngestConfig from_environment();
+  // Defaults, with the embedded stores (objects/, beetroot.db) inside `data_dir`.
+  static IngestConfig in_folder(const std::filesystem::path& data_dir);
 };
 
 }  // namespace beetroot

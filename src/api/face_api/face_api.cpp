@@ -132,6 +132,7 @@ json refusals_json(const std::vector<FaceRefusal>& refused, bool with_confidence
 }
 
 std::string FaceApi::quality_refusal(const FaceDetail& face, const std::string& filter) const {
+  if (filter == "NONE") return "";
   struct Bar {
     float min_pixels, min_sharpness, min_confidence, max_yaw;
   };
@@ -141,7 +142,6 @@ std::string FaceApi::quality_refusal(const FaceDetail& face, const std::string& 
                   : filter == "HIGH" ? Bar{auto_bar.min_pixels * 2.f, auto_bar.min_sharpness * 2.f, 0.9f, 45.f}
                   : filter == "MEDIUM" ? Bar{auto_bar.min_pixels * 1.5f, auto_bar.min_sharpness * 1.5f, 0.7f, 60.f}
                                        : auto_bar;
-  if (filter == "NONE") return "";
   if (std::min(face.box.width, face.box.height) < bar.min_pixels) return "SMALL_BOUNDING_BOX";
   if (face.quality.sharpness < bar.min_sharpness) return "LOW_SHARPNESS";
   if (face.score < bar.min_confidence) return "LOW_CONFIDENCE";
