@@ -57,7 +57,7 @@ void run(const char* label, const std::vector<Photo>& photos, int workers, FaceE
   fs::remove_all(data);
   IngestConfig config = IngestConfig::in_folder(data);
   Stores storage = Stores::open(config);
-  Pipeline pipeline(engine, *storage.objects, *storage.photos, *storage.collection, config);
+  Pipeline pipeline(engine, storage);
   std::atomic<size_t> next{0}, faces{0};
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<std::thread> threads;

@@ -219,5 +219,69 @@ TEST(FaceStore, MigratesADatabaseFromBeforeUsers) {
   EXPECT_EQ(reopened.describe_collection("old")->user_count, 1);
 }
 
+// Points on a line through `d`: along(d, u, t) is d moved by t along the unit direction u.
+Descriptor along(const Descriptor& d, const Descriptor& u, float t) {
+  const float length = descriptor_distance(u, Descriptor{});
+  Descriptor out;
+  for (size_t i = 0; i < d.size(); ++i) out[i] = d[i] + u[i] * t / length;
+  return out;
+}
+
+// a and b 0.6 apart (two persons at 95), then c halfway: c joins one, and the mean distance
+// between the two persons' faces, 0.45, now passes for a decision on two pairs.
+TEST(FaceCollection, LinkageJoinsByMeanDistanceAndMergesPersonsAFaceBridges) {
+  Fixture fx;
+  std::mt19937 rng(11);
+  const Descriptor d = random_descriptor(rng), u = random_descriptor(rng);
+  FaceCollection c(*fx.store, "l", GroupingRule::Linkage);
+  const auto a = c.assign("pa", {face(1, along(d, u, 0.3f))}, 95, thumb);
+  const auto b = c.assign("pb", {face(1, along(d, u, -0.3f))}, 95, thumb);
+  EXPECT_NE(a[0].person_id, b[0].person_id);
+  EXPECT_FALSE(c.merge_candidate(b[0], 95)) << "one pair 0.6 apart is two people";
+  const auto m = c.assign("pc", {face(1, d)}, 95, thumb);
+  EXPECT_TRUE(m[0].person_id == a[0].person_id || m[0].person_id == b[0].person_id);
+  const auto merge = c.merge_candidate(m[0], 95);
+  ASSERT_TRUE(merge);
+  EXPECT_EQ(merge->survivor, m[0].person_id) << "the person with two faces survives";
+  EXPECT_EQ(merge->absorbed, m[0].person_id == a[0].person_id ? b[0].person_id : a[0].person_id);
+  EXPECT_FALSE(c.merge_candidate(m[0], 99)) << "a stricter threshold keeps them apart";
+}
+
+TEST(FaceCollection, LinkageNeverMergesPersonsOfOnePhoto) {
+  Fixture fx;
+  std::mt19937 rng(12);
+  const Descriptor d = random_descriptor(rng), u = random_descriptor(rng);
+  FaceCollection c(*fx.store, "l", GroupingRule::Linkage);
+  const auto ab = c.assign("pab", {face(1, along(d, u, 0.3f)), face(2, along(d, u, -0.3f))}, 95, thumb);
+  EXPECT_NE(ab[0].person_id, ab[1].person_id);
+  const auto m = c.assign("pc", {face(1, d)}, 95, thumb);
+  EXPECT_FALSE(c.merge_candidate(m[0], 95));
+}
+
+// Two people wrongly filed as one regroup into two; one person stays whole.
+TEST(FaceCollection, RegroupSeparatesTwoPeopleFiledAsOne) {
+  Fixture fx;
+  std::mt19937 rng(13);
+  FaceCollection c(*fx.store, "l", GroupingRule::Linkage);
+  const Descriptor x = random_descriptor(rng), y = random_descriptor(rng);
+  std::vector<std::string> xs, ys;
+  std::string x_person;
+  for (int i = 0; i < 4; ++i) {
+    const auto fx_face = c.assign("x" + std::to_string(i), {face(1, at_distance(x, 0.2f, rng))}, 95, thumb);
+    const auto fy_face = c.assign("y" + std::to_string(i), {face(1, at_distance(y, 0.2f, rng))}, 95, thumb);
+    x_person = fx_face[0].person_id;
+    xs.push_back(fx_face[0].face_id);
+    ys.push_back(fy_face[0].face_id);
+  }
+  ASSERT_EQ(c.regroup(x_person, 95, 100).size(), 1u);
+  c.move_faces(ys, x_person, [](const FaceRecord& f) { return thumb(f.person_id, f.face_index); }, [] {});
+  const auto groups = c.regroup(x_person, 95, 100);
+  ASSERT_EQ(groups.size(), 2u);
+  auto sorted = [](std::vector<std::string> v) { return std::sort(v.begin(), v.end()), v; };
+  const auto first = sorted(groups[0]), second = sorted(groups[1]);
+  EXPECT_TRUE((first == sorted(xs) && second == sorted(ys)) || (first == sorted(ys) && second == sorted(xs)));
+  EXPECT_EQ(c.regroup(x_person, 95, 7).size(), 1u) << "persons over the size limit are left whole";
+}
+
 }  // namespace
 }  // namespace beetroot

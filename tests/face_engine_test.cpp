@@ -69,6 +69,47 @@ TEST(FaceEngine, FindsFortyPixelFacesInAWidePhoto) {
   for (const auto& f : found) EXPECT_NEAR(f.box.width, 45.f, 25.f) << "the SSD box is looser than the face";
 }
 
+// A dark, flat photo hides its face from the SSD; the equalised second search finds it, and a
+// photo with no face stays without one.
+TEST(FaceEngine, FindsFacesInDarkFlatPhotos) {
+  EngineOptions without_rescue_options;
+  without_rescue_options.contrast_rescue = false;
+  FaceEngine without_rescue(without_rescue_options);
+  const cv::Mat rgb = demo(0);
+  int found = 0, found_without_rescue = 0, portraits = 0;
+  for (const auto& f : test::engine().detect(rgb)) {
+    cv::Rect context(f.box.x - f.box.width / 2, f.box.y - f.box.height / 2, f.box.width * 2, f.box.height * 2);
+    context &= cv::Rect(0, 0, rgb.cols, rgb.rows);
+    cv::Mat dark;
+    rgb(context).convertTo(dark, -1, 0.3, 5);  // a third of the contrast, near black
+    ++portraits;
+    found += test::engine().detect(dark).size() == 1;
+    found_without_rescue += !without_rescue.detect(dark).empty();
+  }
+  std::cout << "dark portraits found: " << found << "/" << portraits << ", without the rescue " << found_without_rescue << "\n";
+  EXPECT_EQ(found, portraits);
+  EXPECT_LT(found_without_rescue, portraits);
+
+  cv::Mat no_face(480, 640, CV_8UC3);
+  cv::randu(no_face, 0, 40);
+  cv::GaussianBlur(no_face, no_face, cv::Size(0, 0), 3);
+  EXPECT_TRUE(test::engine().detect(no_face).empty());
+}
+
+// The LFW photos the SSD missed before the rescue (dark skin on dark ground, backlit hair).
+TEST(FaceEngine, FindsTheFacesOfHardLfwPhotos) {
+  const auto shared = test::shared_data();
+  if (shared.empty()) GTEST_SKIP() << "../shared/data not present";
+  for (const char* photo : {"Abdoulaye_Wade/Abdoulaye_Wade_0003.jpg", "Abdoulaye_Wade/Abdoulaye_Wade_0004.jpg",
+                            "Arsinee_Khanjian/Arsinee_Khanjian_0001.jpg"}) {
+    const auto file = shared / "lfw/lfw-deepfunneled" / photo;
+    const auto detected = test::engine().detect(read_file_bytes(file.string()));
+    ASSERT_EQ(detected.faces.size(), 1u) << photo;
+    const auto& box = detected.faces[0].box;
+    EXPECT_TRUE(box.contains({125, 125})) << photo << ": LFW faces are centred, found " << box;
+  }
+}
+
 // The same face under flip, rescale and JPEG re-compression stays closer than any two
 // different faces of one photo.
 TEST(FaceEngine, DescriptorsAreStableUnderEverydayChanges) {

@@ -186,7 +186,7 @@ TEST(Ingest, ConcurrentPhotosOfTheSamePeopleCreateEachPersonOnce) {
   Sandbox box;
   Stores s = Stores::open(box.config());
   FaceEngine& engine = test::engine();
-  Pipeline pipeline(engine, *s.objects, *s.photos, *s.collection, s.config);
+  Pipeline pipeline(engine, s);
   std::vector<std::string> copies;
   for (int i = 0; i < 4; ++i) {
     std::vector<uchar> jpeg;

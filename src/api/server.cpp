@@ -33,11 +33,9 @@ void send_error(httplib::Response& response, const std::string& type, int status
 Server::Server(ServerOptions options, FaceEngine& engine, Stores& stores, AccessKeys keys, std::string api_token)
     : options_(std::move(options)), stores_(stores), keys_(std::move(keys)) {
   api_ = std::make_unique<face_api::FaceApi>(engine, *stores_.collections, *stores_.objects, stores_.config);
-  pipeline_ = std::make_unique<Pipeline>(engine, *stores_.objects, *stores_.photos, *stores_.collection, stores_.config);
+  pipeline_ = std::make_unique<Pipeline>(engine, stores_);
   queue_ = std::make_unique<IngestQueue>(*pipeline_, options_.ingest_workers);
-  people_ = std::make_unique<People>(*stores_.collection, *stores_.faces, *stores_.objects, *stores_.photos,
-                                     stores_.config);
-  people_api_ = std::make_unique<PeopleApi>(*people_, *stores_.photos, *stores_.objects, *queue_, stores_.config,
+  people_api_ = std::make_unique<PeopleApi>(*stores_.people, *stores_.photos, *stores_.objects, *queue_, stores_.config,
                                             std::move(api_token));
   http_ = std::make_unique<httplib::Server>();
 

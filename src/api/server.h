@@ -61,7 +61,6 @@ class Server {
   std::unique_ptr<face_api::FaceApi> api_;
   std::unique_ptr<Pipeline> pipeline_;
   std::unique_ptr<IngestQueue> queue_;
-  std::unique_ptr<People> people_;
   std::unique_ptr<PeopleApi> people_api_;
   std::unique_ptr<httplib::Server> http_;
 };

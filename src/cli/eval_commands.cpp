@@ -93,9 +93,10 @@ void run_lfw(const EvalArgs& args) {
 
 struct GroupingArgs {
   EvalArgs engine;
-  std::vector<std::string> rules{"tutorial", "exemplars"};
-  std::vector<float> thresholds{95, 80};
+  std::vector<std::string> rules{"tutorial", "exemplars", "linkage"};
+  std::vector<float> thresholds{95};
   std::vector<unsigned> seeds{1, 2, 3};
+  bool recluster = false;
 };
 
 void print_score(const char* subset, const GroupingScore& s) {
@@ -114,10 +115,13 @@ void run_grouping(const GroupingArgs& args) {
   for (const auto& rule : args.rules)
     for (float threshold : args.thresholds)
       for (unsigned seed : args.seeds) {
-        const auto r = evaluate_grouping(descriptors, parse_grouping_rule(rule), threshold, seed);
-        std::printf("rule=%s FACE_MATCH_THRESHOLD=%.0f order seed=%u\n", rule.c_str(), threshold, seed);
-        print_score("all photos", r.all);
-        print_score("people with 2+ photos", r.repeated);
+        const auto r = evaluate_grouping(descriptors, parse_grouping_rule(rule), threshold, seed, args.recluster);
+        std::printf("rule=%s FACE_MATCH_THRESHOLD=%g order seed=%u\n", rule.c_str(), threshold, seed);
+        print_score("all photos", r.online.all);
+        print_score("people with 2+ photos", r.online.repeated);
+        if (!r.reclustered) continue;
+        print_score("after recluster, all", r.reclustered->all);
+        print_score("after recluster, 2+", r.reclustered->repeated);
       }
 }
 
@@ -157,6 +161,7 @@ void add_eval_commands(CLI::App& app) {
   grouping->add_option("--rules", grouping_args->rules, "Grouping rules")->capture_default_str();
   grouping->add_option("--thresholds", grouping_args->thresholds, "FACE_MATCH_THRESHOLD values")->capture_default_str();
   grouping->add_option("--seeds", grouping_args->seeds, "Random orders")->capture_default_str();
+  grouping->add_flag("--recluster", grouping_args->recluster, "Also score after `beetroot recluster`");
   grouping->callback(guarded([grouping_args] { run_grouping(*grouping_args); }));
 }
 

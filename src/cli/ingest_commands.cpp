@@ -62,7 +62,7 @@ void run_ingest(const IngestArgs& args) {
   configure_logging(isatty(STDERR_FILENO));
   FaceEngine engine(ingest_engine_options(args.models, args.threads, config));
   Stores storage = Stores::open(config);
-  Pipeline pipeline(engine, *storage.objects, *storage.photos, *storage.collection, config);
+  Pipeline pipeline(engine, storage);
   pipeline.resume_pending();
   Progress progress(files.size());  // started now: rates leave out loading the models
   std::atomic<size_t> next{0}, failed{0};
@@ -98,7 +98,7 @@ void run_handle_event(const std::string& event_file, const IngestArgs& args) {
   const IngestConfig config = IngestConfig::from_environment();
   FaceEngine engine(ingest_engine_options(args.models, args.threads, config));
   Stores storage = Stores::open(config);
-  Pipeline pipeline(engine, *storage.objects, *storage.photos, *storage.collection, config);
+  Pipeline pipeline(engine, storage);
   for (const auto& o : objects) {
     const auto r = pipeline.ingest_object(o.bucket, o.key);
     if (r.outcome == IngestResult::Outcome::Failed) set_exit_code(1);
@@ -120,7 +120,7 @@ void print_photos() {
 // Everyone, hidden people too, as the People page shows them: most faces first, with names.
 void print_people() {
   Stores storage = Stores::open(IngestConfig::from_environment());
-  const People people(*storage.collection, *storage.faces, *storage.objects, *storage.photos, storage.config);
+  const People& people = *storage.people;
   constexpr size_t kPage = 1000;
   for (size_t offset = 0;; offset += kPage) {
     const auto page = people.list(PeopleOrder::FaceCount, true, offset, kPage);
@@ -135,6 +135,22 @@ void print_people() {
     }
     if (page.people.size() < kPage) break;
   }
+}
+
+// Repairs the grouping offline; prints what changed as one JSON line.
+void run_recluster() {
+  configure_logging(isatty(STDERR_FILENO));
+  const IngestConfig config = IngestConfig::from_environment();
+  if (config.grouping != GroupingRule::Linkage)
+    throw Error(ErrorKind::InvalidParameter, "recluster regroups by average linkage; GROUPING_RULE must be linkage");
+  Stores storage = Stores::open(config);
+  const auto r = storage.people->recluster(config.match_threshold);
+  std::cout << nlohmann::ordered_json{{"personsBefore", r.persons_before},
+                                      {"personsSplitOff", r.persons_split_off},
+                                      {"merges", r.merges},
+                                      {"personsAfter", r.persons_after}}
+                   .dump()
+            << "\n";
 }
 
 }  // namespace
@@ -156,6 +172,10 @@ void add_ingest_commands(CLI::App& app) {
 
   app.add_subcommand("photos", "List the Photos table (JSON lines)")->callback([] { run_guarded(print_photos); });
   app.add_subcommand("people", "List people with their face thumbnails (JSON lines)")->callback([] { run_guarded(print_people); });
+  app.add_subcommand("recluster",
+                     "Repair the grouping offline: split persons that are several people, merge persons that are one "
+                     "(stop `beetroot serve` first)")
+      ->callback([] { run_guarded(run_recluster); });
 }
 
 }  // namespace beetroot::cli

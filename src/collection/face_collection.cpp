@@ -4,17 +4,42 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <set>
 
 #include "collection/similarity.h"
 #include "inference/error.h"
 
 namespace beetroot {
+namespace {
+
+// Linkage means over at most this many faces of a person (evenly spread): a person of thousands
+// of faces costs no more per decision, and the mean hardly moves.
+constexpr size_t kMaxLinkageFaces = 64;
+
+std::vector<std::string> spread_sample(const std::vector<std::string>& ids) {
+  if (ids.size() <= kMaxLinkageFaces) return ids;
+  std::vector<std::string> out;
+  for (size_t i = 0; i < kMaxLinkageFaces; ++i) out.push_back(ids[i * ids.size() / kMaxLinkageFaces]);
+  return out;
+}
+
+float squared_distance(const float* a, const float* b) {
+  float sum = 0;
+  // Lets the compiler vectorise the sum (reordering float additions), 4-8x faster than in order.
+#pragma omp simd reduction(+ : sum)
+  for (int k = 0; k < 128; ++k) sum += (a[k] - b[k]) * (a[k] - b[k]);
+  return sum;
+}
+
+}  // namespace
 
 GroupingRule parse_grouping_rule(const std::string& name) {
   if (name == "tutorial") return GroupingRule::Tutorial;
   if (name == "exemplars") return GroupingRule::Exemplars;
-  throw Error(ErrorKind::InvalidParameter, "unknown grouping rule '" + name + "' (expected tutorial or exemplars)");
+  if (name == "linkage") return GroupingRule::Linkage;
+  throw Error(ErrorKind::InvalidParameter,
+              "unknown grouping rule '" + name + "' (expected linkage, exemplars or tutorial)");
 }
 
 FaceCollection::FaceCollection(FaceStore& store, std::string collection_id, GroupingRule rule)
@@ -33,6 +58,13 @@ void FaceCollection::add_to_index(const FaceRecord& face) {
   vectors_.insert(vectors_.end(), face.descriptor.begin(), face.descriptor.end());
   position_[face.face_id] = entries_.size();
   entries_.push_back({face.face_id, face.person_id, face.photo_id, face.user_id});
+  person_faces_[face.person_id].push_back(face.face_id);
+}
+
+void FaceCollection::forget_person_face(const std::string& person_id, const std::string& face_id) {
+  auto& ids = person_faces_[person_id];
+  std::erase(ids, face_id);
+  if (ids.empty()) person_faces_.erase(person_id);
 }
 
 // Moves the last entry into the hole, so removal costs one copy whatever the index size.
@@ -40,6 +72,7 @@ void FaceCollection::remove_from_index(const std::string& face_id) {
   const auto found = position_.find(face_id);
   if (found == position_.end()) return;
   const size_t hole = found->second, last = entries_.size() - 1;
+  forget_person_face(entries_[hole].person_id, face_id);
   position_.erase(found);
   if (hole != last) {
     std::copy_n(vectors_.begin() + static_cast<ptrdiff_t>(last * 128), 128, vectors_.begin() + static_cast<ptrdiff_t>(hole * 128));
@@ -61,11 +94,7 @@ std::vector<std::pair<float, size_t>> FaceCollection::nearest(const Descriptor& 
   const float max_squared = max_distance * max_distance;
   std::vector<std::pair<float, size_t>> hits;
   for (size_t i = 0; i < entries_.size(); ++i) {
-    const float* v = &vectors_[i * 128];
-    float sum = 0;
-    // Lets the compiler vectorise the sum (reordering float additions), 4-8x faster than in order.
-#pragma omp simd reduction(+ : sum)
-    for (int k = 0; k < 128; ++k) sum += (v[k] - descriptor[k]) * (v[k] - descriptor[k]);
+    const float sum = squared_distance(&vectors_[i * 128], descriptor.data());
     if (sum <= max_squared) hits.push_back({std::sqrt(sum), i});
   }
   std::sort(hits.begin(), hits.end());
@@ -96,12 +125,9 @@ std::vector<FaceRecord> FaceCollection::assign(const std::string& photo_id, std:
   for (auto& face : faces) {
     face.photo_id = photo_id;
     face.face_id = face_id_for(id_, photo_id, face.face_index);
-    const auto candidates = search_locked(face.descriptor, threshold, SIZE_MAX, photo_id, "");
-    auto match = std::find_if(candidates.begin(), candidates.end(),
-                              [&](const FaceMatch& m) { return !persons_in_photo.count(m.person_id); });
-    if (match != candidates.end()) {
+    if (const auto match = best_match(face, threshold, persons_in_photo)) {
       face.person_id = match->person_id;
-      face.exemplar = rule_ == GroupingRule::Exemplars;
+      face.exemplar = rule_ != GroupingRule::Tutorial;
       spdlog::info("Match: idx={} personId={} similarity={:.2f}", face.face_index, face.person_id, match->similarity);
     } else {
       spdlog::info("NoMatch: idx={} threshold={} -> indexing", face.face_index, threshold);
@@ -116,6 +142,133 @@ std::vector<FaceRecord> FaceCollection::assign(const std::string& photo_id, std:
   for (const auto& face : faces)
     if (face.exemplar) add_to_index(face);
   return faces;
+}
+
+std::optional<FaceMatch> FaceCollection::best_match(const FaceRecord& face, float threshold,
+                                                    const std::set<std::string>& taken) const {
+  if (rule_ == GroupingRule::Linkage) return best_linked_person(face, threshold, taken);
+  for (auto& m : search_locked(face.descriptor, threshold, SIZE_MAX, face.photo_id, ""))
+    if (!taken.count(m.person_id)) return m;
+  return std::nullopt;
+}
+
+std::set<std::string> FaceCollection::persons_near(const Descriptor& descriptor, float threshold) const {
+  std::set<std::string> persons;
+  for (const auto& [distance, i] : nearest(descriptor, linkage_distance(threshold, SIZE_MAX)))
+    persons.insert(entries_[i].person_id);
+  return persons;
+}
+
+const float* FaceCollection::vector_of(const std::string& face_id) const {
+  return &vectors_[position_.at(face_id) * 128];
+}
+
+float FaceCollection::mean_distance(const float* probe, const std::vector<std::string>& face_ids) const {
+  const auto sample = spread_sample(face_ids);
+  float sum = 0;
+  for (const auto& id : sample) sum += std::sqrt(squared_distance(probe, vector_of(id)));
+  return sum / static_cast<float>(sample.size());
+}
+
+float FaceCollection::linkage(const std::vector<std::string>& a, const std::vector<std::string>& b) const {
+  const auto sample = spread_sample(a);
+  float sum = 0;
+  for (const auto& id : sample) sum += mean_distance(vector_of(id), b);
+  return sum / static_cast<float>(sample.size());
+}
+
+bool FaceCollection::share_a_photo(const std::vector<std::string>& a, const std::vector<std::string>& b) const {
+  std::set<std::string> photos;
+  for (const auto& id : a) photos.insert(entries_[position_.at(id)].photo_id);
+  return std::any_of(b.begin(), b.end(), [&](const std::string& id) { return photos.count(entries_[position_.at(id)].photo_id); });
+}
+
+std::optional<FaceMatch> FaceCollection::best_linked_person(const FaceRecord& face, float threshold,
+                                                            const std::set<std::string>& taken) const {
+  std::optional<FaceMatch> best;
+  float best_distance = 0;
+  for (const auto& person : persons_near(face.descriptor, threshold)) {
+    if (taken.count(person)) continue;
+    const auto& ids = person_faces_.at(person);
+    const bool in_this_photo = std::any_of(ids.begin(), ids.end(), [&](const std::string& id) {
+      return entries_[position_.at(id)].photo_id == face.photo_id;
+    });
+    if (in_this_photo) continue;
+    const float d = mean_distance(face.descriptor.data(), ids);
+    if (d > linkage_distance(threshold, ids.size()) || (best && d >= best_distance)) continue;
+    best = FaceMatch{"", person, "", "", similarity_from_distance(d)};
+    best_distance = d;
+  }
+  return best;
+}
+
+std::optional<PersonMerge> FaceCollection::merge_candidate(const FaceRecord& face, float threshold) const {
+  std::shared_lock lock(mutex_);
+  if (rule_ != GroupingRule::Linkage) return std::nullopt;
+  const auto own = position_.find(face.face_id);
+  if (own == position_.end()) return std::nullopt;
+  const std::string& person = entries_[own->second].person_id;
+  const auto& mine = person_faces_.at(person);
+  std::optional<PersonMerge> best;
+  float best_distance = 0;
+  for (const auto& other : persons_near(face.descriptor, threshold)) {
+    if (other == person) continue;
+    const auto& theirs = person_faces_.at(other);
+    const float d = linkage(mine, theirs);
+    if (d > linkage_distance(threshold, mine.size() * theirs.size()) || (best && d >= best_distance)) continue;
+    if (share_a_photo(mine, theirs)) continue;  // one person is never twice in a photo
+    const bool mine_survives = mine.size() > theirs.size();
+    best = PersonMerge{mine_survives ? person : other, mine_survives ? other : person, similarity_from_distance(d)};
+    best_distance = d;
+  }
+  return best;
+}
+
+std::vector<std::vector<std::string>> FaceCollection::regroup(const std::string& person_id, float threshold,
+                                                              size_t max_faces) const {
+  std::shared_lock lock(mutex_);
+  const auto found = person_faces_.find(person_id);
+  if (found == person_faces_.end()) return {};
+  const auto& ids = found->second;
+  const size_t n = ids.size();
+  if (n < 2 || n > max_faces || rule_ != GroupingRule::Linkage) return {ids};
+  // Agglomerative average linkage on the faces' distance sums: join the nearest two groups while
+  // their mean distance passes linkage_distance. Faces of one photo never join: their sum is
+  // infinite, and stays so for the groups they end up in.
+  std::vector<std::vector<size_t>> groups(n);
+  std::vector<std::vector<double>> sum(n, std::vector<double>(n));
+  for (size_t i = 0; i < n; ++i) {
+    groups[i] = {i};
+    const Entry& e = entries_[position_.at(ids[i])];
+    for (size_t j = 0; j < i; ++j)
+      sum[i][j] = sum[j][i] = e.photo_id == entries_[position_.at(ids[j])].photo_id
+                                  ? std::numeric_limits<double>::infinity()
+                                  : std::sqrt(squared_distance(vector_of(ids[i]), vector_of(ids[j])));
+  }
+  std::vector<bool> alive(n, true);
+  for (;;) {
+    size_t a = n, b = n;
+    double best = 0;
+    for (size_t i = 0; i < n; ++i)
+      for (size_t j = i + 1; alive[i] && j < n; ++j) {
+        if (!alive[j]) continue;
+        const size_t pairs = groups[i].size() * groups[j].size();
+        const double mean = sum[i][j] / static_cast<double>(pairs);
+        if (mean <= linkage_distance(threshold, pairs) && (a == n || mean < best)) a = i, b = j, best = mean;
+      }
+    if (a == n) break;
+    groups[a].insert(groups[a].end(), groups[b].begin(), groups[b].end());
+    alive[b] = false;
+    for (size_t k = 0; k < n; ++k) sum[a][k] = sum[k][a] = sum[a][k] + sum[b][k];
+  }
+  std::vector<std::vector<std::string>> out;
+  for (size_t i = 0; i < n; ++i) {
+    if (!alive[i]) continue;
+    out.emplace_back();
+    for (size_t x : groups[i]) out.back().push_back(ids[x]);
+  }
+  std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.size() > y.size(); });
+  return out;
 }
 
 std::vector<FaceRecord> FaceCollection::index(const std::string& photo_id, std::vector<FaceRecord> faces) {
@@ -170,7 +323,11 @@ std::vector<FaceRecord> FaceCollection::move_faces(const std::vector<std::string
   }
   store_.move_faces(id_, moved, also);
   for (const auto& f : moved)
-    if (auto p = position_.find(f.face_id); p != position_.end()) entries_[p->second].person_id = person_id;
+    if (auto p = position_.find(f.face_id); p != position_.end()) {
+      forget_person_face(entries_[p->second].person_id, f.face_id);
+      entries_[p->second].person_id = person_id;
+      person_faces_[person_id].push_back(f.face_id);
+    }
   return moved;
 }
 

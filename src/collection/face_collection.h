@@ -1,6 +1,7 @@
 #pragma once
 #include <functional>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -13,12 +14,22 @@ namespace beetroot {
 enum class GroupingRule {
   Tutorial,   // only faces that matched nobody are indexed: one exemplar per person
   Exemplars,  // every filed face is indexed too, so a person is matched by any of their faces
+  // Every face is indexed; a face joins the person whose faces are nearest on average (average
+  // linkage), and two persons whose faces come as near on average are merged. The more faces a
+  // decision rests on, the looser the distance for the same false-match rate (linkage_distance).
+  Linkage,
 };
 GroupingRule parse_grouping_rule(const std::string& name);
 
 struct FaceMatch {
   std::string face_id, person_id, photo_id, user_id;
   float similarity;
+};
+
+// Two persons the Linkage rule found to be one: the survivor has more faces and keeps its id.
+struct PersonMerge {
+  std::string survivor, absorbed;
+  float similarity;  // of the mean distance between their faces
 };
 
 struct UserMatch {
@@ -53,6 +64,15 @@ class FaceCollection {
   using ThumbKeyFn = std::function<std::string(const std::string& person_id, int face_index)>;
   std::vector<FaceRecord> assign(const std::string& photo_id, std::vector<FaceRecord> faces, float threshold,
                                  const ThumbKeyFn& thumb_key);
+
+  // Linkage rule: the person that the person of `face` (filed earlier) should merge with, if any:
+  // among the persons with faces near it and no photo in common, the nearest on average.
+  std::optional<PersonMerge> merge_candidate(const FaceRecord& face, float threshold) const;
+
+  // Linkage rule: the person's faces regrouped by average linkage within the person, largest group
+  // first. More than one group means the person is several people wrongly merged. Persons of
+  // more than `max_faces` faces are returned whole (the regrouping costs faces^2 memory).
+  std::vector<std::vector<std::string>> regroup(const std::string& person_id, float threshold, size_t max_faces) const;
 
   // IndexFaces semantics: every face becomes an exemplar and its own person.
   std::vector<FaceRecord> index(const std::string& photo_id, std::vector<FaceRecord> faces);
@@ -92,6 +112,7 @@ class FaceCollection {
   };
   void add_to_index(const FaceRecord& face);
   void remove_from_index(const std::string& face_id);
+  void forget_person_face(const std::string& person_id, const std::string& face_id);
   void require_user(const std::string& user_id) const;
   float best_similarity(const Descriptor& probe, const std::string& user_id) const;
   std::vector<Descriptor> user_descriptors_locked(const std::string& user_id) const;
@@ -99,6 +120,16 @@ class FaceCollection {
   std::vector<std::pair<float, size_t>> nearest(const Descriptor& descriptor, float max_distance) const;
   std::vector<FaceMatch> search_locked(const Descriptor& descriptor, float threshold, size_t max_matches,
                                        const std::string& exclude_photo, const std::string& exclude_face) const;
+  // The person a face of `photo_id` joins under the rule, if any; never one of `taken`.
+  std::optional<FaceMatch> best_match(const FaceRecord& face, float threshold, const std::set<std::string>& taken) const;
+  std::optional<FaceMatch> best_linked_person(const FaceRecord& face, float threshold,
+                                              const std::set<std::string>& taken) const;
+  // Persons with an indexed face within the loosest linkage distance of the descriptor.
+  std::set<std::string> persons_near(const Descriptor& descriptor, float threshold) const;
+  float mean_distance(const float* probe, const std::vector<std::string>& face_ids) const;
+  float linkage(const std::vector<std::string>& a, const std::vector<std::string>& b) const;
+  bool share_a_photo(const std::vector<std::string>& a, const std::vector<std::string>& b) const;
+  const float* vector_of(const std::string& face_id) const;
 
   FaceStore& store_;
   std::string id_;
@@ -107,6 +138,7 @@ class FaceCollection {
   std::vector<float> vectors_;  // exemplars' descriptors, 128 floats each
   std::vector<Entry> entries_;  // the same exemplars' ids
   std::unordered_map<std::string, size_t> position_;  // FaceId -> entry
+  std::unordered_map<std::string, std::vector<std::string>> person_faces_;  // personId -> its indexed FaceIds
 };
 
 }  // namespace beetroot

@@ -1,4 +1,5 @@
 #pragma once
+#include <cstddef>
 
 namespace beetroot {
 
@@ -8,5 +9,11 @@ namespace beetroot {
 //   80 at the distance that best separates LFW's same and different pairs.
 float similarity_from_distance(float distance);
 float distance_for_similarity(float similarity);
+
+// The mean distance at which a decision resting on `evidence` face pairs keeps the false-match
+// rate that `similarity` gives one pair. Different-person distances scatter around a mean with
+// correlated errors (the pairs share faces), so the spread of their mean shrinks as
+// sqrt(rho + (1 - rho) / n) and the accepted distance moves towards the different-person mean.
+float linkage_distance(float similarity, size_t evidence);
 
 }  // namespace beetroot

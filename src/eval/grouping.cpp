@@ -7,8 +7,7 @@
 #include <random>
 #include <set>
 
-#include "storage/sqlite/database.h"
-#include "storage/sqlite/sqlite_face_store.h"
+#include "ingest/stores.h"
 
 namespace beetroot {
 namespace {
@@ -44,33 +43,54 @@ GroupingScore score(const std::vector<Item>& items) {
   return s;
 }
 
-}  // namespace
-
-GroupingResult evaluate_grouping(const DescriptorMap& descriptors, GroupingRule rule, float threshold, unsigned seed) {
-  std::vector<std::pair<std::string, Descriptor>> photos;
-  for (const auto& [path, d] : descriptors)
-    if (d) photos.emplace_back(path, *d);
-  std::shuffle(photos.begin(), photos.end(), std::mt19937(seed));
-  auto db = std::make_shared<Database>(":memory:");
-  SqliteFaceStore store(db);
-  FaceCollection collection(store, "lfw", rule);
-  const auto level = spdlog::get_level();
-  spdlog::set_level(spdlog::level::warn);  // one log line per face would drown the result
+// Scores the photos' persons as the collection holds them now, merges included.
+GroupingResult score_collection(const Stores& stores, const std::map<std::string, std::string>& identity_of_photo) {
   std::vector<Item> items;
-  for (const auto& [path, descriptor] : photos) {
-    FaceRecord face;
-    face.face_index = 1;
-    face.descriptor = descriptor;
-    const auto filed = collection.assign(path, {face}, threshold, [](const std::string&, int) { return std::string(); });
-    items.push_back({std::filesystem::path(path).parent_path().filename().string(), filed[0].person_id});
-  }
-  spdlog::set_level(level);
+  for (const auto& f : stores.faces->faces(stores.collection->id()))
+    items.push_back({identity_of_photo.at(f.photo_id), f.person_id});
   std::map<std::string, int> photos_per_identity;
   for (const auto& it : items) ++photos_per_identity[it.identity];
   std::vector<Item> repeated;
   for (const auto& it : items)
     if (photos_per_identity[it.identity] >= 2) repeated.push_back(it);
   return {score(items), score(repeated)};
+}
+
+}  // namespace
+
+GroupingEvaluation evaluate_grouping(const DescriptorMap& descriptors, GroupingRule rule, float threshold,
+                                     unsigned seed, bool recluster) {
+  std::vector<std::pair<std::string, Descriptor>> photos;
+  for (const auto& [path, d] : descriptors)
+    if (d) photos.emplace_back(path, *d);
+  std::shuffle(photos.begin(), photos.end(), std::mt19937(seed));
+  // The stores `beetroot ingest` opens, with the database in memory and no thumbnails written.
+  const auto scratch = std::filesystem::temp_directory_path() / ("beetroot-eval-" + random_uuid());
+  IngestConfig config = IngestConfig::in_folder(scratch);
+  config.database = ":memory:";
+  config.grouping = rule;
+  config.match_threshold = threshold;
+  Stores stores = Stores::open(config);
+  const auto level = spdlog::get_level();
+  spdlog::set_level(spdlog::level::warn);  // one log line per face would drown the result
+  std::map<std::string, std::string> identity_of_photo;
+  for (const auto& [path, descriptor] : photos) {
+    FaceRecord face;
+    face.face_index = 1;
+    face.descriptor = descriptor;
+    const std::string photo_id = path;
+    identity_of_photo[photo_id] = std::filesystem::path(path).parent_path().filename().string();
+    const auto filed = stores.collection->assign(photo_id, {face}, threshold, [](const std::string&, int) { return ""; });
+    stores.people->merge_linked(filed, threshold);
+  }
+  GroupingEvaluation result{score_collection(stores, identity_of_photo), std::nullopt};
+  if (recluster) {
+    stores.people->recluster(threshold);
+    result.reclustered = score_collection(stores, identity_of_photo);
+  }
+  spdlog::set_level(level);
+  std::filesystem::remove_all(scratch);
+  return result;
 }
 
 }  // namespace beetroot

@@ -1,4 +1,5 @@
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,8 +18,15 @@ struct GroupingResult {
   GroupingScore all, repeated;  // every photo; only the photos of people with 2 or more
 };
 
-// Files every described LFW photo, one face each, through FaceCollection::assign (the path
-// `beetroot ingest` takes) in a seeded random order, and scores the persons against the labels.
-GroupingResult evaluate_grouping(const DescriptorMap& descriptors, GroupingRule rule, float threshold, unsigned seed);
+struct GroupingEvaluation {
+  GroupingResult online;                      // as photos arrived
+  std::optional<GroupingResult> reclustered;  // after `beetroot recluster`, if asked for
+};
+
+// Files every described LFW photo, one face each, the way `beetroot ingest` does
+// (FaceCollection::assign, then People::merge_linked) in a seeded random order, and scores the
+// persons against the labels; then, if asked, again after People::recluster.
+GroupingEvaluation evaluate_grouping(const DescriptorMap& descriptors, GroupingRule rule, float threshold,
+                                     unsigned seed, bool recluster);
 
 }  // namespace beetroot

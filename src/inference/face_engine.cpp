@@ -134,6 +134,19 @@ void add_tile_passes(const cv::Mat& rgb, int min_face, std::vector<Pass>& passes
     }
 }
 
+// Lightness equalised in small tiles, colours kept: lifts faces out of dark, flat photos.
+cv::Mat equalised_lightness(const cv::Mat& rgb) {
+  cv::Mat lab;
+  cv::cvtColor(rgb, lab, cv::COLOR_RGB2Lab);
+  std::vector<cv::Mat> channels;
+  cv::split(lab, channels);
+  cv::createCLAHE(2.0, cv::Size(4, 4))->apply(channels[0], channels[0]);
+  cv::merge(channels, lab);
+  cv::Mat out;
+  cv::cvtColor(lab, out, cv::COLOR_Lab2RGB);
+  return out;
+}
+
 }  // namespace
 
 Alignment parse_alignment(const std::string& name) {
@@ -168,18 +181,18 @@ std::array<float, 136> FaceEngine::landmarks_raw(const cv::Mat& crop) {
   return nets_->landmarks.run(input.data(), nets_->pool);
 }
 
-std::vector<FaceDetail> FaceEngine::run_passes(const cv::Mat& rgb) {
+std::vector<FaceDetail> FaceEngine::run_passes(const cv::Mat& searched, const cv::Mat& rgb) {
   const int long_side = std::max(rgb.cols, rgb.rows);
-  std::vector<Pass> passes{{{rgb, long_side, {0, 0}, {0, 0, 0}}, {0, 0}, true}};
+  std::vector<Pass> passes{{{searched, long_side, {0, 0}, {0, 0, 0}}, {0, 0}, true}};
   if (options_.large_face_pass) {
-    const cv::Scalar mean = cv::mean(rgb);
+    const cv::Scalar mean = cv::mean(searched);
     const int side = static_cast<int>(std::lround(long_side * kLargeFaceCanvas));
-    passes.push_back({{rgb, side, {(side - rgb.cols) / 2, (side - rgb.rows) / 2},
+    passes.push_back({{searched, side, {(side - rgb.cols) / 2, (side - rgb.rows) / 2},
                        {static_cast<float>(mean[0]), static_cast<float>(mean[1]), static_cast<float>(mean[2])}},
                       {0, 0},
                       false});
   }
-  if (options_.min_face_pixels > 0) add_tile_passes(rgb, options_.min_face_pixels, passes);
+  if (options_.min_face_pixels > 0) add_tile_passes(searched, options_.min_face_pixels, passes);
   struct Candidate {
     cv::Rect2f box;
     float score;
@@ -219,16 +232,16 @@ std::vector<FaceDetail> FaceEngine::run_passes(const cv::Mat& rgb) {
     });
     if (duplicate) continue;
     kept.push_back(c);
-    faces.push_back(with_landmarks(rgb, c.box, c.score));
+    faces.push_back(with_landmarks(searched, rgb, c.box, c.score));
   }
   return faces;
 }
 
-FaceDetail FaceEngine::with_landmarks(const cv::Mat& rgb, cv::Rect2f box, float score) {
+FaceDetail FaceEngine::with_landmarks(const cv::Mat& searched, const cv::Mat& rgb, cv::Rect2f box, float score) {
   FaceDetail face{box, score, {}, {}, {}};
   const cv::Rect crop = clip_floor(box, rgb.cols, rgb.rows);
   if (crop.width <= 0 || crop.height <= 0) return face;
-  const auto raw = landmarks_raw(rgb(crop));
+  const auto raw = landmarks_raw(searched(crop));
   // face-api's postProcess: undo the centred padding, then shift by the unclipped box origin.
   const float scale = static_cast<float>(LandmarkNet::kInputSize) / std::max(crop.width, crop.height);
   const float w = crop.width * scale, h = crop.height * scale;
@@ -245,7 +258,9 @@ FaceDetail FaceEngine::with_landmarks(const cv::Mat& rgb, cv::Rect2f box, float 
 
 std::vector<FaceDetail> FaceEngine::detect(const cv::Mat& rgb) {
   if (rgb.empty() || rgb.type() != CV_8UC3) throw Error(ErrorKind::InvalidParameter, "expected an 8-bit RGB image");
-  return run_passes(rgb);
+  auto faces = run_passes(rgb, rgb);
+  if (faces.empty() && options_.contrast_rescue) faces = run_passes(equalised_lightness(rgb), rgb);
+  return faces;
 }
 
 DetectedImage FaceEngine::detect(std::string_view file_bytes) {

@@ -25,6 +25,9 @@ struct EngineOptions {
   bool large_face_pass = true;  // also the photo centred on a 2.25x canvas: faces that fill the frame
   int min_face_pixels = 40;     // tiles so faces this small (decoded pixels) are found; 0: no tiles
   float min_confidence = 0.5f;  // SSD score
+  // A photo with no face is searched again with its lightness equalised (CLAHE): dark,
+  // low-contrast faces the SSD misses. Photos with faces never take this path.
+  bool contrast_rescue = true;
   // Descriptor = mean of the chip's and its mirror image's: LFW 99.13 % instead of 98.63 %.
   bool mirror_average = true;
   DecodeOptions decode;
@@ -33,6 +36,7 @@ struct EngineOptions {
   void use_single_pass() {
     large_face_pass = false;
     min_face_pixels = 0;
+    contrast_rescue = false;
   }
 };
 
@@ -73,8 +77,9 @@ class FaceEngine {
 
  private:
   struct Nets;
-  std::vector<FaceDetail> run_passes(const cv::Mat& rgb);
-  FaceDetail with_landmarks(const cv::Mat& rgb, cv::Rect2f box, float score);
+  // Detection and landmarks on `searched`, quality measured on `rgb` (the same geometry).
+  std::vector<FaceDetail> run_passes(const cv::Mat& searched, const cv::Mat& rgb);
+  FaceDetail with_landmarks(const cv::Mat& searched, const cv::Mat& rgb, cv::Rect2f box, float score);
   std::array<float, 136> landmarks_raw(const cv::Mat& face_crop);
 
   EngineOptions options_;

@@ -35,7 +35,7 @@ IngestConfig IngestConfig::from_environment() {
   c.thumbs_prefix = env("THUMBS_PREFIX", c.thumbs_prefix);
   c.photos_table = env("PHOTOS_TABLE", c.photos_table);
   c.thumb_jpeg_quality = static_cast<int>(env_number("THUMB_JPEG_QUALITY", 90, 1, 100));
-  c.grouping = parse_grouping_rule(env("GROUPING_RULE", "tutorial"));
+  c.grouping = parse_grouping_rule(env("GROUPING_RULE", "linkage"));
   c.min_face_pixels = env_number("MIN_FACE_PIXELS", c.min_face_pixels, 0, 10000);
   c.min_sharpness = env_number("MIN_SHARPNESS", c.min_sharpness, 0, 100);
   c.detect_min_face_pixels = static_cast<int>(env_number("DETECT_MIN_FACE_PIXELS", 40, 0, 10000));

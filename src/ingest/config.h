@@ -16,7 +16,7 @@ struct IngestConfig {
   std::string thumbs_prefix = "faces-thumbs/";   // THUMBS_PREFIX
   std::string photos_table = "Photos";           // PHOTOS_TABLE
   int thumb_jpeg_quality = 90;                   // THUMB_JPEG_QUALITY
-  GroupingRule grouping = GroupingRule::Tutorial;  // GROUPING_RULE: tutorial or exemplars
+  GroupingRule grouping = GroupingRule::Linkage;  // GROUPING_RULE: linkage, exemplars or tutorial
   float min_face_pixels = 20.f;     // MIN_FACE_PIXELS: smaller faces are not indexed (SMALL_BOUNDING_BOX)
   float min_sharpness = 5.f;        // MIN_SHARPNESS: blurrier faces are not indexed (LOW_SHARPNESS)
   int detect_min_face_pixels = 40;  // DETECT_MIN_FACE_PIXELS: tiles find faces this small; 0: no tiles

@@ -38,9 +38,13 @@ class StageTimer {
 
 }  // namespace
 
-Pipeline::Pipeline(FaceEngine& engine, ObjectStore& objects, PhotoTable& photos, FaceCollection& collection,
-                   IngestConfig config)
-    : engine_(engine), objects_(objects), photos_(photos), collection_(collection), config_(std::move(config)) {}
+Pipeline::Pipeline(FaceEngine& engine, Stores& stores)
+    : engine_(engine),
+      objects_(*stores.objects),
+      photos_(*stores.photos),
+      collection_(*stores.collection),
+      people_(*stores.people),
+      config_(stores.config) {}
 
 IngestResult Pipeline::ingest_bytes(const std::string& key, std::string_view bytes) {
   validate_key(key);
@@ -161,6 +165,16 @@ IngestResult Pipeline::process(const PhotoRow& row, const std::string* bytes) {
   }
   photos_.finish(row.photo_id, static_cast<int>(keys.size()), keys);
   spdlog::info("Photos: done photoId={} faces={}", row.photo_id, keys.size());
+  // After the thumbnails exist, so that a merge moves them; a crash before it only leaves the
+  // persons apart, for the next photo near them or `beetroot recluster` to join.
+  {
+    StageTimer timer(times_.assign_us);
+    if (!people_.merge_linked(result.faces, config_.match_threshold).empty()) {
+      std::vector<std::string> ids;
+      for (const auto& f : result.faces) ids.push_back(f.face_id);
+      result.faces = collection_.faces(ids);
+    }
+  }
   return result;
 }
 

@@ -8,6 +8,7 @@
 #include "inference/face_engine.h"
 #include "ingest/config.h"
 #include "storage/object_store.h"
+#include "ingest/stores.h"
 #include "storage/photo_table.h"
 
 namespace beetroot {
@@ -37,7 +38,7 @@ struct StageTimes {
 // (photoId, face index), so a retry finds and reuses what an earlier attempt wrote.
 class Pipeline {
  public:
-  Pipeline(FaceEngine& engine, ObjectStore& objects, PhotoTable& photos, FaceCollection& collection, IngestConfig config);
+  Pipeline(FaceEngine& engine, Stores& stores);
 
   // Stores the file's bytes under RAW_PREFIX in the raw bucket (unless already recorded) and ingests it.
   IngestResult ingest_bytes(const std::string& key, std::string_view bytes);
@@ -65,6 +66,7 @@ class Pipeline {
   ObjectStore& objects_;
   PhotoTable& photos_;
   FaceCollection& collection_;
+  People& people_;
   IngestConfig config_;
   StageTimes times_;
 };

@@ -15,6 +15,7 @@ Stores Stores::open(const IngestConfig& config) {
   s.faces = std::make_unique<SqliteFaceStore>(s.database);
   s.collections = std::make_unique<Collections>(*s.faces, config.grouping);
   s.collection = s.collections->open(config.collection_id);
+  s.people = std::make_unique<People>(*s.collection, *s.faces, *s.objects, *s.photos, config);
   return s;
 }
 

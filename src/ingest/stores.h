@@ -3,6 +3,7 @@
 
 #include "collection/collections.h"
 #include "ingest/config.h"
+#include "people/people.h"
 #include "storage/object_store.h"
 #include "storage/photo_table.h"
 
@@ -19,6 +20,7 @@ struct Stores {
   std::unique_ptr<FaceStore> faces;
   std::unique_ptr<Collections> collections;
   std::shared_ptr<FaceCollection> collection;  // REKOGNITION_COLLECTION_ID, which ingestion files into
+  std::unique_ptr<People> people;               // the people of that collection
 
   static Stores open(const IngestConfig& config);
 };

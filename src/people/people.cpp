@@ -11,8 +11,8 @@
 namespace beetroot {
 
 People::People(FaceCollection& collection, FaceStore& faces, ObjectStore& objects, PhotoTable& photos,
-               const IngestConfig& config)
-    : collection_(collection), faces_(faces), objects_(objects), photos_(photos), config_(config) {}
+               IngestConfig config)
+    : collection_(collection), faces_(faces), objects_(objects), photos_(photos), config_(std::move(config)) {}
 
 std::string People::thumb_key(const std::string& person_id, const std::string& photo_id, int face_index) const {
   return config_.thumbs_prefix + person_id + "/" + photo_id + "_face_" + std::to_string(face_index) + ".jpg";
@@ -95,6 +95,47 @@ PersonSummary People::merge(const std::string& survivor, const std::vector<std::
   move(moving, survivor);
   spdlog::info("People: merged {} persons ({} faces) into personId={}", others.size(), moving.size(), survivor);
   return get(survivor);
+}
+
+std::vector<PersonMerge> People::merge_linked(const std::vector<FaceRecord>& filed, float threshold) {
+  std::vector<PersonMerge> merges;
+  for (const auto& face : filed)
+    while (const auto m = collection_.merge_candidate(face, threshold)) {
+      std::lock_guard lock(mutex_);
+      const auto survivor = find(m->survivor), absorbed = find(m->absorbed);
+      if (!survivor || !absorbed || (!survivor->name.empty() && !absorbed->name.empty())) break;
+      move(faces_of(m->absorbed), m->survivor);
+      spdlog::info("Merged: personId={} into personId={} similarity={:.2f}", m->absorbed, m->survivor, m->similarity);
+      merges.push_back(*m);
+    }
+  return merges;
+}
+
+People::ReclusterReport People::recluster(float threshold) {
+  ReclusterReport report;
+  report.persons_before = faces_.people_count(collection_.id(), true);
+  const auto everyone = faces_.people(collection_.id(), PeopleOrder::FaceCount, true, 0, SIZE_MAX);
+  for (const auto& person : everyone)
+    if (person.name.empty()) report.persons_split_off += split_regrouped(person.person_id, threshold);
+  report.merges = merge_linked(faces_.faces(collection_.id()), threshold).size();
+  report.persons_after = faces_.people_count(collection_.id(), true);
+  spdlog::info("Recluster: {} persons before, {} split off, {} merges, {} persons after", report.persons_before,
+               report.persons_split_off, report.merges, report.persons_after);
+  return report;
+}
+
+// Regrouping costs faces^2 memory and faces^3 time; larger persons are left whole.
+constexpr size_t kMaxRegroupFaces = 2000;
+
+size_t People::split_regrouped(const std::string& person_id, float threshold) {
+  const auto groups = collection_.regroup(person_id, threshold, kMaxRegroupFaces);
+  std::lock_guard lock(mutex_);
+  for (size_t g = 1; g < groups.size(); ++g) {
+    const std::string split_off = random_uuid();
+    move(collection_.faces(groups[g]), split_off);
+    spdlog::info("Split: {} faces of personId={} to new personId={}", groups[g].size(), person_id, split_off);
+  }
+  return groups.empty() ? 0 : groups.size() - 1;
 }
 
 std::string People::move_face(const std::string& face_id, const std::string& person_id) {

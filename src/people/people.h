@@ -16,8 +16,7 @@ namespace beetroot {
 // (THUMBS_PREFIX<personId>/), and the Photos rows always name them.
 class People {
  public:
-  People(FaceCollection& collection, FaceStore& faces, ObjectStore& objects, PhotoTable& photos,
-         const IngestConfig& config);
+  People(FaceCollection& collection, FaceStore& faces, ObjectStore& objects, PhotoTable& photos, IngestConfig config);
 
   struct Page {
     std::vector<PersonSummary> people;
@@ -33,6 +32,18 @@ class People {
   void set_hidden(const std::string& person_id, bool hidden);
   // The survivor keeps its personId; the others' faces and thumbnails move to it.
   PersonSummary merge(const std::string& survivor, const std::vector<std::string>& others);
+  // Linkage rule: merges the person of each filed face with every person average linkage says is
+  // the same, one pair at a time (FaceCollection::merge_candidate). Two named persons are left
+  // apart: that is the user's call.
+  std::vector<PersonMerge> merge_linked(const std::vector<FaceRecord>& filed, float threshold);
+  // Offline repair under the Linkage rule: splits every unnamed person whose faces regroup into
+  // several people (the largest group keeps the personId), then merges persons as merge_linked
+  // does, over every face.
+  struct ReclusterReport {
+    int64_t persons_before = 0, persons_after = 0;
+    size_t persons_split_off = 0, merges = 0;
+  };
+  ReclusterReport recluster(float threshold);
   // Moves one face to `person_id`, or to a new person if that is empty; returns the face's person.
   std::string move_face(const std::string& face_id, const std::string& person_id);
   // Removes a finished photo: its faces, thumbnails, raw object and row. Error Conflict while the
@@ -43,12 +54,13 @@ class People {
 
  private:
   void move(const std::vector<FaceRecord>& faces, const std::string& person_id);
+  size_t split_regrouped(const std::string& person_id, float threshold);
 
   FaceCollection& collection_;
   FaceStore& faces_;
   ObjectStore& objects_;
   PhotoTable& photos_;
-  const IngestConfig& config_;
+  IngestConfig config_;
   std::mutex mutex_;  // one correction at a time: a rename never interleaves with a merge
 };
 
