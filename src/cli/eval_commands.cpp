@@ -41,6 +41,8 @@ void print_calibration(FaceEngine& engine, const EvalArgs& args) {
   }
   for (double rate : {1e-3, 1e-4, 1e-5})
     std::printf("distance at false-match rate %.0e: %.4f\n", rate, pairs.distance_at_false_match_rate(rate));
+  std::printf("different-person distances (linkage_distance): mean %.4f, correlation through a shared face %.4f\n",
+              pairs.impostor_mean(), impostor_correlation(descriptors, 1000000, 1));
 }
 
 // Both alignments, with and without mirrored chips, from one detection per photo.

@@ -11,8 +11,8 @@ constexpr float kDistanceAt95 = 0.467f;  // false-match rate 1e-4 over 87 millio
 constexpr float kDistanceAt80 = 0.600f;  // LFW 10-fold accuracy-optimal threshold
 // Different-person pairs of LFW: mean distance, and the correlation of one face's distances to
 // two faces of another person (`beetroot eval lfw --calibrate`).
-constexpr float kImpostorMean = 0.8108f;
-constexpr float kImpostorCorrelation = 0.8625f;
+constexpr float kImpostorMean = 0.8048f;
+constexpr float kImpostorCorrelation = 0.8684f;
 
 const float kLogit95 = std::log(95.f / 5.f), kLogit80 = std::log(80.f / 20.f);
 const float kSpread = (kDistanceAt80 - kDistanceAt95) / (kLogit95 - kLogit80);

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 #include <mutex>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -213,10 +214,36 @@ PairDistances::PairDistances(const DescriptorMap& descriptors) : impostor_histog
       } else {
         ++impostor_histogram_[bin_of(distance)];
         ++impostor_count_;
+        impostor_sum_ += distance;
       }
     }
   }
   std::sort(genuine_.begin(), genuine_.end());
+}
+
+double impostor_correlation(const DescriptorMap& descriptors, size_t samples, unsigned seed) {
+  std::vector<const Descriptor*> vectors;
+  std::map<std::string, std::vector<size_t>> faces_of;
+  for (const auto& [path, d] : descriptors) {
+    if (!d) continue;
+    faces_of[std::filesystem::path(path).parent_path().filename().string()].push_back(vectors.size());
+    vectors.push_back(&*d);
+  }
+  std::vector<const std::vector<size_t>*> repeated;
+  for (const auto& [identity, faces] : faces_of)
+    if (faces.size() >= 2) repeated.push_back(&faces);
+  std::mt19937 rng(seed);
+  double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+  size_t n = 0;
+  while (n < samples) {
+    const auto& faces = *repeated[rng() % repeated.size()];
+    const size_t a = faces[rng() % faces.size()], b = faces[rng() % faces.size()], probe = rng() % vectors.size();
+    if (a == b || std::find(faces.begin(), faces.end(), probe) != faces.end()) continue;
+    const double x = descriptor_distance(*vectors[probe], *vectors[a]), y = descriptor_distance(*vectors[probe], *vectors[b]);
+    sx += x, sy += y, sxx += x * x, syy += y * y, sxy += x * y, ++n;
+  }
+  const double cov = sxy / n - sx / n * sy / n;
+  return cov / std::sqrt((sxx / n - sx / n * sx / n) * (syy / n - sy / n * sy / n));
 }
 
 ErrorRates PairDistances::at(float distance) const {

@@ -51,12 +51,18 @@ class PairDistances {
   ErrorRates at(float distance) const;
   float distance_at_false_match_rate(double rate) const;
   size_t genuine_pairs() const { return genuine_.size(); }
+  double impostor_mean() const { return impostor_sum_ / static_cast<double>(impostor_count_); }
   size_t impostor_pairs() const { return impostor_count_; }
 
  private:
   std::vector<float> genuine_;             // sorted
   std::vector<uint64_t> impostor_histogram_;  // counts per distance bin
   size_t impostor_count_ = 0;
+  double impostor_sum_ = 0;
 };
+
+// The correlation of one face's distances to two faces of another person, over `samples` random
+// such triples: how much of a person's distances to a stranger is shared (linkage_distance).
+double impostor_correlation(const DescriptorMap& descriptors, size_t samples, unsigned seed);
 
 }  // namespace beetroot
