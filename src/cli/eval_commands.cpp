@@ -18,6 +18,7 @@ struct EvalArgs {
   std::string alignment = "rotation";
   std::string cache;
   bool mirror = true;
+  int recognition_bits = 8;
   bool single_pass = false;
   bool calibrate = false;
   bool compare = false;
@@ -79,15 +80,18 @@ void run_lfw(const EvalArgs& args) {
   o.model_dir = args.models;
   o.alignment = parse_alignment(args.alignment);
   o.mirror_average = args.mirror;
+  o.recognition_weight_bits = args.recognition_bits;
   if (args.single_pass) o.use_single_pass();
   FaceEngine engine(o);
   const auto descriptors = describe_images(engine, args.data, {images.begin(), images.end()}, args.cache, args.workers);
   int without_face = 0;
   for (const auto& [path, d] : descriptors) without_face += images.count(path) && !d;
   const auto r = ten_fold_verification(pairs, descriptors);
-  std::printf("LFW 10-fold (alignment=%s, mirror=%s, passes=%s): accuracy %.2f%% +- %.2f%%, mean threshold %.4f\n",
-              args.alignment.c_str(), args.mirror ? "yes" : "no", args.single_pass ? "single" : "multi",
-              r.mean_accuracy * 100, r.stddev * 100, r.mean_threshold);
+  std::printf(
+      "LFW 10-fold (alignment=%s, mirror=%s, passes=%s, recognition weights %d-bit): accuracy %.2f%% +- %.2f%%, "
+      "mean threshold %.4f\n",
+      args.alignment.c_str(), args.mirror ? "yes" : "no", args.single_pass ? "single" : "multi", args.recognition_bits,
+      r.mean_accuracy * 100, r.stddev * 100, r.mean_threshold);
   std::printf("images without a detected face: %d of %zu; pairs counted as errors for it: %d\n", without_face,
               images.size(), r.pairs_without_face);
   if (args.calibrate) print_calibration(engine, args);
@@ -151,6 +155,9 @@ void add_eval_commands(CLI::App& app) {
   auto args = std::make_shared<EvalArgs>();
   auto* lfw = eval->add_subcommand("lfw", "LFW verification, standard 10-fold View-2 protocol");
   add_describe_options(lfw, *args);
+  lfw->add_option("--recognition-bits", args->recognition_bits,
+                  "Round the recognition weights to this many bits (8: as shipped): what quantisation costs")
+      ->capture_default_str();
   lfw->add_flag("--single-pass", args->single_pass, "Only face-api's single detection pass");
   lfw->add_flag("--compare", args->compare, "Both alignments, with and without mirrored chips, side by side");
   lfw->add_flag("--calibrate", args->calibrate,

@@ -46,7 +46,8 @@ FaceCollection::FaceCollection(FaceStore& store, std::string collection_id, Grou
     : store_(store), id_(std::move(collection_id)), rule_(rule) {
   store_.create_collection(id_);
   for (const auto& f : store_.faces(id_))
-    if (f.exemplar) add_to_index(f);
+    // Linkage compares with every face of a person, also those an earlier rule left unindexed.
+    if (f.exemplar || rule_ == GroupingRule::Linkage) add_to_index(f);
 }
 
 size_t FaceCollection::indexed_faces() const {

@@ -160,17 +160,19 @@ struct FaceEngine::Nets {
   SsdDetector ssd;
   LandmarkNet landmarks;
   RecognitionNet recognition;
-  Nets(const std::filesystem::path& dir, size_t threads)
+  Nets(const std::filesystem::path& dir, size_t threads, int recognition_bits)
       : pool(threads),
         ssd(WeightMap::load(dir / "ssd_mobilenetv1_model-weights_manifest.json")),
         landmarks(WeightMap::load(dir / "face_landmark_68_model-weights_manifest.json")),
-        recognition(WeightMap::load(dir / "face_recognition_model-weights_manifest.json")) {}
+        recognition(WeightMap::load(dir / "face_recognition_model-weights_manifest.json", 8 - recognition_bits)) {}
 };
 
 FaceEngine::FaceEngine(EngineOptions options) : options_(std::move(options)) {
   if (options_.model_dir.empty()) options_.model_dir = default_model_dir();
   verify_model_files(options_.model_dir);
-  nets_ = std::make_unique<Nets>(options_.model_dir, options_.threads);
+  if (options_.recognition_weight_bits < 1 || options_.recognition_weight_bits > 8)
+    throw Error(ErrorKind::InvalidParameter, "recognition weight bits must be 1 to 8");
+  nets_ = std::make_unique<Nets>(options_.model_dir, options_.threads, options_.recognition_weight_bits);
 }
 
 FaceEngine::~FaceEngine() = default;

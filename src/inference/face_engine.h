@@ -30,6 +30,7 @@ struct EngineOptions {
   bool contrast_rescue = true;
   // Descriptor = mean of the chip's and its mirror image's: LFW 99.13 % instead of 98.63 %.
   bool mirror_average = true;
+  int recognition_weight_bits = 8;  // fewer only to measure what quantisation costs (eval lfw)
   DecodeOptions decode;
 
   // face-api's own detection: one 512x512 pass over the whole photo.

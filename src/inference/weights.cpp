@@ -33,7 +33,7 @@ size_t dtype_bytes(const std::string& dtype, const std::string& where) {
 
 // Decodes one manifest entry whose bytes start at `data`; returns its byte length.
 size_t decode_entry(const nlohmann::json& entry, const unsigned char* data, size_t available,
-                    const std::string& where, Tensor& out) {
+                    const std::string& where, int dropped_bits, Tensor& out) {
   const std::string dtype = entry.at("dtype");
   out.shape = entry.at("shape").get<std::vector<int>>();
   const size_t n = element_count(out.shape);
@@ -52,14 +52,15 @@ size_t decode_entry(const nlohmann::json& entry, const unsigned char* data, size
   const double min = entry["quantization"].at("min").get<double>();
   for (size_t i = 0; i < n; ++i) {
     const unsigned q = stored == "uint8" ? data[i] : (data[2 * i] | (data[2 * i + 1] << 8));
-    out.values[i] = static_cast<float>(q * scale + min);
+    const double coarse = ((q >> dropped_bits) << dropped_bits) + ((1u << dropped_bits) - 1) / 2.0;
+    out.values[i] = static_cast<float>(coarse * scale + min);
   }
   return bytes;
 }
 
 }  // namespace
 
-WeightMap WeightMap::load(const std::filesystem::path& manifest_path) {
+WeightMap WeightMap::load(const std::filesystem::path& manifest_path, int dropped_bits) {
   nlohmann::json manifest;
   try {
     manifest = nlohmann::json::parse(read_file(manifest_path));
@@ -76,7 +77,7 @@ WeightMap WeightMap::load(const std::filesystem::path& manifest_path) {
       for (const auto& entry : group.at("weights")) {
         const std::string name = entry.at("name");
         Tensor tensor;
-        offset += decode_entry(entry, bytes + offset, blob.size() - offset, manifest_path.string() + " " + name, tensor);
+        offset += decode_entry(entry, bytes + offset, blob.size() - offset, manifest_path.string() + " " + name, dropped_bits, tensor);
         if (!tensor.values.empty()) map.tensors_[name] = std::move(tensor);
       }
       if (offset != blob.size())

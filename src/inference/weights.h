@@ -16,7 +16,9 @@ struct Tensor {
 // dequantised once at load. Integer constants (shape helpers) are skipped but counted.
 class WeightMap {
  public:
-  static WeightMap load(const std::filesystem::path& manifest);
+  // `dropped_bits` > 0 rounds quantised weights to a coarser grid over the same range: the
+  // accuracy each bit costs tells what 8-bit quantisation costs against float weights.
+  static WeightMap load(const std::filesystem::path& manifest, int dropped_bits = 0);
   const Tensor& get(const std::string& name) const;
   // Checks the shape too: a wrong file for a net is caught at load, not at inference.
   const Tensor& get(const std::string& name, const std::vector<int>& shape) const;

@@ -9,6 +9,12 @@
 #include "inference/error.h"
 
 namespace beetroot {
+namespace {
+
+// Regrouping a person costs faces^2 memory and faces^3 time; larger persons are left whole.
+constexpr size_t kMaxRegroupFaces = 1000;
+
+}  // namespace
 
 People::People(FaceCollection& collection, FaceStore& faces, ObjectStore& objects, PhotoTable& photos,
                IngestConfig config)
@@ -123,9 +129,6 @@ People::ReclusterReport People::recluster(float threshold) {
                report.persons_split_off, report.merges, report.persons_after);
   return report;
 }
-
-// Regrouping costs faces^2 memory and faces^3 time; larger persons are left whole.
-constexpr size_t kMaxRegroupFaces = 2000;
 
 size_t People::split_regrouped(const std::string& person_id, float threshold) {
   const auto groups = collection_.regroup(person_id, threshold, kMaxRegroupFaces);
