@@ -22,5 +22,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 cmake -S "$here" -B "$build" -G Ninja "$@" >/dev/null
-ninja -C "$build"
+# BEETROOT_TARGETS limits the build (the sanitised test build needs no benchmarks).
+ninja -C "$build" ${BEETROOT_TARGETS:-}
 "$here/scripts/fetch-models.sh"

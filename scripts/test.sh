@@ -21,6 +21,7 @@ fi
 
 ctest --test-dir "$here/build" --output-on-failure -j2
 
-"$here/scripts/setup.sh" "$here/build-sanitize" -DBEETROOT_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+BEETROOT_TARGETS="beetroot beetroot_tests" \
+  "$here/scripts/setup.sh" "$here/build-sanitize" -DBEETROOT_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir "$here/build-sanitize" --output-on-failure -j2
