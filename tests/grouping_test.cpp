@@ -84,5 +84,45 @@ TEST(Grouping, OnePersonAcrossSourcesIsOneAndGroupPhotosStayApart) {
   fs::remove_all(data);
 }
 
+// A wrong merge of two people is undone by `beetroot recluster`: each gets its own person again,
+// with every thumbnail in its person's folder and the Photos rows naming them.
+TEST(Grouping, ReclusterSplitsAWrongMergeAndMovesTheThumbnails) {
+  const auto shared = test::shared_data();
+  if (shared.empty()) GTEST_SKIP() << "../shared/data not present";
+  const fs::path data = fs::temp_directory_path() / ("beetroot-recluster-" + std::to_string(getpid()));
+  fs::remove_all(data);
+  Stores stores = Stores::open(IngestConfig::in_folder(data));
+  Pipeline pipeline(test::engine(), stores);
+  std::map<std::string, std::string> person_of_john;
+  for (const char* john : {"John_Salley", "John_Simm"})
+    for (const auto& photo : fs::directory_iterator(shared / "faces/dlib/examples/johns" / john)) {
+      const auto file = photo.path();
+      const auto r = pipeline.ingest_bytes("photos-raw/" + std::string(john) + "/" + file.filename().string(),
+                                           read_file_bytes(file.string()));
+      ASSERT_EQ(r.faces.size(), 1u) << file;
+      person_of_john[john] = r.faces[0].person_id;
+    }
+  People& people = *stores.people;
+  ASSERT_EQ(people.list(PeopleOrder::FaceCount, true, 0, 10).total, 2);
+  people.merge(person_of_john["John_Salley"], {person_of_john["John_Simm"]});
+  ASSERT_EQ(people.list(PeopleOrder::FaceCount, true, 0, 10).total, 1);
+
+  const auto report = people.recluster(stores.config.match_threshold);
+  EXPECT_EQ(report.persons_split_off, 1u);
+  EXPECT_EQ(report.persons_after, 2);
+  std::map<std::string, std::set<std::string>> johns_of_person;
+  for (const auto& f : stores.faces->faces(stores.collection->id())) {
+    const auto row = stores.photos->get(f.photo_id);
+    ASSERT_TRUE(row);
+    johns_of_person[f.person_id].insert(row->key.find("Salley") != std::string::npos ? "Salley" : "Simm");
+    EXPECT_EQ(f.thumb_key, people.thumb_key(f.person_id, f.photo_id, f.face_index));
+    EXPECT_TRUE(stores.objects->get(stores.config.thumbs_bucket, f.thumb_key)) << f.thumb_key;
+    EXPECT_EQ(row->face_thumb_keys, std::vector<std::string>{f.thumb_key});
+  }
+  ASSERT_EQ(johns_of_person.size(), 2u);
+  for (const auto& [person, johns] : johns_of_person) EXPECT_EQ(johns.size(), 1u) << person;
+  fs::remove_all(data);
+}
+
 }  // namespace
 }  // namespace beetroot
