@@ -42,13 +42,19 @@ std::vector<Labelled> photo_set(const fs::path& shared) {
   return set;
 }
 
+// Embedded stores in a fresh folder (removed afterwards) and the pipeline that files into them.
+struct Library {
+  fs::path data = fs::temp_directory_path() / ("beetroot-grouping-" + std::to_string(getpid()) + "-" +
+                                               testing::UnitTest::GetInstance()->current_test_info()->name());
+  Stores stores = (fs::remove_all(data), Stores::open(IngestConfig::in_folder(data)));
+  Pipeline pipeline{test::engine(), stores};
+  ~Library() { fs::remove_all(data); }
+};
+
 TEST(Grouping, OnePersonAcrossSourcesIsOneAndGroupPhotosStayApart) {
   const auto shared = test::shared_data();
   if (shared.empty()) GTEST_SKIP() << "../shared/data not present";
-  const fs::path data = fs::temp_directory_path() / ("beetroot-grouping-" + std::to_string(getpid()));
-  fs::remove_all(data);
-  Stores stores = Stores::open(IngestConfig::in_folder(data));
-  Pipeline pipeline(test::engine(), stores);
+  Library library;
   auto photos = photo_set(shared);
   // Interleaved sources, so that each person grows from several directions at once.
   std::sort(photos.begin(), photos.end(), [](const Labelled& a, const Labelled& b) {
@@ -56,16 +62,18 @@ TEST(Grouping, OnePersonAcrossSourcesIsOneAndGroupPhotosStayApart) {
   });
   std::map<std::string, std::string> identity_of_photo;
   for (const auto& p : photos) {
-    const auto r = pipeline.ingest_bytes("photos-raw/" + p.file.filename().string() + "-" +
+    const auto r = library.pipeline.ingest_bytes("photos-raw/" + p.file.filename().string() + "-" +
                                              std::to_string(std::hash<std::string>{}(p.file.string())) + ".jpg",
                                          read_file_bytes(p.file.string()));
     ASSERT_EQ(r.outcome, IngestResult::Outcome::Processed) << p.file;
-    if (!p.identity.empty()) EXPECT_EQ(r.faces.size(), 1u) << p.file;
+    if (!p.identity.empty()) {
+      EXPECT_EQ(r.faces.size(), 1u) << p.file;
+    }
     identity_of_photo[r.photo_id] = p.identity;
   }
   // Persons as they stand after every merge, against who is in each photo.
   std::map<std::string, std::set<std::string>> persons_of_identity, identities_of_person;
-  std::map<std::string, int> group_faces_of_person;
+  const Stores& stores = library.stores;
   for (const auto& f : stores.faces->faces(stores.collection->id())) {
     const std::string& identity = identity_of_photo.at(f.photo_id);
     const std::string label = identity.empty() ? "group " + f.photo_id + " face " + std::to_string(f.face_index) : identity;
@@ -81,7 +89,6 @@ TEST(Grouping, OnePersonAcrossSourcesIsOneAndGroupPhotosStayApart) {
   }
   EXPECT_GE(persons_of_identity.size(), 6u + 29u) << "Biden, five Johns and the 29 people of Solvay 1927 at least";
   std::cout << persons_of_identity.size() << " people filed as " << identities_of_person.size() << " persons\n";
-  fs::remove_all(data);
 }
 
 // A wrong merge of two people is undone by `beetroot recluster`: each gets its own person again,
@@ -89,15 +96,13 @@ TEST(Grouping, OnePersonAcrossSourcesIsOneAndGroupPhotosStayApart) {
 TEST(Grouping, ReclusterSplitsAWrongMergeAndMovesTheThumbnails) {
   const auto shared = test::shared_data();
   if (shared.empty()) GTEST_SKIP() << "../shared/data not present";
-  const fs::path data = fs::temp_directory_path() / ("beetroot-recluster-" + std::to_string(getpid()));
-  fs::remove_all(data);
-  Stores stores = Stores::open(IngestConfig::in_folder(data));
-  Pipeline pipeline(test::engine(), stores);
+  Library library;
+  Stores& stores = library.stores;
   std::map<std::string, std::string> person_of_john;
   for (const char* john : {"John_Salley", "John_Simm"})
     for (const auto& photo : fs::directory_iterator(shared / "faces/dlib/examples/johns" / john)) {
       const auto file = photo.path();
-      const auto r = pipeline.ingest_bytes("photos-raw/" + std::string(john) + "/" + file.filename().string(),
+      const auto r = library.pipeline.ingest_bytes("photos-raw/" + std::string(john) + "/" + file.filename().string(),
                                            read_file_bytes(file.string()));
       ASSERT_EQ(r.faces.size(), 1u) << file;
       person_of_john[john] = r.faces[0].person_id;
@@ -121,7 +126,6 @@ TEST(Grouping, ReclusterSplitsAWrongMergeAndMovesTheThumbnails) {
   }
   ASSERT_EQ(johns_of_person.size(), 2u);
   for (const auto& [person, johns] : johns_of_person) EXPECT_EQ(johns.size(), 1u) << person;
-  fs::remove_all(data);
 }
 
 }  // namespace

@@ -17,19 +17,18 @@ namespace {
 // of faces costs no more per decision, and the mean hardly moves.
 constexpr size_t kMaxLinkageFaces = 64;
 
-std::vector<std::string> spread_sample(const std::vector<std::string>& ids) {
-  if (ids.size() <= kMaxLinkageFaces) return ids;
-  std::vector<std::string> out;
-  for (size_t i = 0; i < kMaxLinkageFaces; ++i) out.push_back(ids[i * ids.size() / kMaxLinkageFaces]);
-  return out;
-}
-
 float squared_distance(const float* a, const float* b) {
   float sum = 0;
   // Lets the compiler vectorise the sum (reordering float additions), 4-8x faster than in order.
 #pragma omp simd reduction(+ : sum)
   for (int k = 0; k < 128; ++k) sum += (a[k] - b[k]) * (a[k] - b[k]);
   return sum;
+}
+
+float mean_distance(const float* probe, const std::vector<const float*>& faces) {
+  float sum = 0;
+  for (const float* face : faces) sum += std::sqrt(squared_distance(probe, face));
+  return sum / static_cast<float>(faces.size());
 }
 
 }  // namespace
@@ -164,18 +163,19 @@ const float* FaceCollection::vector_of(const std::string& face_id) const {
   return &vectors_[position_.at(face_id) * 128];
 }
 
-float FaceCollection::mean_distance(const float* probe, const std::vector<std::string>& face_ids) const {
-  const auto sample = spread_sample(face_ids);
-  float sum = 0;
-  for (const auto& id : sample) sum += std::sqrt(squared_distance(probe, vector_of(id)));
-  return sum / static_cast<float>(sample.size());
+std::vector<const float*> FaceCollection::spread_sample(const std::vector<std::string>& face_ids) const {
+  const size_t n = std::min(face_ids.size(), kMaxLinkageFaces);
+  std::vector<const float*> out;
+  for (size_t i = 0; i < n; ++i) out.push_back(vector_of(face_ids[i * face_ids.size() / n]));
+  return out;
 }
 
 float FaceCollection::linkage(const std::vector<std::string>& a, const std::vector<std::string>& b) const {
-  const auto sample = spread_sample(a);
+  const auto theirs = spread_sample(b);
   float sum = 0;
-  for (const auto& id : sample) sum += mean_distance(vector_of(id), b);
-  return sum / static_cast<float>(sample.size());
+  const auto mine = spread_sample(a);
+  for (const float* face : mine) sum += mean_distance(face, theirs);
+  return sum / static_cast<float>(mine.size());
 }
 
 bool FaceCollection::share_a_photo(const std::vector<std::string>& a, const std::vector<std::string>& b) const {
@@ -191,11 +191,7 @@ std::optional<FaceMatch> FaceCollection::best_linked_person(const FaceRecord& fa
   for (const auto& person : persons_near(face.descriptor, threshold)) {
     if (taken.count(person)) continue;
     const auto& ids = person_faces_.at(person);
-    const bool in_this_photo = std::any_of(ids.begin(), ids.end(), [&](const std::string& id) {
-      return entries_[position_.at(id)].photo_id == face.photo_id;
-    });
-    if (in_this_photo) continue;
-    const float d = mean_distance(face.descriptor.data(), ids);
+    const float d = mean_distance(face.descriptor.data(), spread_sample(ids));
     if (d > linkage_distance(threshold, ids.size()) || (best && d >= best_distance)) continue;
     best = FaceMatch{"", person, "", "", similarity_from_distance(d)};
     best_distance = d;

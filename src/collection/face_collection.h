@@ -126,7 +126,8 @@ class FaceCollection {
                                               const std::set<std::string>& taken) const;
   // Persons with an indexed face within the loosest linkage distance of the descriptor.
   std::set<std::string> persons_near(const Descriptor& descriptor, float threshold) const;
-  float mean_distance(const float* probe, const std::vector<std::string>& face_ids) const;
+  // Descriptors of at most kMaxLinkageFaces of the faces, evenly spread.
+  std::vector<const float*> spread_sample(const std::vector<std::string>& face_ids) const;
   float linkage(const std::vector<std::string>& a, const std::vector<std::string>& b) const;
   bool share_a_photo(const std::vector<std::string>& a, const std::vector<std::string>& b) const;
   const float* vector_of(const std::string& face_id) const;

@@ -78,9 +78,8 @@ GroupingEvaluation evaluate_grouping(const DescriptorMap& descriptors, GroupingR
     FaceRecord face;
     face.face_index = 1;
     face.descriptor = descriptor;
-    const std::string photo_id = path;
-    identity_of_photo[photo_id] = std::filesystem::path(path).parent_path().filename().string();
-    const auto filed = stores.collection->assign(photo_id, {face}, threshold, [](const std::string&, int) { return ""; });
+    identity_of_photo[path] = lfw_identity(path);
+    const auto filed = stores.collection->assign(path, {face}, threshold, [](const std::string&, int) { return ""; });
     stores.people->merge_linked(filed, threshold);
   }
   GroupingEvaluation result{score_collection(stores, identity_of_photo), std::nullopt};

@@ -203,7 +203,7 @@ PairDistances::PairDistances(const DescriptorMap& descriptors) : impostor_histog
   std::vector<const Descriptor*> vectors;
   for (const auto& [path, d] : descriptors) {
     if (!d) continue;
-    identity.push_back(std::filesystem::path(path).parent_path().filename().string());
+    identity.push_back(lfw_identity(path));
     vectors.push_back(&*d);
   }
   for (size_t i = 0; i < vectors.size(); ++i) {
@@ -221,12 +221,16 @@ PairDistances::PairDistances(const DescriptorMap& descriptors) : impostor_histog
   std::sort(genuine_.begin(), genuine_.end());
 }
 
+std::string lfw_identity(const std::string& image_path) {
+  return std::filesystem::path(image_path).parent_path().filename().string();
+}
+
 double impostor_correlation(const DescriptorMap& descriptors, size_t samples, unsigned seed) {
   std::vector<const Descriptor*> vectors;
   std::map<std::string, std::vector<size_t>> faces_of;
   for (const auto& [path, d] : descriptors) {
     if (!d) continue;
-    faces_of[std::filesystem::path(path).parent_path().filename().string()].push_back(vectors.size());
+    faces_of[lfw_identity(path)].push_back(vectors.size());
     vectors.push_back(&*d);
   }
   std::vector<const std::vector<size_t>*> repeated;

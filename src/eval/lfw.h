@@ -37,6 +37,9 @@ struct VerificationResult {
 };
 VerificationResult ten_fold_verification(const std::vector<LfwPair>& pairs, const DescriptorMap& descriptors);
 
+// The person an LFW image shows: its folder's name.
+std::string lfw_identity(const std::string& image_path);
+
 // Every image of lfw-deepfunneled/, relative to the data folder.
 std::vector<std::string> all_lfw_images(const std::filesystem::path& data_dir);
 

@@ -7,8 +7,8 @@
 #include "collection/face_collection.h"
 #include "inference/face_engine.h"
 #include "ingest/config.h"
-#include "storage/object_store.h"
 #include "ingest/stores.h"
+#include "storage/object_store.h"
 #include "storage/photo_table.h"
 
 namespace beetroot {
