@@ -9,7 +9,7 @@ shift || true
 packages=(build-essential cmake ninja-build pkg-config
   libxnnpack-dev libpthreadpool-dev libopencv-dev libwebp-dev libssl-dev
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev libjpeg-dev libspdlog-dev libfmt-dev
-  libcpp-httplib-dev)
+  libcpp-httplib-dev libpq-dev libcurl4-openssl-dev libpugixml-dev libhnswlib-dev)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 # Node.js (for npm, which fetches the weights) may come from elsewhere with its own npm.

@@ -7,8 +7,8 @@
 #include "collection/similarity.h"
 #include "inference/error.h"
 #include "inference/face_engine.h"
-#include "storage/sqlite/database.h"
-#include "storage/sqlite/sqlite_face_store.h"
+#include "storage/sqlite/sqlite_database.h"
+#include "storage/sql/sql_face_store.h"
 
 namespace beetroot {
 namespace {
@@ -17,12 +17,12 @@ namespace fs = std::filesystem;
 
 struct Fixture {
   fs::path dir = fs::temp_directory_path() / ("beetroot-collection-" + std::to_string(getpid()));
-  std::shared_ptr<Database> db;
-  std::unique_ptr<SqliteFaceStore> store;
+  std::shared_ptr<SqlDatabase> db;
+  std::unique_ptr<SqlFaceStore> store;
   Fixture() {
     fs::remove_all(dir);
-    db = std::make_shared<Database>(dir / "db.sqlite");
-    store = std::make_unique<SqliteFaceStore>(db);
+    db = std::make_shared<SqliteDatabase>(dir / "db.sqlite");
+    store = std::make_unique<SqlFaceStore>(db);
   }
   ~Fixture() { fs::remove_all(dir); }
 };
@@ -197,8 +197,8 @@ TEST(FaceStore, MigratesADatabaseFromBeforeUsers) {
   fx.db.reset();
   fs::remove_all(fx.dir);
   {
-    Database old(fx.dir / "db.sqlite");
-    old.exec(
+    SqliteDatabase old(fx.dir / "db.sqlite");
+    old.script(
         "CREATE TABLE collections (collection_id TEXT PRIMARY KEY, created_at TEXT NOT NULL);"
         "CREATE TABLE faces (face_id TEXT PRIMARY KEY, collection_id TEXT NOT NULL, person_id TEXT NOT NULL,"
         " photo_id TEXT NOT NULL, face_index INTEGER NOT NULL, box_left REAL, box_top REAL, box_width REAL,"
@@ -207,15 +207,15 @@ TEST(FaceStore, MigratesADatabaseFromBeforeUsers) {
         "INSERT INTO collections VALUES ('old', '2026-01-01T00:00:00.000Z');"
         "INSERT INTO faces VALUES ('f1', 'old', 'f1', 'p1', 1, 0, 0, 1, 1, 99, zeroblob(512), 'x', 'k', 1);");
   }
-  auto db = std::make_shared<Database>(fx.dir / "db.sqlite");
-  SqliteFaceStore store(db);
+  auto db = std::make_shared<SqliteDatabase>(fx.dir / "db.sqlite");
+  SqlFaceStore store(db);
   const auto faces = store.faces("old");
   ASSERT_EQ(faces.size(), 1u);
   EXPECT_EQ(faces[0].user_id, "");
   EXPECT_TRUE(store.create_user("old", "u1"));
   store.set_faces_user("old", {"f1"}, "u1");
   EXPECT_EQ(store.faces("old")[0].user_id, "u1");
-  SqliteFaceStore reopened(db);  // migrations run once
+  SqlFaceStore reopened(db);  // migrations run once
   EXPECT_EQ(reopened.describe_collection("old")->user_count, 1);
 }
 

@@ -8,8 +8,8 @@
 #include "inference/error.h"
 #include "ingest/s3_event.h"
 #include "storage/local/local_object_store.h"
-#include "storage/sqlite/database.h"
-#include "storage/sqlite/sqlite_photo_table.h"
+#include "storage/sqlite/sqlite_database.h"
+#include "storage/sql/sql_photo_table.h"
 
 namespace beetroot {
 namespace {
@@ -70,10 +70,10 @@ TEST(LocalObjectStore, PutGetListRemoveAndNothingEscapesTheRoot) {
   fs::remove_all(root);
 }
 
-TEST(SqlitePhotoTable, InsertsOnceAndRecordsTheOutcome) {
+TEST(SqlPhotoTable, InsertsOnceAndRecordsTheOutcome) {
   const auto dir = fresh_dir("photos");
-  auto db = std::make_shared<Database>(dir / "db.sqlite");
-  SqlitePhotoTable table(db, "Photos");
+  auto db = std::make_shared<SqliteDatabase>(dir / "db.sqlite");
+  SqlPhotoTable table(db, "Photos");
   const std::string id = photo_id_for("bucket", "photos-raw/a.jpg");
   EXPECT_EQ(id, "87f86e80c3d1535c3b21");  // echo -n bucket/photos-raw/a.jpg | sha256sum | cut -c1-20
   EXPECT_EQ(photo_id_for("bucket", "photos-raw/a.jpg"), id);
@@ -87,7 +87,7 @@ TEST(SqlitePhotoTable, InsertsOnceAndRecordsTheOutcome) {
   EXPECT_EQ(got->status, PhotoStatus::Done);
   EXPECT_EQ(got->face_thumb_keys.size(), 2u);
   EXPECT_EQ(table.list(PhotoStatus::Pending).size(), 0u);
-  EXPECT_THROW(SqlitePhotoTable(db, "Photos; DROP TABLE x"), Error);
+  EXPECT_THROW(SqlPhotoTable(db, "Photos; DROP TABLE x"), Error);
   fs::remove_all(dir);
 }
 

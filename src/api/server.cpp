@@ -34,14 +34,14 @@ Server::Server(ServerOptions options, FaceEngine& engine, Stores& stores, Access
     : options_(std::move(options)), stores_(stores), keys_(std::move(keys)) {
   api_ = std::make_unique<face_api::FaceApi>(engine, *stores_.collections, *stores_.objects, stores_.config);
   pipeline_ = std::make_unique<Pipeline>(engine, stores_);
-  queue_ = std::make_unique<IngestQueue>(*pipeline_, options_.ingest_workers);
+  queue_ = std::make_unique<IngestQueue>(*pipeline_, *stores_.jobs, options_.ingest);
   people_api_ = std::make_unique<PeopleApi>(*stores_.people, *stores_.photos, *stores_.objects, *queue_, stores_.config,
                                             std::move(api_token));
   http_ = std::make_unique<httplib::Server>();
 
-  metrics_.add_value("beetroot_ingest_queue_depth", "gauge", "Photos waiting for or in the ingestion pipeline.",
+  metrics_.add_value("beetroot_ingest_queue_depth", "gauge", "Photos queued or being ingested, by every worker of the database.",
                      [this] { return static_cast<double>(queue_->depth()); });
-  metrics_.add_value("beetroot_photos_ingested_total", "counter", "Photos the ingestion queue has processed.",
+  metrics_.add_value("beetroot_photos_ingested_total", "counter", "Photos this process's ingestion threads have processed.",
                      [this] { return static_cast<double>(queue_->processed()); });
   metrics_.add_value("beetroot_faces_indexed_total", "counter", "Faces indexed by IndexFaces and by ingestion.",
                      [this] { return static_cast<double>(api_->faces_indexed() + queue_->faces_filed()); });

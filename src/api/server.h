@@ -5,6 +5,7 @@
 
 #include "api/metrics.h"
 #include "api/sigv4.h"
+#include "ingest/ingest_queue.h"
 #include "ingest/stores.h"
 
 namespace httplib {
@@ -31,7 +32,7 @@ struct ServerOptions {
   size_t max_body_bytes = 64 << 20;     // a photo uploaded to /api/photos
   size_t max_api_body_bytes = 8 << 20;  // a face API request: a 5 MB image is 6.7 MB of base64
   std::chrono::seconds read_timeout{30}, write_timeout{30};
-  size_t ingest_workers = 1;
+  WorkerOptions ingest;  // threads 0: only enqueue, for `beetroot worker` processes to ingest
   std::string events_token;  // BEETROOT_EVENTS_TOKEN: a bearer token /events/s3 also accepts
 };
 

@@ -28,6 +28,7 @@ struct IngestArgs {
   std::string models;
   size_t workers = std::max(1u, std::thread::hardware_concurrency());
   size_t threads = 0;
+  bool queue_only = false;
 };
 
 struct PhotoFile {
@@ -56,10 +57,32 @@ std::vector<PhotoFile> collect_photos(const std::vector<std::string>& paths, con
   return out;
 }
 
+// Stores each photo and queues it for `beetroot worker` processes, without loading the models.
+void queue_photos(const std::vector<PhotoFile>& files, const IngestConfig& config) {
+  Stores storage = Stores::open(config);
+  size_t queued = 0;
+  for (const auto& file : files) {
+    try {
+      validate_key(file.key);
+      const std::string photo_id = photo_id_for(config.raw_bucket, file.key);
+      if (!storage.photos->get(photo_id)) storage.objects->put_file(config.raw_bucket, file.key, file.path);
+      PhotoRow row{photo_id, config.raw_bucket, file.key, utc_now_iso8601(), PhotoStatus::Pending, 0, {}, ""};
+      if (storage.photos->insert_once(row)) spdlog::info("Photos: inserted photoId={} key={}", photo_id, file.key);
+      if (storage.photos->get(photo_id)->status == PhotoStatus::Pending && storage.jobs->enqueue(photo_id, row.bucket, row.key))
+        ++queued;
+    } catch (const Error& e) {
+      spdlog::error("Ingest: {}: {}", file.path.string(), e.what());
+      set_exit_code(1);
+    }
+  }
+  std::cout << nlohmann::ordered_json{{"photos", files.size()}, {"queued", queued}}.dump() << "\n";
+}
+
 void run_ingest(const IngestArgs& args) {
   const IngestConfig config = IngestConfig::from_environment();
   const auto files = collect_photos(args.paths, config.raw_prefix);
   configure_logging(isatty(STDERR_FILENO));
+  if (args.queue_only) return queue_photos(files, config);
   FaceEngine engine(ingest_engine_options(args.models, args.threads, config));
   Stores storage = Stores::open(config);
   Pipeline pipeline(engine, storage);
@@ -161,6 +184,8 @@ void add_ingest_commands(CLI::App& app) {
   ingest->add_option("paths", args->paths, "Photo files and folders (recursive)")->required();
   ingest->add_option("--workers", args->workers, "Photos processed in parallel")->capture_default_str();
   ingest->add_option("--threads", args->threads, "Inference threads (0: all cores)")->capture_default_str();
+  ingest->add_flag("--queue", args->queue_only,
+                   "Only store and queue the photos, for `beetroot worker` processes to ingest");
   ingest->add_option("--models", args->models, "Folder with the face-api weights");
   ingest->callback([args] { run_guarded([&] { run_ingest(*args); }); });
 

@@ -44,9 +44,62 @@ GroupingRule parse_grouping_rule(const std::string& name) {
 FaceCollection::FaceCollection(FaceStore& store, std::string collection_id, GroupingRule rule)
     : store_(store), id_(std::move(collection_id)), rule_(rule) {
   store_.create_collection(id_);
+  reload_locked();
+}
+
+bool FaceCollection::indexes(const FaceRecord& face) const {
+  // Linkage compares with every face of a person, also those an earlier rule left unindexed.
+  return face.exemplar || rule_ == GroupingRule::Linkage;
+}
+
+void FaceCollection::reload_locked() {
+  vectors_.clear();
+  entries_.clear();
+  position_.clear();
+  person_faces_.clear();
+  // The revision before the faces: what lands in between is applied again by the next catch-up.
+  revision_ = store_.revision(id_);
   for (const auto& f : store_.faces(id_))
-    // Linkage compares with every face of a person, also those an earlier rule left unindexed.
-    if (f.exemplar || rule_ == GroupingRule::Linkage) add_to_index(f);
+    if (indexes(f)) add_to_index(f);
+}
+
+void FaceCollection::apply(const CollectionDelta& delta) {
+  for (const auto& face : delta.upserted) {
+    remove_from_index(face.face_id);
+    if (indexes(face)) add_to_index(face);
+  }
+  for (const auto& id : delta.deleted) remove_from_index(id);
+  revision_ = std::max(revision_, delta.revision);
+}
+
+void FaceCollection::refresh() const {
+  {
+    std::shared_lock lock(mutex_);
+    if (store_.revision(id_) == revision_) return;
+  }
+  // The index is a cache of the store: bringing it up to date changes no observable state.
+  auto* self = const_cast<FaceCollection*>(this);
+  std::unique_lock lock(mutex_);
+  self->apply(store_.changes_since(id_, revision_));
+}
+
+void FaceCollection::write_locked(const std::function<void()>& body) {
+  int64_t written = 0;
+  try {
+    store_.write(id_, [&](int64_t revision) {
+      // Under the collection's write lock: what other processes wrote is in the index before
+      // anything is decided from it.
+      apply(store_.changes_since(id_, revision_));
+      revision_ = revision - 1;
+      body();
+      written = revision;
+    });
+  } catch (...) {
+    // The index may hold changes that were rolled back: rebuild it from what was committed.
+    reload_locked();
+    throw;
+  }
+  revision_ = written;
 }
 
 size_t FaceCollection::indexed_faces() const {
@@ -85,6 +138,7 @@ void FaceCollection::remove_from_index(const std::string& face_id) {
 
 std::vector<FaceMatch> FaceCollection::search(const Descriptor& descriptor, float threshold, size_t max_matches,
                                               const std::string& exclude_face_id) const {
+  refresh();
   std::shared_lock lock(mutex_);
   return search_locked(descriptor, threshold, max_matches, "", exclude_face_id);
 }
@@ -117,10 +171,22 @@ std::vector<FaceMatch> FaceCollection::search_locked(const Descriptor& descripto
 std::vector<FaceRecord> FaceCollection::assign(const std::string& photo_id, std::vector<FaceRecord> faces,
                                                float threshold, const ThumbKeyFn& thumb_key) {
   std::unique_lock lock(mutex_);
-  if (auto earlier = store_.faces_of_photo(id_, photo_id); !earlier.empty()) {
-    spdlog::info("Collection: photoId={} already assigned; reusing {} faces", photo_id, earlier.size());
-    return earlier;
-  }
+  write_locked([&] {
+    if (auto earlier = store_.faces_of_photo(id_, photo_id); !earlier.empty()) {
+      spdlog::info("Collection: photoId={} already assigned; reusing {} faces", photo_id, earlier.size());
+      faces = std::move(earlier);
+      return;
+    }
+    decide_persons(photo_id, faces, threshold, thumb_key);
+    store_.insert_faces(id_, faces);
+    for (const auto& face : faces)
+      if (face.exemplar) add_to_index(face);
+  });
+  return faces;
+}
+
+void FaceCollection::decide_persons(const std::string& photo_id, std::vector<FaceRecord>& faces, float threshold,
+                                    const ThumbKeyFn& thumb_key) const {
   std::set<std::string> persons_in_photo;
   for (auto& face : faces) {
     face.photo_id = photo_id;
@@ -138,10 +204,6 @@ std::vector<FaceRecord> FaceCollection::assign(const std::string& photo_id, std:
     persons_in_photo.insert(face.person_id);
     face.thumb_key = thumb_key(face.person_id, face.face_index);
   }
-  store_.insert_faces(id_, faces);
-  for (const auto& face : faces)
-    if (face.exemplar) add_to_index(face);
-  return faces;
 }
 
 std::optional<FaceMatch> FaceCollection::best_match(const FaceRecord& face, float threshold,
@@ -200,6 +262,7 @@ std::optional<FaceMatch> FaceCollection::best_linked_person(const FaceRecord& fa
 }
 
 std::optional<PersonMerge> FaceCollection::merge_candidate(const FaceRecord& face, float threshold) const {
+  refresh();
   std::shared_lock lock(mutex_);
   if (rule_ != GroupingRule::Linkage) return std::nullopt;
   const auto own = position_.find(face.face_id);
@@ -276,8 +339,10 @@ std::vector<FaceRecord> FaceCollection::index(const std::string& photo_id, std::
     face.exemplar = true;
   }
   std::unique_lock lock(mutex_);
-  store_.insert_faces(id_, faces);
-  for (const auto& face : faces) add_to_index(face);
+  write_locked([&] {
+    store_.insert_faces(id_, faces);
+    for (const auto& face : faces) add_to_index(face);
+  });
   return faces;
 }
 
@@ -294,18 +359,20 @@ std::vector<FaceRecord> FaceCollection::faces(const std::vector<std::string>& fa
 FaceChanges FaceCollection::delete_faces(const std::vector<std::string>& face_ids) {
   std::unique_lock lock(mutex_);
   FaceChanges changes;
-  std::set<std::string> found;
-  for (const auto& f : store_.faces_by_id(id_, face_ids)) {
-    if (!f.user_id.empty())
-      changes.refused.push_back({f.face_id, f.user_id, "ASSOCIATED_TO_AN_EXISTING_USER"});
-    else
-      changes.changed.push_back(f.face_id);
-    found.insert(f.face_id);
-  }
-  for (const auto& id : face_ids)
-    if (!found.count(id)) changes.refused.push_back({id, "", "FACE_NOT_FOUND"});
-  store_.delete_faces(id_, changes.changed);
-  for (const auto& id : changes.changed) remove_from_index(id);
+  write_locked([&] {
+    std::set<std::string> found;
+    for (const auto& f : store_.faces_by_id(id_, face_ids)) {
+      if (!f.user_id.empty())
+        changes.refused.push_back({f.face_id, f.user_id, "ASSOCIATED_TO_AN_EXISTING_USER"});
+      else
+        changes.changed.push_back(f.face_id);
+      found.insert(f.face_id);
+    }
+    for (const auto& id : face_ids)
+      if (!found.count(id)) changes.refused.push_back({id, "", "FACE_NOT_FOUND"});
+    store_.delete_faces(id_, changes.changed);
+    for (const auto& id : changes.changed) remove_from_index(id);
+  });
   return changes;
 }
 
@@ -313,25 +380,30 @@ std::vector<FaceRecord> FaceCollection::move_faces(const std::vector<std::string
                                                    const std::string& person_id, const MovedThumbKeyFn& thumb_key,
                                                    const std::function<void()>& also) {
   std::unique_lock lock(mutex_);
-  auto moved = store_.faces_by_id(id_, face_ids);
-  for (auto& f : moved) {
-    f.person_id = person_id;
-    f.thumb_key = thumb_key(f);
-  }
-  store_.move_faces(id_, moved, also);
-  for (const auto& f : moved)
-    if (auto p = position_.find(f.face_id); p != position_.end()) {
-      forget_person_face(entries_[p->second].person_id, f.face_id);
-      entries_[p->second].person_id = person_id;
-      person_faces_[person_id].push_back(f.face_id);
+  std::vector<FaceRecord> moved;
+  write_locked([&] {
+    moved = store_.faces_by_id(id_, face_ids);
+    for (auto& f : moved) {
+      f.person_id = person_id;
+      f.thumb_key = thumb_key(f);
     }
+    store_.move_faces(id_, moved, also);
+    for (const auto& f : moved)
+      if (auto p = position_.find(f.face_id); p != position_.end()) {
+        forget_person_face(entries_[p->second].person_id, f.face_id);
+        entries_[p->second].person_id = person_id;
+        person_faces_[person_id].push_back(f.face_id);
+      }
+  });
   return moved;
 }
 
 void FaceCollection::delete_faces_and(const std::vector<std::string>& face_ids, const std::function<void()>& also) {
   std::unique_lock lock(mutex_);
-  store_.delete_faces_and(id_, face_ids, also);
-  for (const auto& id : face_ids) remove_from_index(id);
+  write_locked([&] {
+    store_.delete_faces_and(id_, face_ids, also);
+    for (const auto& id : face_ids) remove_from_index(id);
+  });
 }
 
 }  // namespace beetroot

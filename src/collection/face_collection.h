@@ -105,11 +105,22 @@ class FaceCollection {
 
   const std::string& id() const { return id_; }
   size_t indexed_faces() const;
+  // Brings the index up to date with what other processes wrote to the store.
+  void refresh() const;
 
  private:
   struct Entry {
     std::string face_id, person_id, photo_id, user_id;
   };
+  bool indexes(const FaceRecord& face) const;
+  void reload_locked();
+  void apply(const CollectionDelta& delta);
+  // Runs `body` as one write to the store, with the index caught up first; rebuilds the index if
+  // the write fails, since `body` may have changed it.
+  void write_locked(const std::function<void()>& body);
+  void decide_persons(const std::string& photo_id, std::vector<FaceRecord>& faces, float threshold,
+                      const ThumbKeyFn& thumb_key) const;
+  FaceChanges associate_locked(const std::string& user_id, const std::vector<std::string>& face_ids, float threshold);
   void add_to_index(const FaceRecord& face);
   void remove_from_index(const std::string& face_id);
   void forget_person_face(const std::string& person_id, const std::string& face_id);
@@ -136,6 +147,7 @@ class FaceCollection {
   std::string id_;
   GroupingRule rule_;
   mutable std::shared_mutex mutex_;
+  int64_t revision_ = 0;        // the store's revision of this collection the index reflects
   std::vector<float> vectors_;  // exemplars' descriptors, 128 floats each
   std::vector<Entry> entries_;  // the same exemplars' ids
   std::unordered_map<std::string, size_t> position_;  // FaceId -> entry

@@ -7,7 +7,20 @@
 
 namespace beetroot {
 
-// Where collections and their faces are persisted; one implementation per database.
+// What changed in a collection after a revision: its faces' current records (inserted, moved,
+// associated) and the faces deleted since.
+struct CollectionDelta {
+  int64_t revision = 0;  // the collection's revision these changes bring a reader to
+  std::vector<FaceRecord> upserted;
+  std::vector<std::string> deleted;
+};
+
+// Where collections and their faces are persisted.
+//
+// Every change to a collection's faces is one write: a transaction that first takes the
+// collection's write lock and its next revision, so writers in all processes take turns, and each
+// changed face is stamped with that revision. A process's in-memory index catches up with what
+// others wrote by asking for the changes after the revision it has seen.
 class FaceStore {
  public:
   virtual ~FaceStore() = default;
@@ -15,6 +28,12 @@ class FaceStore {
   virtual std::optional<CollectionInfo> describe_collection(const std::string& id) const = 0;
   virtual std::vector<std::string> list_collections() const = 0;
   virtual bool delete_collection(const std::string& id) = 0;  // with its faces
+
+  // Runs `body` as one write to the collection (see above); the face changes inside it, directly or
+  // through the methods below, carry the revision `body` is given. Nested writes join the outer one.
+  virtual void write(const std::string& collection_id, const std::function<void(int64_t revision)>& body) = 0;
+  virtual int64_t revision(const std::string& collection_id) const = 0;
+  virtual CollectionDelta changes_since(const std::string& collection_id, int64_t revision) const = 0;
 
   virtual std::vector<FaceRecord> faces(const std::string& collection_id) const = 0;
   virtual std::vector<FaceRecord> faces_of_photo(const std::string& collection_id, const std::string& photo_id) const = 0;

@@ -22,10 +22,13 @@ void FaceCollection::create_user(const std::string& user_id) {
 
 void FaceCollection::delete_user(const std::string& user_id) {
   std::unique_lock lock(mutex_);
-  if (!store_.delete_user(id_, user_id))
-    throw Error(ErrorKind::NotFound, "user '" + user_id + "' does not exist in collection '" + id_ + "'");
-  for (auto& e : entries_)
-    if (e.user_id == user_id) e.user_id.clear();
+  bool deleted = false;
+  write_locked([&] {
+    deleted = store_.delete_user(id_, user_id);
+    for (auto& e : entries_)
+      if (e.user_id == user_id) e.user_id.clear();
+  });
+  if (!deleted) throw Error(ErrorKind::NotFound, "user '" + user_id + "' does not exist in collection '" + id_ + "'");
 }
 
 std::vector<std::string> FaceCollection::users_page(const std::string& after_user_id, size_t limit) const {
@@ -60,6 +63,13 @@ FaceChanges FaceCollection::associate(const std::string& user_id, const std::vec
                                       float threshold) {
   require_user(user_id);
   std::unique_lock lock(mutex_);
+  FaceChanges changes;
+  write_locked([&] { changes = associate_locked(user_id, face_ids, threshold); });
+  return changes;
+}
+
+FaceChanges FaceCollection::associate_locked(const std::string& user_id, const std::vector<std::string>& face_ids,
+                                             float threshold) {
   const bool user_has_faces =
       std::any_of(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.user_id == user_id; });
   FaceChanges changes;
@@ -88,24 +98,27 @@ FaceChanges FaceCollection::disassociate(const std::string& user_id, const std::
   require_user(user_id);
   std::unique_lock lock(mutex_);
   FaceChanges changes;
-  std::set<std::string> found;
-  for (const auto& f : store_.faces_by_id(id_, face_ids)) {
-    found.insert(f.face_id);
-    if (f.user_id == user_id)
-      changes.changed.push_back(f.face_id);
-    else
-      changes.refused.push_back({f.face_id, f.user_id, "ASSOCIATED_TO_A_DIFFERENT_USER"});
-  }
-  for (const auto& id : face_ids)
-    if (!found.count(id)) changes.refused.push_back({id, "", "FACE_NOT_FOUND"});
-  store_.set_faces_user(id_, changes.changed, "");
-  for (const auto& id : changes.changed)
-    if (auto p = position_.find(id); p != position_.end()) entries_[p->second].user_id.clear();
+  write_locked([&] {
+    std::set<std::string> found;
+    for (const auto& f : store_.faces_by_id(id_, face_ids)) {
+      found.insert(f.face_id);
+      if (f.user_id == user_id)
+        changes.changed.push_back(f.face_id);
+      else
+        changes.refused.push_back({f.face_id, f.user_id, "ASSOCIATED_TO_A_DIFFERENT_USER"});
+    }
+    for (const auto& id : face_ids)
+      if (!found.count(id)) changes.refused.push_back({id, "", "FACE_NOT_FOUND"});
+    store_.set_faces_user(id_, changes.changed, "");
+    for (const auto& id : changes.changed)
+      if (auto p = position_.find(id); p != position_.end()) entries_[p->second].user_id.clear();
+  });
   return changes;
 }
 
 std::vector<UserMatch> FaceCollection::search_users(const std::vector<Descriptor>& probes, float threshold,
                                                     size_t max_users, const std::string& exclude_user_id) const {
+  refresh();
   std::shared_lock lock(mutex_);
   std::map<std::string, float> best;  // user -> best similarity over its faces and all probes
   for (const auto& probe : probes)

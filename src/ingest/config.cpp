@@ -44,6 +44,7 @@ IngestConfig IngestConfig::from_environment() {
   const IngestConfig embedded = in_folder(c.data_dir);
   c.object_store_url = env("OBJECT_STORE_URL", embedded.object_store_url);
   c.database = env("DATABASE_PATH", embedded.database.string());
+  c.database_url = env("DATABASE_URL", "");
   return c;
 }
 

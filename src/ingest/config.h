@@ -23,6 +23,7 @@ struct IngestConfig {
   std::filesystem::path data_dir;   // BEETROOT_DATA, default ~/.local/share/beetroot/data
   std::string object_store_url;     // OBJECT_STORE_URL, default file://<data>/objects
   std::filesystem::path database;   // DATABASE_PATH, default <data>/beetroot.db
+  std::string database_url;         // DATABASE_URL: postgresql://... instead of SQLite at DATABASE_PATH
 
   static IngestConfig from_environment();
   // Defaults, with the embedded stores (objects/, beetroot.db) inside `data_dir`.

@@ -99,6 +99,11 @@ std::vector<IngestResult> Pipeline::resume_pending() {
   return results;
 }
 
+void Pipeline::give_up(const PhotoRow& row, const std::string& reason) {
+  photos_.fail(row.photo_id, reason);
+  spdlog::warn("Photos: failed photoId={} key={}: {}", row.photo_id, row.key, reason);
+}
+
 IngestResult Pipeline::process(const PhotoRow& row, const std::string* bytes) {
   IngestResult result{IngestResult::Outcome::Processed, row.photo_id, {}, {}, ""};
   DetectedImage detected;

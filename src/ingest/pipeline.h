@@ -52,6 +52,9 @@ class Pipeline {
   std::optional<PhotoRow> record(const std::string& bucket, const std::string& key);
   IngestResult process_recorded(const PhotoRow& row) { return process(row, nullptr); }
   std::vector<PhotoRow> pending() const { return photos_.list(PhotoStatus::Pending); }
+  std::optional<PhotoRow> photo(const std::string& photo_id) const { return photos_.get(photo_id); }
+  // Marks a photo that keeps failing without an error of its own (its workers died) as failed.
+  void give_up(const PhotoRow& row, const std::string& reason);
   // Whether ingest_object would take this key (inside RAW_PREFIX); logs the skip if not.
   bool accepts(const std::string& bucket, const std::string& key) const;
 

@@ -1,18 +1,29 @@
 #include "ingest/stores.h"
 
-#include "storage/sqlite/database.h"
-#include "storage/sqlite/sqlite_face_store.h"
-#include "storage/sqlite/sqlite_photo_table.h"
+#include "inference/error.h"
+#include "storage/postgres/postgres_database.h"
+#include "storage/sql/sql_face_store.h"
+#include "storage/sql/sql_job_queue.h"
+#include "storage/sql/sql_photo_table.h"
+#include "storage/sqlite/sqlite_database.h"
 
 namespace beetroot {
+
+std::shared_ptr<SqlDatabase> open_database(const IngestConfig& config) {
+  if (config.database_url.empty()) return std::make_shared<SqliteDatabase>(config.database);
+  if (is_postgres_url(config.database_url)) return std::make_shared<PostgresDatabase>(config.database_url);
+  throw Error(ErrorKind::InvalidParameter,
+              "DATABASE_URL must be a postgresql:// URL (leave it unset for SQLite at DATABASE_PATH)");
+}
 
 Stores Stores::open(const IngestConfig& config) {
   Stores s;
   s.config = config;
-  s.database = std::make_shared<Database>(config.database);
+  s.database = open_database(config);
   s.objects = open_object_store(config.object_store_url);
-  s.photos = std::make_unique<SqlitePhotoTable>(s.database, config.photos_table);
-  s.faces = std::make_unique<SqliteFaceStore>(s.database);
+  s.photos = std::make_unique<SqlPhotoTable>(s.database, config.photos_table);
+  s.jobs = std::make_unique<SqlJobQueue>(s.database, config.photos_table);
+  s.faces = std::make_unique<SqlFaceStore>(s.database);
   s.collections = std::make_unique<Collections>(*s.faces, config.grouping);
   s.collection = s.collections->open(config.collection_id);
   s.people = std::make_unique<People>(*s.collection, *s.faces, *s.objects, *s.photos, config);

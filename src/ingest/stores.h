@@ -4,19 +4,20 @@
 #include "collection/collections.h"
 #include "ingest/config.h"
 #include "people/people.h"
+#include "storage/job_queue.h"
 #include "storage/object_store.h"
 #include "storage/photo_table.h"
+#include "storage/sql/sql_database.h"
 
 namespace beetroot {
-
-class Database;
 
 // The stores one configuration points at, opened together.
 struct Stores {
   IngestConfig config;
-  std::shared_ptr<Database> database;
+  std::shared_ptr<SqlDatabase> database;  // SQLite at DATABASE_PATH, or PostgreSQL at DATABASE_URL
   std::unique_ptr<ObjectStore> objects;
   std::unique_ptr<PhotoTable> photos;
+  std::unique_ptr<JobQueue> jobs;  // photos waiting for a worker
   std::unique_ptr<FaceStore> faces;
   std::unique_ptr<Collections> collections;
   std::shared_ptr<FaceCollection> collection;  // REKOGNITION_COLLECTION_ID, which ingestion files into
@@ -24,5 +25,7 @@ struct Stores {
 
   static Stores open(const IngestConfig& config);
 };
+
+std::shared_ptr<SqlDatabase> open_database(const IngestConfig& config);
 
 }  // namespace beetroot

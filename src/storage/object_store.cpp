@@ -1,9 +1,12 @@
 #include "storage/object_store.h"
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 
 #include "inference/error.h"
 #include "storage/local/local_object_store.h"
+#include "storage/s3/s3_object_store.h"
 
 namespace beetroot {
 
@@ -36,11 +39,20 @@ void validate_key(const std::string& key) {
   if (key.back() == '/') refuse("ends with '/'");
 }
 
+void ObjectStore::put_file(const std::string& bucket, const std::string& key, const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw Error(ErrorKind::InvalidParameter, "cannot read " + file.string());
+  put(bucket, key, std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()));
+}
+
 std::unique_ptr<ObjectStore> open_object_store(const std::string& url) {
   const std::string scheme = "file://";
   if (url.rfind(scheme, 0) == 0) return std::make_unique<LocalObjectStore>(url.substr(scheme.size()));
+  if (url.rfind("s3", 0) == 0 && url.find("://") != std::string::npos)
+    return std::make_unique<S3ObjectStore>(S3Options::from_url_and_environment(url));
   if (url.find("://") != std::string::npos)
-    throw Error(ErrorKind::InvalidParameter, "unsupported object store URL '" + url + "' (expected file:///path)");
+    throw Error(ErrorKind::InvalidParameter,
+                "unsupported object store URL '" + url + "' (expected file:///path, s3://, s3+http://host:port)");
   return std::make_unique<LocalObjectStore>(url);
 }
 

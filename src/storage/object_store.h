@@ -1,4 +1,5 @@
 #pragma once
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,6 +14,8 @@ class ObjectStore {
   virtual ~ObjectStore() = default;
   // Atomic: a reader sees the old object or the new one, never a part.
   virtual void put(const std::string& bucket, const std::string& key, std::string_view bytes) = 0;
+  // The same from a file, which a store may stream rather than hold in memory.
+  virtual void put_file(const std::string& bucket, const std::string& key, const std::filesystem::path& file);
   virtual std::optional<std::string> get(const std::string& bucket, const std::string& key) const = 0;
   virtual bool exists(const std::string& bucket, const std::string& key) const = 0;
   virtual void remove(const std::string& bucket, const std::string& key) = 0;
@@ -24,7 +27,8 @@ void validate_bucket(const std::string& bucket);
 // Keys: 1-1024 bytes of UTF-8, no NUL or control characters, no absolute path, no '.' or '..' segment.
 void validate_key(const std::string& key);
 
-// "file:///path" or a plain path: the local folder backend.
+// "file:///path" or a plain path: the local folder backend. "s3://" (AWS), "s3+http://host:port" or
+// "s3+https://host:port": an S3-compatible server (S3Options::from_url_and_environment).
 std::unique_ptr<ObjectStore> open_object_store(const std::string& url);
 
 }  // namespace beetroot

@@ -2,13 +2,14 @@
 #include <memory>
 
 #include "storage/photo_table.h"
-#include "storage/sqlite/database.h"
+#include "storage/sql/sql_database.h"
 
 namespace beetroot {
 
-class SqlitePhotoTable : public PhotoTable {
+// The Photos table (PHOTOS_TABLE) in SQLite or PostgreSQL.
+class SqlPhotoTable : public PhotoTable {
  public:
-  SqlitePhotoTable(std::shared_ptr<Database> db, std::string table_name);
+  SqlPhotoTable(std::shared_ptr<SqlDatabase> db, std::string table_name);
   bool insert_once(const PhotoRow& row) override;
   std::optional<PhotoRow> get(const std::string& photo_id) const override;
   void finish(const std::string& photo_id, int face_count, const std::vector<std::string>& thumb_keys) override;
@@ -18,7 +19,9 @@ class SqlitePhotoTable : public PhotoTable {
   bool remove_finished(const std::string& photo_id) override;
 
  private:
-  std::shared_ptr<Database> db_;
+  std::string table() const { return "\"" + table_ + "\""; }
+
+  std::shared_ptr<SqlDatabase> db_;
   std::string table_;
 };
 

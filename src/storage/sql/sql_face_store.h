@@ -2,17 +2,21 @@
 #include <memory>
 
 #include "collection/face_store.h"
-#include "storage/sqlite/database.h"
+#include "storage/sql/sql_database.h"
 
 namespace beetroot {
 
-class SqliteFaceStore : public FaceStore {
+// Collections, faces, users and persons in SQLite or PostgreSQL.
+class SqlFaceStore : public FaceStore {
  public:
-  explicit SqliteFaceStore(std::shared_ptr<Database> db);
+  explicit SqlFaceStore(std::shared_ptr<SqlDatabase> db);
   bool create_collection(const std::string& id) override;
   std::optional<CollectionInfo> describe_collection(const std::string& id) const override;
   std::vector<std::string> list_collections() const override;
   bool delete_collection(const std::string& id) override;
+  void write(const std::string& collection_id, const std::function<void(int64_t revision)>& body) override;
+  int64_t revision(const std::string& collection_id) const override;
+  CollectionDelta changes_since(const std::string& collection_id, int64_t revision) const override;
   std::vector<FaceRecord> faces(const std::string& collection_id) const override;
   std::vector<FaceRecord> faces_of_photo(const std::string& collection_id, const std::string& photo_id) const override;
   void insert_faces(const std::string& collection_id, const std::vector<FaceRecord>& faces) override;
@@ -42,9 +46,15 @@ class SqliteFaceStore : public FaceStore {
 
  private:
   void forget_faceless_persons(const std::string& collection_id);
-  std::vector<FaceRecord> query_faces(const std::string& where, const std::vector<std::string>& args,
+  std::vector<FaceRecord> query_faces(const std::string& where, const std::vector<SqlValue>& args,
                                       const std::string& order_and_limit) const;
-  std::shared_ptr<Database> db_;
+  // The column that orders faces as they were inserted (rowid in SQLite).
+  const char* insertion_order() const;
+
+  std::shared_ptr<SqlDatabase> db_;
+  // The write this connection is inside, if any: its collection and revision.
+  std::string writing_collection_;
+  int64_t writing_revision_ = 0;
 };
 
 }  // namespace beetroot
