@@ -5,8 +5,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 "$here/scripts/setup.sh" "$here/build"
 # Clients nobody here wrote, for the API tests: Debian's boto3 (for /usr/bin/python3) and AWS CLI,
-# and Debian's Chromium for the People page's end-to-end test.
-test_packages=(python3-boto3 awscli chromium)
+# and Debian's Chromium for the People page's end-to-end test; PostgreSQL for the storage tests.
+test_packages=(python3-boto3 awscli chromium postgresql)
 missing=()
 for p in "${test_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -18,6 +18,13 @@ fi
 (cd "$here/tools/faceapi-reference" && npm ci --no-audit --no-fund --silent)
 # playwright-core drives that Chromium; pinned by package-lock.json.
 (cd "$here/tests/web" && npm ci --no-audit --no-fund --silent)
+
+# PostgreSQL and an S3 server (s3rver) for the storage suites, stopped when this script ends.
+# Outside the checkout, which the postgres user may not be allowed to enter.
+servers=$(mktemp -d /tmp/beetroot-test-servers.XXXXXX)
+chmod 755 "$servers"
+trap '"$here/scripts/test-servers.sh" stop "$servers"; rm -rf "$servers"' EXIT
+eval "$("$here/scripts/test-servers.sh" start "$servers")"
 
 ctest --test-dir "$here/build" --output-on-failure -j2
 

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <thread>
 
 #include "collection/face_collection.h"
 #include "collection/similarity.h"
@@ -9,23 +10,31 @@
 #include "inference/face_engine.h"
 #include "storage/sqlite/sqlite_database.h"
 #include "storage/sql/sql_face_store.h"
+#include "backends.h"
 
 namespace beetroot {
 namespace {
 
 namespace fs = std::filesystem;
 
+// One scratch database on the backend under test, with a face store on it.
 struct Fixture {
-  fs::path dir = fs::temp_directory_path() / ("beetroot-collection-" + std::to_string(getpid()));
+  test::ScratchDatabase scratch;
   std::shared_ptr<SqlDatabase> db;
   std::unique_ptr<SqlFaceStore> store;
-  Fixture() {
-    fs::remove_all(dir);
-    db = std::make_shared<SqliteDatabase>(dir / "db.sqlite");
+  explicit Fixture(const std::string& backend) : scratch(backend) {
+    db = scratch.connect();
     store = std::make_unique<SqlFaceStore>(db);
   }
-  ~Fixture() { fs::remove_all(dir); }
 };
+
+// The suites below run against every backend (SQLite, and PostgreSQL where a server is named).
+class FaceStoreOn : public ::testing::TestWithParam<std::string> {
+  void SetUp() override { BEETROOT_REQUIRE_BACKEND(GetParam()); }
+};
+class FaceCollectionOn : public FaceStoreOn {};
+INSTANTIATE_TEST_SUITE_P(Backends, FaceStoreOn, ::testing::Values("sqlite", "postgres"));
+INSTANTIATE_TEST_SUITE_P(Backends, FaceCollectionOn, ::testing::Values("sqlite", "postgres"));
 
 // A random unit-length descriptor scaled like real ones, and a neighbour at a chosen distance.
 Descriptor random_descriptor(std::mt19937& rng) {
@@ -57,8 +66,8 @@ FaceRecord face(int index, const Descriptor& d) {
 
 std::string thumb(const std::string& person, int index) { return "faces-thumbs/" + person + "/p_face_" + std::to_string(index) + ".jpg"; }
 
-TEST(FaceStore, CollectionsAreCreatedDescribedListedAndDeletedWithTheirFaces) {
-  Fixture fx;
+TEST_P(FaceStoreOn, CollectionsAreCreatedDescribedListedAndDeletedWithTheirFaces) {
+  Fixture fx(GetParam());
   EXPECT_TRUE(fx.store->create_collection("family"));
   EXPECT_FALSE(fx.store->create_collection("family"));
   EXPECT_TRUE(fx.store->create_collection("work"));
@@ -73,8 +82,8 @@ TEST(FaceStore, CollectionsAreCreatedDescribedListedAndDeletedWithTheirFaces) {
   EXPECT_FALSE(fx.store->delete_collection("family"));
 }
 
-TEST(FaceCollection, MatchesAboveTheThresholdAndIndexesNewPeople) {
-  Fixture fx;
+TEST_P(FaceCollectionOn, MatchesAboveTheThresholdAndIndexesNewPeople) {
+  Fixture fx(GetParam());
   std::mt19937 rng(2);
   FaceCollection c(*fx.store, "people");
   const Descriptor alice = random_descriptor(rng), bob = random_descriptor(rng);
@@ -95,8 +104,8 @@ TEST(FaceCollection, MatchesAboveTheThresholdAndIndexesNewPeople) {
   EXPECT_NEAR(matches[0].similarity, 97, 0.1);
 }
 
-TEST(FaceCollection, NeverGivesOnePersonTwoFacesOfOnePhoto) {
-  Fixture fx;
+TEST_P(FaceCollectionOn, NeverGivesOnePersonTwoFacesOfOnePhoto) {
+  Fixture fx(GetParam());
   std::mt19937 rng(3);
   FaceCollection c(*fx.store, "people");
   const Descriptor twin = random_descriptor(rng);
@@ -106,8 +115,8 @@ TEST(FaceCollection, NeverGivesOnePersonTwoFacesOfOnePhoto) {
   EXPECT_NE(second[1].person_id, first[0].person_id);
 }
 
-TEST(FaceCollection, RetriesReuseWhatTheFirstAttemptStoredAndTheIndexSurvivesARestart) {
-  Fixture fx;
+TEST_P(FaceCollectionOn, RetriesReuseWhatTheFirstAttemptStoredAndTheIndexSurvivesARestart) {
+  Fixture fx(GetParam());
   std::mt19937 rng(4);
   const Descriptor d = random_descriptor(rng);
   std::vector<FaceRecord> first;
@@ -127,8 +136,8 @@ TEST(FaceCollection, RetriesReuseWhatTheFirstAttemptStoredAndTheIndexSurvivesARe
   EXPECT_EQ(m[0].face_id, first[0].face_id);
 }
 
-TEST(FaceCollection, TutorialRuleSearchesOnlyFirstFacesExemplarsRuleAll) {
-  Fixture fx;
+TEST_P(FaceCollectionOn, TutorialRuleSearchesOnlyFirstFacesExemplarsRuleAll) {
+  Fixture fx(GetParam());
   std::mt19937 rng(5);
   const Descriptor d = random_descriptor(rng);
   FaceCollection tutorial(*fx.store, "t", GroupingRule::Tutorial);
@@ -141,8 +150,8 @@ TEST(FaceCollection, TutorialRuleSearchesOnlyFirstFacesExemplarsRuleAll) {
   EXPECT_EQ(exemplars.indexed_faces(), 2u);
 }
 
-TEST(FaceCollection, DeletedFacesLeaveTheStoreAndTheIndexAndOthersStayFindable) {
-  Fixture fx;
+TEST_P(FaceCollectionOn, DeletedFacesLeaveTheStoreAndTheIndexAndOthersStayFindable) {
+  Fixture fx(GetParam());
   std::mt19937 rng(7);
   FaceCollection c(*fx.store, "api");
   std::vector<FaceRecord> faces;
@@ -165,8 +174,8 @@ TEST(FaceCollection, DeletedFacesLeaveTheStoreAndTheIndexAndOthersStayFindable) 
   EXPECT_EQ(reopened.indexed_faces(), 4u);
 }
 
-TEST(FaceCollection, UsersGroupMatchingFacesAndKeepTheirFacesFromDeletion) {
-  Fixture fx;
+TEST_P(FaceCollectionOn, UsersGroupMatchingFacesAndKeepTheirFacesFromDeletion) {
+  Fixture fx(GetParam());
   std::mt19937 rng(8);
   FaceCollection c(*fx.store, "users");
   const Descriptor alice = random_descriptor(rng), bob = random_descriptor(rng);
@@ -192,12 +201,10 @@ TEST(FaceCollection, UsersGroupMatchingFacesAndKeepTheirFacesFromDeletion) {
 
 // A database written before users existed opens with its faces intact and gains the users schema.
 TEST(FaceStore, MigratesADatabaseFromBeforeUsers) {
-  Fixture fx;
-  fx.store.reset();
-  fx.db.reset();
-  fs::remove_all(fx.dir);
+  const fs::path dir = fs::temp_directory_path() / ("beetroot-migrate-" + std::to_string(getpid()));
+  fs::remove_all(dir);
   {
-    SqliteDatabase old(fx.dir / "db.sqlite");
+    SqliteDatabase old(dir / "db.sqlite");
     old.script(
         "CREATE TABLE collections (collection_id TEXT PRIMARY KEY, created_at TEXT NOT NULL);"
         "CREATE TABLE faces (face_id TEXT PRIMARY KEY, collection_id TEXT NOT NULL, person_id TEXT NOT NULL,"
@@ -207,7 +214,7 @@ TEST(FaceStore, MigratesADatabaseFromBeforeUsers) {
         "INSERT INTO collections VALUES ('old', '2026-01-01T00:00:00.000Z');"
         "INSERT INTO faces VALUES ('f1', 'old', 'f1', 'p1', 1, 0, 0, 1, 1, 99, zeroblob(512), 'x', 'k', 1);");
   }
-  auto db = std::make_shared<SqliteDatabase>(fx.dir / "db.sqlite");
+  auto db = std::make_shared<SqliteDatabase>(dir / "db.sqlite");
   SqlFaceStore store(db);
   const auto faces = store.faces("old");
   ASSERT_EQ(faces.size(), 1u);
@@ -217,6 +224,7 @@ TEST(FaceStore, MigratesADatabaseFromBeforeUsers) {
   EXPECT_EQ(store.faces("old")[0].user_id, "u1");
   SqlFaceStore reopened(db);  // migrations run once
   EXPECT_EQ(reopened.describe_collection("old")->user_count, 1);
+  fs::remove_all(dir);
 }
 
 // Points on a line through `d`: along(d, u, t) is d moved by t along the unit direction u.
@@ -229,8 +237,8 @@ Descriptor along(const Descriptor& d, const Descriptor& u, float t) {
 
 // a and b 0.6 apart (two persons at 95), then c halfway: c joins one, and the mean distance
 // between the two persons' faces, 0.45, now passes for a decision on two pairs.
-TEST(FaceCollection, LinkageJoinsByMeanDistanceAndMergesPersonsAFaceBridges) {
-  Fixture fx;
+TEST_P(FaceCollectionOn, LinkageJoinsByMeanDistanceAndMergesPersonsAFaceBridges) {
+  Fixture fx(GetParam());
   std::mt19937 rng(11);
   const Descriptor d = random_descriptor(rng), u = random_descriptor(rng);
   FaceCollection c(*fx.store, "l", GroupingRule::Linkage);
@@ -247,8 +255,8 @@ TEST(FaceCollection, LinkageJoinsByMeanDistanceAndMergesPersonsAFaceBridges) {
   EXPECT_FALSE(c.merge_candidate(m[0], 99)) << "a stricter threshold keeps them apart";
 }
 
-TEST(FaceCollection, LinkageNeverMergesPersonsOfOnePhoto) {
-  Fixture fx;
+TEST_P(FaceCollectionOn, LinkageNeverMergesPersonsOfOnePhoto) {
+  Fixture fx(GetParam());
   std::mt19937 rng(12);
   const Descriptor d = random_descriptor(rng), u = random_descriptor(rng);
   FaceCollection c(*fx.store, "l", GroupingRule::Linkage);
@@ -259,8 +267,8 @@ TEST(FaceCollection, LinkageNeverMergesPersonsOfOnePhoto) {
 }
 
 // Two people wrongly filed as one regroup into two; one person stays whole.
-TEST(FaceCollection, RegroupSeparatesTwoPeopleFiledAsOne) {
-  Fixture fx;
+TEST_P(FaceCollectionOn, RegroupSeparatesTwoPeopleFiledAsOne) {
+  Fixture fx(GetParam());
   std::mt19937 rng(13);
   FaceCollection c(*fx.store, "l", GroupingRule::Linkage);
   const Descriptor x = random_descriptor(rng), y = random_descriptor(rng);
@@ -281,6 +289,64 @@ TEST(FaceCollection, RegroupSeparatesTwoPeopleFiledAsOne) {
   const auto first = sorted(groups[0]), second = sorted(groups[1]);
   EXPECT_TRUE((first == sorted(xs) && second == sorted(ys)) || (first == sorted(ys) && second == sorted(xs)));
   EXPECT_EQ(c.regroup(x_person, 95, 7).size(), 1u) << "persons over the size limit are left whole";
+}
+
+}  // namespace
+}  // namespace beetroot
+
+namespace beetroot {
+namespace {
+
+// Two processes' collections on one database: each decides with what the other filed, moved and deleted.
+TEST_P(FaceCollectionOn, EachConnectionSeesWhatAnotherFiledMovedAndDeleted) {
+  Fixture fx(GetParam());
+  SqlFaceStore other_store(fx.scratch.connect());
+  std::mt19937 rng(11);
+  FaceCollection a(*fx.store, "people", GroupingRule::Linkage);
+  FaceCollection b(other_store, "people", GroupingRule::Linkage);
+  const Descriptor alice = random_descriptor(rng), bob = random_descriptor(rng);
+  const auto filed = a.assign("p1", {face(1, alice)}, 95, thumb);
+  // b loaded its index before p1 existed, yet files Alice's next photo under her person.
+  const auto next = b.assign("p2", {face(1, at_distance(alice, 0.05f, rng))}, 95, thumb);
+  EXPECT_EQ(next[0].person_id, filed[0].person_id);
+  const auto bobs = b.assign("p3", {face(1, bob)}, 95, thumb);
+
+  a.move_faces({filed[0].face_id}, bobs[0].person_id, [](const FaceRecord&) { return std::string("k.jpg"); }, [] {});
+  auto found = b.search(alice, 0, 10);
+  ASSERT_EQ(found.size(), 3u);
+  EXPECT_EQ(found[0].face_id, filed[0].face_id);
+  EXPECT_EQ(found[0].person_id, bobs[0].person_id);
+
+  a.delete_faces({filed[0].face_id});
+  found = b.search(alice, 0, 10);
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[0].face_id, next[0].face_id);
+  EXPECT_EQ(b.indexed_faces(), 2u);
+}
+
+// Writers on separate connections file photos of one person at once: the search-then-index step is
+// atomic across connections, so exactly one person comes out.
+TEST_P(FaceCollectionOn, ConcurrentWritersOnSeparateConnectionsNeverCreateAPersonTwice) {
+  Fixture fx(GetParam());
+  constexpr int kWriters = 4, kPhotos = 8;
+  std::mt19937 rng(12);
+  const Descriptor alice = random_descriptor(rng);
+  std::vector<std::vector<Descriptor>> photos(kWriters);
+  for (auto& w : photos)
+    for (int p = 0; p < kPhotos; ++p) w.push_back(at_distance(alice, 0.05f, rng));
+  FaceCollection(*fx.store, "people", GroupingRule::Linkage);  // the collection exists before the writers start
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w)
+    writers.emplace_back([&, w] {
+      SqlFaceStore store(fx.scratch.connect());
+      FaceCollection c(store, "people", GroupingRule::Linkage);
+      for (int p = 0; p < kPhotos; ++p)
+        c.assign("w" + std::to_string(w) + "p" + std::to_string(p), {face(1, photos[w][p])}, 95, thumb);
+    });
+  for (auto& t : writers) t.join();
+  const auto faces = fx.store->faces("people");
+  ASSERT_EQ(faces.size(), static_cast<size_t>(kWriters * kPhotos));
+  for (const auto& f : faces) EXPECT_EQ(f.person_id, faces.front().person_id) << f.photo_id;
 }
 
 }  // namespace

@@ -8,8 +8,6 @@
 #include "inference/error.h"
 #include "ingest/s3_event.h"
 #include "storage/local/local_object_store.h"
-#include "storage/sqlite/sqlite_database.h"
-#include "storage/sql/sql_photo_table.h"
 
 namespace beetroot {
 namespace {
@@ -68,27 +66,6 @@ TEST(LocalObjectStore, PutGetListRemoveAndNothingEscapesTheRoot) {
   std::ofstream(root / "bucket-a/photos-raw/x/3.jpg.beetroot-tmp-1-1") << "half";
   EXPECT_EQ(store.list("bucket-a", "").size(), 1u);
   fs::remove_all(root);
-}
-
-TEST(SqlPhotoTable, InsertsOnceAndRecordsTheOutcome) {
-  const auto dir = fresh_dir("photos");
-  auto db = std::make_shared<SqliteDatabase>(dir / "db.sqlite");
-  SqlPhotoTable table(db, "Photos");
-  const std::string id = photo_id_for("bucket", "photos-raw/a.jpg");
-  EXPECT_EQ(id, "87f86e80c3d1535c3b21");  // echo -n bucket/photos-raw/a.jpg | sha256sum | cut -c1-20
-  EXPECT_EQ(photo_id_for("bucket", "photos-raw/a.jpg"), id);
-  EXPECT_NE(photo_id_for("bucket", "photos-raw/b.jpg"), id);
-  PhotoRow row{id, "bucket", "photos-raw/a.jpg", utc_now_iso8601(), PhotoStatus::Pending, 0, {}, ""};
-  EXPECT_TRUE(table.insert_once(row));
-  EXPECT_FALSE(table.insert_once(row));
-  table.finish(id, 2, {"faces-thumbs/p/x_face_1.jpg", "faces-thumbs/q/x_face_2.jpg"});
-  const auto got = table.get(id);
-  ASSERT_TRUE(got);
-  EXPECT_EQ(got->status, PhotoStatus::Done);
-  EXPECT_EQ(got->face_thumb_keys.size(), 2u);
-  EXPECT_EQ(table.list(PhotoStatus::Pending).size(), 0u);
-  EXPECT_THROW(SqlPhotoTable(db, "Photos; DROP TABLE x"), Error);
-  fs::remove_all(dir);
 }
 
 TEST(S3Event, DecodesKeysAndRefusesMalformedEvents) {

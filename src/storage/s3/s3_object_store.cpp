@@ -148,9 +148,9 @@ S3ObjectStore::Response S3ObjectStore::send_once(const Request& request) const {
 
   // The payload's hash is signed too; a file is streamed unhashed (UNSIGNED-PAYLOAD, as SDKs do over TLS).
   const bool upload = std::string_view(request.method) == "PUT";
+  // No "Expect:" to turn off 100-continue: curl 7.88 would sign the header it then leaves out.
   std::vector<std::string> headers{"x-amz-content-sha256: " + (request.file ? std::string("UNSIGNED-PAYLOAD")
-                                                                             : sha256_hex(request.body)),
-                                   "Expect:"};
+                                                                             : sha256_hex(request.body))};
   if (!options_.session_token.empty()) headers.push_back("x-amz-security-token: " + options_.session_token);
   std::unique_ptr<curl_slist, HeaderListDeleter> list;
   for (const auto& h : headers) list.reset(curl_slist_append(list.release(), h.c_str()));
@@ -251,7 +251,7 @@ std::vector<std::string> S3ObjectStore::list(const std::string& bucket, const st
     // Names in sorted order, each value URI-encoded: the query is already in canonical form.
     std::string query;
     if (!token.empty()) query += "continuation-token=" + aws_uri_encode(token, false) + "&";
-    query += "list-type=2&prefix=" + aws_uri_encode(prefix, false);
+    query += "list-type=2&max-keys=" + std::to_string(options_.list_page_size) + "&prefix=" + aws_uri_encode(prefix, false);
     const Response r = send({"GET", bucket, "", query, {}, nullptr});
     if (r.status != 200) throw Error(ErrorKind::Internal, "S3 cannot list " + bucket + "/" + prefix + ": " + s3_error(r));
     pugi::xml_document doc;

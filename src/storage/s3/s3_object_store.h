@@ -14,6 +14,7 @@ struct S3Options {
   int max_attempts = 5;         // per request, on connection errors, 5xx and throttling
   std::chrono::milliseconds first_backoff{100};  // doubled after each attempt, with jitter
   long timeout_seconds = 300;
+  int list_page_size = 1000;    // keys per listing request (S3's maximum)
 
   // OBJECT_STORE_URL s3://, s3+http://host:port or s3+https://host:port; S3_REGION (or AWS_REGION),
   // S3_ADDRESSING (path or virtual), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN.
