@@ -108,6 +108,7 @@ void run_ingest(const IngestArgs& args) {
   std::vector<std::thread> threads;
   for (size_t w = 0; w < std::max<size_t>(args.workers, 1); ++w) threads.emplace_back(worker);
   for (auto& t : threads) t.join();
+  storage.collections->save_snapshots();
   progress.finish();
   if (failed) set_exit_code(1);
 }

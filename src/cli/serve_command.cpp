@@ -32,6 +32,7 @@ void run_serve(ServeArgs args) {
   spdlog::info("Server: listening on http://{}:{}", args.server.host, port);
   std::cout << "listening on http://" << args.server.host << ":" << port << std::endl;
   server.run();
+  stores.collections->save_snapshots();
   spdlog::info("Server: stopped");
 }
 

@@ -26,6 +26,7 @@ void run_worker(const WorkerArgs& args) {
   ShutdownOnSignal shutdown([&queue] { queue.stop(); });
   spdlog::info("Worker: ingesting from {} with {} threads", stores.database->describe(), args.worker.threads);
   queue.wait();
+  stores.collections->save_snapshots();
   spdlog::info("Worker: stopped after {} photos ({} failed)", queue.processed(), queue.failed());
   if (queue.failed() > 0) set_exit_code(1);
 }

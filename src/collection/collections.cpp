@@ -1,15 +1,30 @@
 #include "collection/collections.h"
 
+#include <spdlog/spdlog.h>
+
 #include "inference/error.h"
 
 namespace beetroot {
 
-Collections::Collections(FaceStore& store, GroupingRule rule) : store_(store), rule_(rule) {}
+Collections::Collections(FaceStore& store, GroupingRule rule, std::filesystem::path snapshot_dir)
+    : store_(store), rule_(rule), snapshot_dir_(std::move(snapshot_dir)) {}
 
 std::shared_ptr<FaceCollection> Collections::load_locked(const std::string& id) {
   auto& slot = open_[id];
-  if (!slot) slot = std::make_shared<FaceCollection>(store_, id, rule_);
+  if (!slot) slot = std::make_shared<FaceCollection>(store_, id, rule_, VectorIndexOptions{}, snapshot_dir_);
   return slot;
+}
+
+void Collections::save_snapshots() {
+  if (snapshot_dir_.empty()) return;
+  std::lock_guard lock(mutex_);
+  for (const auto& [id, collection] : open_) {
+    try {
+      collection->save_snapshot();
+    } catch (const std::exception& e) {
+      spdlog::warn("Collection: {}: cannot save the index snapshot: {}", id, e.what());
+    }
+  }
 }
 
 std::shared_ptr<FaceCollection> Collections::create(const std::string& id) {

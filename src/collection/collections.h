@@ -13,7 +13,8 @@ namespace beetroot {
 // and the API search and index the same in-memory index.
 class Collections {
  public:
-  Collections(FaceStore& store, GroupingRule rule);
+  // `snapshot_dir`: where each collection's index snapshot lives (none if empty).
+  Collections(FaceStore& store, GroupingRule rule, std::filesystem::path snapshot_dir = {});
 
   std::shared_ptr<FaceCollection> create(const std::string& id);  // Error AlreadyExists
   std::shared_ptr<FaceCollection> get(const std::string& id);     // Error NotFound
@@ -22,12 +23,15 @@ class Collections {
   std::vector<std::string> ids() const;
   std::optional<CollectionInfo> describe(const std::string& id) const;
   FaceStore& store() { return store_; }
+  // Saves every open collection's index, so that the next start loads instead of rebuilding it.
+  void save_snapshots();
 
  private:
   std::shared_ptr<FaceCollection> load_locked(const std::string& id);
 
   FaceStore& store_;
   GroupingRule rule_;
+  std::filesystem::path snapshot_dir_;
   std::mutex mutex_;
   std::map<std::string, std::shared_ptr<FaceCollection>> open_;
 };

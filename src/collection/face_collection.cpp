@@ -41,10 +41,29 @@ GroupingRule parse_grouping_rule(const std::string& name) {
               "unknown grouping rule '" + name + "' (expected linkage, exemplars or tutorial)");
 }
 
-FaceCollection::FaceCollection(FaceStore& store, std::string collection_id, GroupingRule rule)
-    : store_(store), id_(std::move(collection_id)), rule_(rule) {
+FaceCollection::FaceCollection(FaceStore& store, std::string collection_id, GroupingRule rule,
+                               VectorIndexOptions index_options, std::filesystem::path snapshot_dir)
+    : store_(store),
+      id_(std::move(collection_id)),
+      rule_(rule),
+      index_options_(index_options),
+      snapshot_dir_(std::move(snapshot_dir)),
+      index_(index_options) {
   store_.create_collection(id_);
-  reload_locked();
+  bool loaded = false;
+  try {
+    loaded = load_snapshot();
+  } catch (const std::exception& e) {
+    spdlog::warn("Collection: {}: ignoring the index snapshot ({}); reading every face", id_, e.what());
+  }
+  if (loaded) {
+    const int64_t saved = revision_;
+    apply(store_.changes_since(id_, revision_));
+    spdlog::info("Collection: {}: loaded {} faces from the snapshot of revision {}, replayed up to {}", id_,
+                 position_.size(), saved, revision_);
+  } else {
+    reload_locked();
+  }
 }
 
 bool FaceCollection::indexes(const FaceRecord& face) const {
@@ -53,7 +72,8 @@ bool FaceCollection::indexes(const FaceRecord& face) const {
 }
 
 void FaceCollection::reload_locked() {
-  vectors_.clear();
+  index_ = VectorIndex(index_options_);
+  free_slots_.clear();
   entries_.clear();
   position_.clear();
   person_faces_.clear();
@@ -104,13 +124,20 @@ void FaceCollection::write_locked(const std::function<void()>& body) {
 
 size_t FaceCollection::indexed_faces() const {
   std::shared_lock lock(mutex_);
-  return entries_.size();
+  return position_.size();
 }
 
 void FaceCollection::add_to_index(const FaceRecord& face) {
-  vectors_.insert(vectors_.end(), face.descriptor.begin(), face.descriptor.end());
-  position_[face.face_id] = entries_.size();
-  entries_.push_back({face.face_id, face.person_id, face.photo_id, face.user_id});
+  uint32_t slot = static_cast<uint32_t>(entries_.size());
+  if (free_slots_.empty()) {
+    entries_.emplace_back();
+  } else {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  }
+  entries_[slot] = {face.face_id, face.person_id, face.photo_id, face.user_id};
+  index_.add(slot, face.descriptor.data());
+  position_[face.face_id] = slot;
   person_faces_[face.person_id].push_back(face.face_id);
 }
 
@@ -120,20 +147,16 @@ void FaceCollection::forget_person_face(const std::string& person_id, const std:
   if (ids.empty()) person_faces_.erase(person_id);
 }
 
-// Moves the last entry into the hole, so removal costs one copy whatever the index size.
+// The slot is cleared and reused by the next face, so removal costs the same whatever the size.
 void FaceCollection::remove_from_index(const std::string& face_id) {
   const auto found = position_.find(face_id);
   if (found == position_.end()) return;
-  const size_t hole = found->second, last = entries_.size() - 1;
-  forget_person_face(entries_[hole].person_id, face_id);
+  const uint32_t slot = found->second;
+  forget_person_face(entries_[slot].person_id, face_id);
   position_.erase(found);
-  if (hole != last) {
-    std::copy_n(vectors_.begin() + static_cast<ptrdiff_t>(last * 128), 128, vectors_.begin() + static_cast<ptrdiff_t>(hole * 128));
-    entries_[hole] = std::move(entries_[last]);
-    position_[entries_[hole].face_id] = hole;
-  }
-  entries_.pop_back();
-  vectors_.resize(entries_.size() * 128);
+  index_.remove(slot);
+  entries_[slot] = {};
+  free_slots_.push_back(slot);
 }
 
 std::vector<FaceMatch> FaceCollection::search(const Descriptor& descriptor, float threshold, size_t max_matches,
@@ -143,16 +166,8 @@ std::vector<FaceMatch> FaceCollection::search(const Descriptor& descriptor, floa
   return search_locked(descriptor, threshold, max_matches, "", exclude_face_id);
 }
 
-std::vector<std::pair<float, size_t>> FaceCollection::nearest(const Descriptor& descriptor, float max_distance) const {
-  // Compare squared distances: one threshold conversion instead of one sqrt() per face.
-  const float max_squared = max_distance * max_distance;
-  std::vector<std::pair<float, size_t>> hits;
-  for (size_t i = 0; i < entries_.size(); ++i) {
-    const float sum = squared_distance(&vectors_[i * 128], descriptor.data());
-    if (sum <= max_squared) hits.push_back({std::sqrt(sum), i});
-  }
-  std::sort(hits.begin(), hits.end());
-  return hits;
+std::vector<VectorIndex::Hit> FaceCollection::nearest(const Descriptor& descriptor, float max_distance) const {
+  return index_.within(descriptor.data(), max_distance);
 }
 
 std::vector<FaceMatch> FaceCollection::search_locked(const Descriptor& descriptor, float threshold, size_t max_matches,
@@ -222,7 +237,7 @@ std::set<std::string> FaceCollection::persons_near(const Descriptor& descriptor,
 }
 
 const float* FaceCollection::vector_of(const std::string& face_id) const {
-  return &vectors_[position_.at(face_id) * 128];
+  return index_.vector(position_.at(face_id));
 }
 
 std::vector<const float*> FaceCollection::spread_sample(const std::vector<std::string>& face_ids) const {

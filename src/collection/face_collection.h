@@ -1,4 +1,5 @@
 #pragma once
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <set>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "collection/face_store.h"
+#include "collection/vector_index.h"
 
 namespace beetroot {
 
@@ -51,7 +53,10 @@ struct FaceChanges {
 class FaceCollection {
  public:
   // Opens (creating if needed) the collection and loads its index.
-  FaceCollection(FaceStore& store, std::string collection_id, GroupingRule rule = GroupingRule::Tutorial);
+  // With a snapshot folder, the index is loaded from the snapshot saved there last (if any), and
+  // what changed in the store since is replayed, instead of reading every face.
+  FaceCollection(FaceStore& store, std::string collection_id, GroupingRule rule = GroupingRule::Tutorial,
+                 VectorIndexOptions index_options = {}, std::filesystem::path snapshot_dir = {});
 
   // SearchFacesByImage semantics: exemplars at or above the threshold (percent), best first.
   std::vector<FaceMatch> search(const Descriptor& descriptor, float threshold, size_t max_matches,
@@ -107,6 +112,9 @@ class FaceCollection {
   size_t indexed_faces() const;
   // Brings the index up to date with what other processes wrote to the store.
   void refresh() const;
+  // Writes the index with the store revision it reflects to the snapshot folder; the previous
+  // snapshot stays in use until the new one is complete. Returns the snapshot's folder.
+  std::filesystem::path save_snapshot() const;
 
  private:
   struct Entry {
@@ -114,6 +122,7 @@ class FaceCollection {
   };
   bool indexes(const FaceRecord& face) const;
   void reload_locked();
+  bool load_snapshot();  // false if there is none, or one of another database or rule
   void apply(const CollectionDelta& delta);
   // Runs `body` as one write to the store, with the index caught up first; rebuilds the index if
   // the write fails, since `body` may have changed it.
@@ -128,7 +137,7 @@ class FaceCollection {
   float best_similarity(const Descriptor& probe, const std::string& user_id) const;
   std::vector<Descriptor> user_descriptors_locked(const std::string& user_id) const;
   // Each exemplar's distance to the descriptor, for those within `max_distance`, nearest first.
-  std::vector<std::pair<float, size_t>> nearest(const Descriptor& descriptor, float max_distance) const;
+  std::vector<VectorIndex::Hit> nearest(const Descriptor& descriptor, float max_distance) const;
   std::vector<FaceMatch> search_locked(const Descriptor& descriptor, float threshold, size_t max_matches,
                                        const std::string& exclude_photo, const std::string& exclude_face) const;
   // The person a face of `photo_id` joins under the rule, if any; never one of `taken`.
@@ -148,9 +157,12 @@ class FaceCollection {
   GroupingRule rule_;
   mutable std::shared_mutex mutex_;
   int64_t revision_ = 0;        // the store's revision of this collection the index reflects
-  std::vector<float> vectors_;  // exemplars' descriptors, 128 floats each
-  std::vector<Entry> entries_;  // the same exemplars' ids
-  std::unordered_map<std::string, size_t> position_;  // FaceId -> entry
+  VectorIndexOptions index_options_;
+  std::filesystem::path snapshot_dir_;
+  VectorIndex index_;                  // indexed faces' descriptors by slot
+  std::vector<Entry> entries_;         // the same faces' ids by slot; a free slot's are empty
+  std::vector<uint32_t> free_slots_;
+  std::unordered_map<std::string, uint32_t> position_;  // FaceId -> slot
   std::unordered_map<std::string, std::vector<std::string>> person_faces_;  // personId -> its indexed FaceIds
 };
 

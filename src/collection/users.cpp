@@ -43,10 +43,10 @@ std::vector<Descriptor> FaceCollection::user_descriptors(const std::string& user
 
 std::vector<Descriptor> FaceCollection::user_descriptors_locked(const std::string& user_id) const {
   std::vector<Descriptor> out;
-  for (size_t i = 0; i < entries_.size(); ++i) {
+  for (uint32_t i = 0; i < entries_.size(); ++i) {
     if (entries_[i].user_id != user_id) continue;
     Descriptor d;
-    std::copy_n(vectors_.begin() + static_cast<ptrdiff_t>(i * 128), 128, d.begin());
+    std::copy_n(index_.vector(i), d.size(), d.begin());
     out.push_back(d);
   }
   return out;

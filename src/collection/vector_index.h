@@ -1,0 +1,68 @@
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <utility>
+#include <vector>
+
+namespace hnswlib {
+template <typename T>
+class HierarchicalNSW;
+class L2Space;
+}  // namespace hnswlib
+
+namespace beetroot {
+
+struct VectorIndexOptions {
+  // Below this many vectors every search scans them all (exact, and fast enough); from it on,
+  // an HNSW graph answers (bench/vector_index_bench measures both).
+  size_t approximate_from = 20000;
+  size_t hnsw_m = 16;                // graph links per vector (32 on the bottom layer)
+  size_t hnsw_ef_construction = 100;
+  size_t hnsw_ef_search = 128;       // candidates a search keeps; more is slower and finds more
+};
+
+// 128-D descriptors by slot number, searched by Euclidean distance. A removed slot may be filled
+// again. Not thread-safe for writes; concurrent searches are fine.
+class VectorIndex {
+ public:
+  static constexpr size_t kDimensions = 128;
+  using Hit = std::pair<float, uint32_t>;  // distance, slot
+
+  explicit VectorIndex(VectorIndexOptions options = {});
+  ~VectorIndex();
+  VectorIndex(VectorIndex&&) noexcept;
+  VectorIndex& operator=(VectorIndex&&) noexcept;
+
+  void add(uint32_t slot, const float* vector);
+  // Adds vectors[i * 128 ...] at slots[i], building the graph on `threads` threads once there are
+  // enough of them: loading a large collection, or a benchmark.
+  void add_many(const std::vector<uint32_t>& slots, const float* vectors, size_t threads);
+  void remove(uint32_t slot);
+  const float* vector(uint32_t slot) const;
+  size_t size() const { return live_; }
+  bool approximate() const { return static_cast<bool>(graph_); }
+
+  // The live slots within `max_distance`, nearest first.
+  std::vector<Hit> within(const float* probe, float max_distance) const;
+  // The `k` nearest live slots, nearest first.
+  std::vector<Hit> nearest(const float* probe, size_t k) const;
+
+  void save(const std::filesystem::path& file) const;
+  // Throws if the file is missing, of another format or cut short.
+  static VectorIndex load(const std::filesystem::path& file, VectorIndexOptions options = {});
+
+ private:
+  void build_graph();
+  void insert_in_parallel(const std::vector<uint32_t>& slots, const float* vectors, size_t threads);
+  std::vector<Hit> scan(const float* probe, float max_squared, size_t k) const;
+
+  VectorIndexOptions options_;
+  size_t live_ = 0;
+  std::vector<float> vectors_;  // exact mode: slot * 128 floats
+  std::vector<uint8_t> alive_;  // exact mode: 1 for a live slot
+  std::unique_ptr<hnswlib::L2Space> space_;
+  std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph_;
+};
+
+}  // namespace beetroot

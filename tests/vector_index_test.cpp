@@ -1,0 +1,167 @@
+// The vector index in both of its modes (exact scan, HNSW graph), and index snapshots of a face
+// collection: saved, loaded at the next start, with what changed since replayed from the store.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "backends.h"
+#include "collection/face_collection.h"
+#include "collection/vector_index.h"
+#include "inference/error.h"
+#include "storage/sql/sql_face_store.h"
+
+namespace beetroot {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<float> random_vectors(size_t n, std::mt19937& rng) {
+  std::normal_distribution<float> normal(0, 0.07f);
+  std::vector<float> v(n * VectorIndex::kDimensions);
+  for (auto& x : v) x = normal(rng);
+  return v;
+}
+
+VectorIndexOptions graph_from(size_t n) {
+  VectorIndexOptions o;
+  o.approximate_from = n;
+  return o;
+}
+
+TEST(VectorIndex, TheGraphFindsWhatAnExactScanFinds) {
+  constexpr size_t kN = 3000;
+  std::mt19937 rng(1);
+  const auto vectors = random_vectors(kN, rng), probes = random_vectors(50, rng);
+  VectorIndex exact(graph_from(SIZE_MAX)), graph(graph_from(1000));
+  for (uint32_t i = 0; i < kN; ++i) {
+    exact.add(i, &vectors[i * 128]);
+    graph.add(i, &vectors[i * 128]);
+  }
+  EXPECT_FALSE(exact.approximate());
+  EXPECT_TRUE(graph.approximate());
+  EXPECT_EQ(graph.size(), kN);
+  size_t same = 0;
+  for (size_t q = 0; q < 50; ++q) {
+    const auto e = exact.nearest(&probes[q * 128], 5), g = graph.nearest(&probes[q * 128], 5);
+    ASSERT_EQ(g.size(), 5u);
+    EXPECT_TRUE(std::is_sorted(g.begin(), g.end()));
+    same += e[0].second == g[0].second;
+    // Everything within a radius, nearest first: the graph widens its search until it has all.
+    const float radius = e[4].first;
+    const auto within = graph.within(&probes[q * 128], radius);
+    EXPECT_GE(within.size(), 4u);
+    for (const auto& [d, slot] : within) EXPECT_LE(d, radius);
+  }
+  EXPECT_GE(same, 49u);
+  EXPECT_FLOAT_EQ(graph.vector(17)[3], vectors[17 * 128 + 3]);
+}
+
+TEST(VectorIndex, RemovedSlotsAreNeverFoundAndCanBeFilledAgain) {
+  std::mt19937 rng(2);
+  const auto vectors = random_vectors(1200, rng);
+  for (const size_t from : {size_t{SIZE_MAX}, size_t{500}}) {
+    VectorIndex index(graph_from(from));
+    for (uint32_t i = 0; i < 1000; ++i) index.add(i, &vectors[i * 128]);
+    index.remove(7);
+    index.remove(7);  // twice is once
+    EXPECT_EQ(index.size(), 999u);
+    for (const auto& [d, slot] : index.nearest(&vectors[7 * 128], 10)) EXPECT_NE(slot, 7u);
+    index.add(7, &vectors[1100 * 128]);  // the slot holds another face now
+    EXPECT_EQ(index.size(), 1000u);
+    EXPECT_EQ(index.nearest(&vectors[1100 * 128], 1).at(0).second, 7u);
+    index.add(7, &vectors[1101 * 128]);  // replaced, not added
+    EXPECT_EQ(index.size(), 1000u);
+  }
+}
+
+TEST(VectorIndex, SavedAndLoadedItAnswersTheSameAndRefusesDamage) {
+  const fs::path dir = fs::temp_directory_path() / ("beetroot-vector-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  std::mt19937 rng(3);
+  const auto vectors = random_vectors(2000, rng);
+  for (const size_t from : {size_t{SIZE_MAX}, size_t{1000}}) {
+    VectorIndex index(graph_from(from));
+    for (uint32_t i = 0; i < 2000; ++i) index.add(i, &vectors[i * 128]);
+    index.remove(5);
+    index.save(dir / "index");
+    const auto loaded = VectorIndex::load(dir / "index", graph_from(from));
+    EXPECT_EQ(loaded.size(), 1999u);
+    EXPECT_EQ(loaded.approximate(), index.approximate());
+    for (uint32_t q = 0; q < 20; ++q) EXPECT_EQ(loaded.nearest(&vectors[q * 128], 3), index.nearest(&vectors[q * 128], 3));
+    fs::resize_file(dir / "index", 40);
+    if (!index.approximate()) EXPECT_THROW(VectorIndex::load(dir / "index"), Error);
+  }
+  EXPECT_THROW(VectorIndex::load(dir / "missing"), Error);
+  fs::remove_all(dir);
+}
+
+Descriptor descriptor_from(const std::vector<float>& v, size_t i) {
+  Descriptor d;
+  std::copy_n(&v[i * 128], 128, d.begin());
+  return d;
+}
+
+FaceRecord face_of(const Descriptor& d) {
+  FaceRecord f;
+  f.face_index = 1;
+  f.descriptor = d;
+  return f;
+}
+
+std::string thumb(const std::string& person, int index) { return person + "/" + std::to_string(index) + ".jpg"; }
+
+class SnapshotOn : public ::testing::TestWithParam<std::string> {
+  void SetUp() override { BEETROOT_REQUIRE_BACKEND(GetParam()); }
+};
+INSTANTIATE_TEST_SUITE_P(Backends, SnapshotOn, ::testing::Values("sqlite", "postgres"));
+
+// A restart loads the saved index and replays what others wrote since, instead of reading every
+// face; it then decides as one that read every face would.
+TEST_P(SnapshotOn, ARestartLoadsTheSnapshotAndReplaysWhatChangedSince) {
+  test::ScratchDatabase scratch(GetParam());
+  const fs::path snapshots = fs::temp_directory_path() / ("beetroot-snapshots-" + std::to_string(getpid()));
+  fs::remove_all(snapshots);
+  std::mt19937 rng(4);
+  const auto vectors = random_vectors(1300, rng);
+  const VectorIndexOptions options = graph_from(1000);
+  SqlFaceStore store(scratch.connect());
+  std::vector<FaceRecord> filed;
+  {
+    FaceCollection c(store, "people", GroupingRule::Exemplars, options, snapshots);
+    for (size_t i = 0; i < 1200; ++i)
+      filed.push_back(c.assign("p" + std::to_string(i), {face_of(descriptor_from(vectors, i))}, 99, thumb)[0]);
+    c.save_snapshot();
+  }
+  // Meanwhile another process files 100 more faces, deletes one and moves one.
+  {
+    SqlFaceStore other_store(scratch.connect());
+    FaceCollection other(other_store, "people", GroupingRule::Exemplars, options);
+    for (size_t i = 1200; i < 1300; ++i) other.assign("p" + std::to_string(i), {face_of(descriptor_from(vectors, i))}, 99, thumb);
+    other.delete_faces({filed[3].face_id});
+    other.move_faces({filed[4].face_id}, filed[5].person_id, [](const FaceRecord&) { return std::string("k"); }, [] {});
+  }
+  FaceCollection restarted(store, "people", GroupingRule::Exemplars, options, snapshots);
+  FaceCollection rebuilt(store, "people", GroupingRule::Exemplars, options);  // reads every face
+  EXPECT_EQ(restarted.indexed_faces(), 1299u);
+  EXPECT_EQ(restarted.indexed_faces(), rebuilt.indexed_faces());
+  for (const size_t i : {size_t{0}, size_t{3}, size_t{4}, size_t{1250}, size_t{1299}}) {
+    const auto a = restarted.search(descriptor_from(vectors, i), 99.5f, 1), b = rebuilt.search(descriptor_from(vectors, i), 99.5f, 1);
+    ASSERT_EQ(a.size(), b.size()) << i;
+    if (!a.empty()) {
+      EXPECT_EQ(a[0].face_id, b[0].face_id);
+      EXPECT_EQ(a[0].person_id, b[0].person_id);
+    }
+  }
+  EXPECT_TRUE(restarted.search(descriptor_from(vectors, 3), 99.5f, 1).empty());  // deleted meanwhile
+  EXPECT_EQ(restarted.search(descriptor_from(vectors, 4), 99.5f, 1).at(0).person_id, filed[5].person_id);
+
+  // A damaged snapshot is ignored: the collection reads every face instead.
+  for (const auto& e : fs::recursive_directory_iterator(snapshots))
+    if (e.path().filename() == "faces") fs::resize_file(e.path(), 100);
+  FaceCollection after_damage(store, "people", GroupingRule::Exemplars, options, snapshots);
+  EXPECT_EQ(after_damage.indexed_faces(), 1299u);
+  fs::remove_all(snapshots);
+}
+
+}  // namespace
+}  // namespace beetroot
