@@ -22,6 +22,5 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 cmake -S "$here" -B "$build" -G Ninja "$@" >/dev/null
-# BEETROOT_TARGETS limits the build (the sanitised test build needs no benchmarks).
-ninja -C "$build" ${BEETROOT_TARGETS:-}
+ninja -C "$build"
 "$here/scripts/fetch-models.sh"

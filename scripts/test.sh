@@ -28,7 +28,6 @@ eval "$("$here/scripts/test-servers.sh" start "$servers")"
 
 ctest --test-dir "$here/build" --output-on-failure -j2
 
-BEETROOT_TARGETS="beetroot beetroot_tests" \
-  "$here/scripts/setup.sh" "$here/build-sanitize" -DBEETROOT_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+"$here/scripts/setup.sh" "$here/build-sanitize" -DBEETROOT_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir "$here/build-sanitize" --output-on-failure -j2

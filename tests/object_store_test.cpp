@@ -105,7 +105,7 @@ TEST_P(ObjectStoreOn, ListingsPageThroughMoreKeysThanOnePage) {
 
 TEST_P(ObjectStoreOn, LargeFilesStreamInAndComeBackWhole) {
   const fs::path file = fs::temp_directory_path() / (bucket_ + ".bin");
-  std::string bytes(40 << 20, '\0');
+  std::string bytes(24 << 20, '\0');
   std::mt19937 rng(5);
   for (auto& b : bytes) b = static_cast<char>(rng());
   std::ofstream(file, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));

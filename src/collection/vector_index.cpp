@@ -107,6 +107,11 @@ void VectorIndex::build_graph() {
   alive_ = {};
 }
 
+void VectorIndex::set_search_breadth(size_t ef) {
+  options_.hnsw_ef_search = ef;
+  if (graph_) graph_->setEf(ef);
+}
+
 void VectorIndex::remove(uint32_t slot) {
   if (graph_) {
     const auto found = graph_->label_lookup_.find(slot);

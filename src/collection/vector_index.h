@@ -41,6 +41,8 @@ class VectorIndex {
   void remove(uint32_t slot);
   const float* vector(uint32_t slot) const;
   size_t size() const { return live_; }
+  // The graph's ef_search from now on (no effect on an exact index).
+  void set_search_breadth(size_t ef);
   bool approximate() const { return static_cast<bool>(graph_); }
 
   // The live slots within `max_distance`, nearest first.

@@ -9,7 +9,7 @@ from beetroot_server import BeetrootServer, demo_photo
 
 CLIENTS = 32
 # Under the sanitizers inference is about 5x slower: shorter rounds keep the same mix.
-ROUND_SECONDS = 4 if os.environ.get("BEETROOT_SANITIZED") == "1" else 12
+ROUND_SECONDS = 3 if os.environ.get("BEETROOT_SANITIZED") == "1" else 6
 
 
 class LoadTest(unittest.TestCase):
