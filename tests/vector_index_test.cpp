@@ -89,7 +89,9 @@ TEST(VectorIndex, SavedAndLoadedItAnswersTheSameAndRefusesDamage) {
     EXPECT_EQ(loaded.approximate(), index.approximate());
     for (uint32_t q = 0; q < 20; ++q) EXPECT_EQ(loaded.nearest(&vectors[q * 128], 3), index.nearest(&vectors[q * 128], 3));
     fs::resize_file(dir / "index", 40);
-    if (!index.approximate()) EXPECT_THROW(VectorIndex::load(dir / "index"), Error);
+    if (!index.approximate()) {
+      EXPECT_THROW(VectorIndex::load(dir / "index"), Error);
+    }
   }
   EXPECT_THROW(VectorIndex::load(dir / "missing"), Error);
   fs::remove_all(dir);

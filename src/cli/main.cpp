@@ -2,8 +2,12 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/common.h"
 
 int main(int argc, char** argv) {
+  // Logs go to stderr, warnings only, unless a command asks for more: stdout carries the JSON
+  // that `photos`, `people`, `detect` ... print.
+  beetroot::cli::configure_logging(true);
   CLI::App app{"beetroot: self-hosted face indexing"};
   app.require_subcommand(1);
   beetroot::cli::add_face_commands(app);
