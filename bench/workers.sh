@@ -20,7 +20,7 @@ done
 
 run() {  # WORKERS: queue the photos in a fresh database, time the workers until the queue is empty
   local workers=$1 db="bench_$1"
-  psql -q -h 127.0.0.1 -p 55432 -U postgres -c "CREATE DATABASE $db" >/dev/null
+  psql -q "$BEETROOT_TEST_POSTGRES_URL" -c "CREATE DATABASE $db" >/dev/null
   export DATABASE_URL="${BEETROOT_TEST_POSTGRES_URL%/*}/$db" BEETROOT_DATA="$work/data-$workers"
   "$binary" ingest --queue "$work/photos" 2>/dev/null >/dev/null
   local start=$(date +%s.%N)

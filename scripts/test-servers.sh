@@ -7,11 +7,22 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 action="$1"
 dir=$(mkdir -p "$2" && cd "$2" && pwd)
-pg_port=55432
-s3_port=45678
+# The ports are kept in DIR, so that `stop` and a second `start` find the same servers.
+free_port() {  # the first port from $1 up that nothing listens on
+  local port=$1
+  while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
+  echo "$port"
+}
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 
 as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+if [ "$action" = start ] && [ ! -f "$dir/ports" ]; then
+  pg_port=$(free_port 55432)
+  echo "$pg_port $(free_port 45678)" >"$dir/ports"
+fi
+[ -f "$dir/ports" ] || exit 0  # stop: nothing was started here
+read -r pg_port s3_port <"$dir/ports"
 
 if [ "$action" = stop ]; then
   [ -f "$dir/pg/data/postmaster.pid" ] && as_postgres "$pg_bin/pg_ctl" -D "$dir/pg/data" -m fast stop >/dev/null || true

@@ -24,10 +24,12 @@ fi
 servers=$(mktemp -d /tmp/beetroot-test-servers.XXXXXX)
 chmod 755 "$servers"
 trap '"$here/scripts/test-servers.sh" stop "$servers"; rm -rf "$servers"' EXIT
-eval "$("$here/scripts/test-servers.sh" start "$servers")"
+server_env=$("$here/scripts/test-servers.sh" start "$servers")  # set -e: no tests without their servers
+eval "$server_env"
 
-ctest --test-dir "$here/build" --output-on-failure -j2
+# -j4 on two cores: many tests spend their time waiting on servers and clients, not computing.
+ctest --test-dir "$here/build" --output-on-failure -j4
 
 "$here/scripts/setup.sh" "$here/build-sanitize" -DBEETROOT_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --test-dir "$here/build-sanitize" --output-on-failure -j2
+  ctest --test-dir "$here/build-sanitize" --output-on-failure -j4

@@ -66,7 +66,7 @@ TEST_P(SqlStorageOn, JobsAreLeasedOnceUntilTheirLeaseRunsOut) {
   EXPECT_TRUE(queue.enqueue("p2", "bucket", "photos-raw/2.jpg"));
   EXPECT_EQ(SqlJobQueue(scratch.connect(), "OtherPhotos").size(), 0);  // queues of other Photos tables apart
 
-  const auto first = queue.lease("w1", 0.5);
+  const auto first = queue.lease("w1", 1.5);
   ASSERT_TRUE(first);
   EXPECT_EQ(first->photo_id, "p1");  // oldest first
   EXPECT_EQ(first->attempts, 1);
@@ -76,7 +76,7 @@ TEST_P(SqlStorageOn, JobsAreLeasedOnceUntilTheirLeaseRunsOut) {
   EXPECT_FALSE(other.lease("w2", 60));  // both held
 
   EXPECT_FALSE(other.renew("p1", "w2", 60));  // not w2's
-  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1700));
   const auto retaken = other.lease("w2", 60);  // w1 stopped answering
   ASSERT_TRUE(retaken);
   EXPECT_EQ(retaken->photo_id, "p1");

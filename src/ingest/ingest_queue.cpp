@@ -42,6 +42,15 @@ void IngestQueue::queue_pending() {
 
 size_t IngestQueue::depth() const { return static_cast<size_t>(jobs_.size()); }
 
+bool IngestQueue::queue_is_empty() const {
+  try {
+    return jobs_.size() == 0;
+  } catch (const std::exception& e) {
+    spdlog::error("Worker: cannot read the job queue: {}", e.what());
+    return false;  // unknown: keep polling
+  }
+}
+
 bool IngestQueue::stopping() const {
   std::lock_guard lock(mutex_);
   return stopping_;
@@ -81,7 +90,7 @@ void IngestQueue::work(size_t thread_index) {
       continue;
     }
     std::unique_lock lock(mutex_);
-    if (options_.exit_when_idle && held_.empty() && jobs_.size() == 0) {
+    if (options_.exit_when_idle && held_.empty() && queue_is_empty()) {
       stopping_ = true;
       wake_.notify_all();
       return;
@@ -91,8 +100,8 @@ void IngestQueue::work(size_t thread_index) {
 }
 
 void IngestQueue::run(const Job& job) {
-  auto row = pipeline_.photo(job.photo_id);
   try {
+    const auto row = pipeline_.photo(job.photo_id);
     if (!row) {
       spdlog::warn("Worker: photoId={} has no Photos row; dropping its job", job.photo_id);
     } else if (row->status != PhotoStatus::Pending) {

@@ -54,6 +54,7 @@ class IngestQueue {
   void run(const Job& job);
   void renew_leases();
   bool stopping() const;
+  bool queue_is_empty() const;
 
   Pipeline& pipeline_;
   JobQueue& jobs_;
