@@ -13,10 +13,8 @@ eval "$("$here/scripts/test-servers.sh" start "$work/servers")"
 binary="$here/build/beetroot"
 
 mkdir -p "$work/photos"
-find "$here/../shared/data/lfw/lfw-deepfunneled" -name '*.jpg' | sort | head -n "$count" | while read -r f; do
-  mkdir -p "$work/photos/$(basename "$(dirname "$f")")"
-  cp "$f" "$work/photos/$(basename "$(dirname "$f")")/"
-done
+(cd "$here/../shared/data/lfw/lfw-deepfunneled" && find . -name '*.jpg' | sort | sed -n "1,${count}p" |
+  xargs -d '\n' cp --parents -t "$work/photos")
 
 run() {  # WORKERS: queue the photos in a fresh database, time the workers until the queue is empty
   local workers=$1 db="bench_$1"
