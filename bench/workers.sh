@@ -26,8 +26,8 @@ run() {  # WORKERS: queue the photos in a fresh database, time the workers until
     "$binary" worker --until-empty --threads 1 --poll-seconds 0.2 2>>"$work/log-$workers" &
   done
   wait
-  local seconds=$(echo "$(date +%s.%N) - $start" | bc)
-  printf '%d worker(s): %d photos in %.1f s, %.2f photos/s\n' "$workers" "$count" "$seconds" "$(echo "$count / $seconds" | bc -l)"
+  awk -v w="$workers" -v n="$count" -v s="$start" -v e="$(date +%s.%N)" \
+    'BEGIN { printf "%d worker(s): %d photos in %.1f s, %.2f photos/s\n", w, n, e - s, n / (e - s) }' 
   "$binary" photos >"$work/photos-$workers.json"
   "$binary" people >"$work/people-$workers.json"
 }
