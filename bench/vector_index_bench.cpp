@@ -80,10 +80,7 @@ std::vector<uint32_t> exact_nearest(const Synthetic& s, size_t n, size_t queries
       const float* probe = &s.queries[q * kD];
       float best_d = INFINITY;
       for (size_t i = 0; i < n; ++i) {
-        const float* v = &s.faces[i * kD];
-        float d = 0;
-#pragma omp simd reduction(+ : d)
-        for (size_t k = 0; k < kD; ++k) d += (probe[k] - v[k]) * (probe[k] - v[k]);
+        const float d = squared_distance(probe, &s.faces[i * kD]);
         if (d < best_d) best_d = d, best[q] = static_cast<uint32_t>(i);
       }
     }

@@ -17,14 +17,6 @@ namespace {
 // of faces costs no more per decision, and the mean hardly moves.
 constexpr size_t kMaxLinkageFaces = 64;
 
-float squared_distance(const float* a, const float* b) {
-  float sum = 0;
-  // Lets the compiler vectorise the sum (reordering float additions), 4-8x faster than in order.
-#pragma omp simd reduction(+ : sum)
-  for (int k = 0; k < 128; ++k) sum += (a[k] - b[k]) * (a[k] - b[k]);
-  return sum;
-}
-
 float mean_distance(const float* probe, const std::vector<const float*>& faces) {
   float sum = 0;
   for (const float* face : faces) sum += std::sqrt(squared_distance(probe, face));

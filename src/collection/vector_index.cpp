@@ -20,14 +20,6 @@ namespace {
 
 constexpr char kMagic[8] = {'B', 'T', 'V', 'E', 'C', 'I', 'X', '1'};
 
-float squared_distance(const float* a, const float* b) {
-  float sum = 0;
-  // Lets the compiler vectorise the sum (reordering float additions), 4-8x faster than in order.
-#pragma omp simd reduction(+ : sum)
-  for (size_t k = 0; k < VectorIndex::kDimensions; ++k) sum += (a[k] - b[k]) * (a[k] - b[k]);
-  return sum;
-}
-
 template <typename T>
 void write_value(std::ostream& out, const T& value) {
   out.write(reinterpret_cast<const char*>(&value), sizeof value);
@@ -40,6 +32,14 @@ T read_value(std::istream& in) {
 }
 
 }  // namespace
+
+float squared_distance(const float* a, const float* b) {
+  float sum = 0;
+  // Lets the compiler vectorise the sum (reordering float additions), 4-8x faster than in order.
+#pragma omp simd reduction(+ : sum)
+  for (size_t k = 0; k < VectorIndex::kDimensions; ++k) sum += (a[k] - b[k]) * (a[k] - b[k]);
+  return sum;
+}
 
 VectorIndex::VectorIndex(VectorIndexOptions options) : options_(options) {}
 VectorIndex::~VectorIndex() = default;

@@ -22,6 +22,9 @@ struct VectorIndexOptions {
   size_t hnsw_ef_search = 128;       // candidates a search keeps; more is slower and finds more
 };
 
+// Squared Euclidean distance of two 128-D descriptors.
+float squared_distance(const float* a, const float* b);
+
 // 128-D descriptors by slot number, searched by Euclidean distance. A removed slot may be filled
 // again. Not thread-safe for writes; concurrent searches are fine.
 class VectorIndex {
