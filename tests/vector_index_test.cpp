@@ -2,6 +2,7 @@
 // collection: saved, loaded at the next start, with what changed since replayed from the store.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <random>
 
 #include "backends.h"
@@ -84,14 +85,30 @@ TEST(VectorIndex, SavedAndLoadedItAnswersTheSameAndRefusesDamage) {
     for (uint32_t i = 0; i < 2000; ++i) index.add(i, &vectors[i * 128]);
     index.remove(5);
     index.save(dir / "index");
-    const auto loaded = VectorIndex::load(dir / "index", graph_from(from));
+    auto loaded = VectorIndex::load(dir / "index", graph_from(from));
     EXPECT_EQ(loaded.size(), 1999u);
     EXPECT_EQ(loaded.approximate(), index.approximate());
     for (uint32_t q = 0; q < 20; ++q) EXPECT_EQ(loaded.nearest(&vectors[q * 128], 3), index.nearest(&vectors[q * 128], 3));
-    fs::resize_file(dir / "index", 40);
-    if (!index.approximate()) {
-      EXPECT_THROW(VectorIndex::load(dir / "index"), Error);
+    for (const auto& [d, slot] : loaded.nearest(&vectors[5 * 128], 10)) EXPECT_NE(slot, 5u);
+    // A loaded index grows past what it was saved with.
+    const auto more = random_vectors(300, rng);
+    for (uint32_t i = 0; i < 300; ++i) loaded.add(2000 + i, &more[i * 128]);
+    EXPECT_EQ(loaded.size(), 2299u);
+    EXPECT_EQ(loaded.nearest(&more[299 * 128], 1).at(0).second, 2299u);
+    if (index.approximate()) {
+      // The first element's first link (after hnswlib's 96-byte header and its link count), sent far away.
+      std::fstream graph(dir / "index.hnsw", std::ios::in | std::ios::out | std::ios::binary);
+      graph.seekp(96 + 4);
+      const uint32_t outside = 1u << 30;
+      graph.write(reinterpret_cast<const char*>(&outside), sizeof outside);
+      graph.close();
+      EXPECT_THROW(VectorIndex::load(dir / "index", graph_from(from)), Error);
     }
+    const fs::path damaged = dir / (index.approximate() ? "index.hnsw" : "index");
+    fs::resize_file(damaged, fs::file_size(damaged) - 3);
+    EXPECT_THROW(VectorIndex::load(dir / "index", graph_from(from)), Error);
+    fs::resize_file(damaged, 40);
+    EXPECT_THROW(VectorIndex::load(dir / "index", graph_from(from)), Error);
   }
   EXPECT_THROW(VectorIndex::load(dir / "missing"), Error);
   fs::remove_all(dir);
