@@ -3,6 +3,9 @@
 # built with AddressSanitizer and UndefinedBehaviorSanitizer.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
+# Each phase's start, with the time since this script started, so a slow CI run shows its slow phase.
+phase() { echo "== test.sh $(( SECONDS / 60 ))m$(( SECONDS % 60 ))s: $*"; }
+phase "set-up and normal build"
 "$here/scripts/setup.sh" "$here/build"
 # Clients nobody here wrote, for the API tests: Debian's boto3 (for /usr/bin/python3) and AWS CLI,
 # and Debian's Chromium for the People page's end-to-end test; PostgreSQL for the storage tests.
@@ -27,13 +30,16 @@ trap '"$here/scripts/test-servers.sh" stop "$servers"; rm -rf "$servers"' EXIT
 server_env=$("$here/scripts/test-servers.sh" start "$servers")  # set -e: no tests without their servers
 eval "$server_env"
 
+phase "normal tests"
 # -j4 on two cores: many tests spend their time waiting on servers and clients, not computing.
 ctest --test-dir "$here/build" --output-on-failure -j4
 
+phase "sanitised build"
 "$here/scripts/setup.sh" "$here/build-sanitize" -DBEETROOT_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+phase "sanitised tests"
 # Two tests are left to the normal build: they run the same inference code as smaller tests, on
 # dozens of LFW and 12-megapixel photos, which the sanitisers slow to minutes.
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir "$here/build-sanitize" --output-on-failure -j4 \
   -E '^(Grouping\.OnePersonAcrossSourcesIsOneAndGroupPhotosStayApart|ImageDecoding\.ExifRotatedPhotosGiveTheUprightFaces)$'
-
+phase "done"
