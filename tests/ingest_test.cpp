@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "inference/error.h"
 #include "inference/image.h"
 #include "ingest/pipeline.h"
 #include "ingest/stores.h"
@@ -207,6 +208,24 @@ TEST(Ingest, ConcurrentPhotosOfTheSamePeopleCreateEachPersonOnce) {
   }
   EXPECT_EQ(persons.size(), results[0].faces.size());
   expect_consistent(box);
+}
+
+TEST(IngestConfig, ReadsSettingsFromTheEnvironmentAndNamesABadOne) {
+  setenv("HNSW_EF_SEARCH", "512", 1);
+  setenv("FACE_MATCH_THRESHOLD", "90", 1);
+  const auto config = IngestConfig::from_environment();
+  EXPECT_EQ(config.hnsw_ef_search, 512u);
+  EXPECT_FLOAT_EQ(config.match_threshold, 90.f);
+  setenv("HNSW_EF_SEARCH", "many", 1);
+  try {
+    IngestConfig::from_environment();
+    ADD_FAILURE() << "HNSW_EF_SEARCH=many was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("HNSW_EF_SEARCH='many'"), std::string::npos) << e.what();
+  }
+  unsetenv("HNSW_EF_SEARCH");
+  unsetenv("FACE_MATCH_THRESHOLD");
+  EXPECT_EQ(IngestConfig::from_environment().hnsw_ef_search, VectorIndexOptions{}.hnsw_ef_search);
 }
 
 }  // namespace

@@ -6,12 +6,13 @@
 
 namespace beetroot {
 
-Collections::Collections(FaceStore& store, GroupingRule rule, std::filesystem::path snapshot_dir)
-    : store_(store), rule_(rule), snapshot_dir_(std::move(snapshot_dir)) {}
+Collections::Collections(FaceStore& store, GroupingRule rule, std::filesystem::path snapshot_dir,
+                         VectorIndexOptions index_options)
+    : store_(store), rule_(rule), snapshot_dir_(std::move(snapshot_dir)), index_options_(index_options) {}
 
 std::shared_ptr<FaceCollection> Collections::load_locked(const std::string& id) {
   auto& slot = open_[id];
-  if (!slot) slot = std::make_shared<FaceCollection>(store_, id, rule_, VectorIndexOptions{}, snapshot_dir_);
+  if (!slot) slot = std::make_shared<FaceCollection>(store_, id, rule_, index_options_, snapshot_dir_);
   return slot;
 }
 

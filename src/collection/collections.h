@@ -14,7 +14,8 @@ namespace beetroot {
 class Collections {
  public:
   // `snapshot_dir`: where each collection's index snapshot lives (none if empty).
-  Collections(FaceStore& store, GroupingRule rule, std::filesystem::path snapshot_dir = {});
+  Collections(FaceStore& store, GroupingRule rule, std::filesystem::path snapshot_dir = {},
+              VectorIndexOptions index_options = {});
 
   std::shared_ptr<FaceCollection> create(const std::string& id);  // Error AlreadyExists
   std::shared_ptr<FaceCollection> get(const std::string& id);     // Error NotFound
@@ -32,6 +33,7 @@ class Collections {
   FaceStore& store_;
   GroupingRule rule_;
   std::filesystem::path snapshot_dir_;
+  VectorIndexOptions index_options_;
   std::mutex mutex_;
   std::map<std::string, std::shared_ptr<FaceCollection>> open_;
 };

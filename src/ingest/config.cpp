@@ -39,6 +39,7 @@ IngestConfig IngestConfig::from_environment() {
   c.min_face_pixels = env_number("MIN_FACE_PIXELS", c.min_face_pixels, 0, 10000);
   c.min_sharpness = env_number("MIN_SHARPNESS", c.min_sharpness, 0, 100);
   c.detect_min_face_pixels = static_cast<int>(env_number("DETECT_MIN_FACE_PIXELS", 40, 0, 10000));
+  c.hnsw_ef_search = static_cast<size_t>(env_number("HNSW_EF_SEARCH", static_cast<float>(c.hnsw_ef_search), 1, 100000));
   const char* home = std::getenv("HOME");
   c.data_dir = env("BEETROOT_DATA", std::string(home && *home ? home : "/tmp") + "/.local/share/beetroot/data");
   const IngestConfig embedded = in_folder(c.data_dir);

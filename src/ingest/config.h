@@ -20,6 +20,8 @@ struct IngestConfig {
   float min_face_pixels = 20.f;     // MIN_FACE_PIXELS: smaller faces are not indexed (SMALL_BOUNDING_BOX)
   float min_sharpness = 5.f;        // MIN_SHARPNESS: blurrier faces are not indexed (LOW_SHARPNESS)
   int detect_min_face_pixels = 40;  // DETECT_MIN_FACE_PIXELS: tiles find faces this small; 0: no tiles
+  // HNSW_EF_SEARCH: candidates a search of a large collection keeps; more finds more, more slowly.
+  size_t hnsw_ef_search = VectorIndexOptions{}.hnsw_ef_search;
   std::filesystem::path data_dir;   // BEETROOT_DATA, default ~/.local/share/beetroot/data
   std::string object_store_url;     // OBJECT_STORE_URL, default file://<data>/objects
   std::filesystem::path database;   // DATABASE_PATH, default <data>/beetroot.db

@@ -24,8 +24,10 @@ Stores Stores::open(const IngestConfig& config) {
   s.photos = std::make_unique<SqlPhotoTable>(s.database, config.photos_table);
   s.jobs = std::make_unique<SqlJobQueue>(s.database, config.photos_table);
   s.faces = std::make_unique<SqlFaceStore>(s.database);
-  s.collections = std::make_unique<Collections>(*s.faces, config.grouping,
-                                                config.data_dir.empty() ? std::filesystem::path() : config.data_dir / "index");
+  VectorIndexOptions index_options;
+  index_options.hnsw_ef_search = config.hnsw_ef_search;
+  s.collections = std::make_unique<Collections>(
+      *s.faces, config.grouping, config.data_dir.empty() ? std::filesystem::path() : config.data_dir / "index", index_options);
   s.collection = s.collections->open(config.collection_id);
   s.people = std::make_unique<People>(*s.collection, *s.faces, *s.objects, *s.photos, config);
   return s;
