@@ -1,14 +1,16 @@
 // The face collection's vector index at scale: SearchFaces latency (p50/p99) and recall@1 of the
 // HNSW graph against exact search in the same run, memory per face, build, save and load times.
 // Descriptors are synthetic but shaped like real ones (see synthesize).
-// Usage: vector_index_bench FACES [QUERIES] [SAVE_DIR] [EF_SEARCH] [M] [EF_CONSTRUCTION]
+// Usage: [BENCH_KEEP_GRAPH=1] vector_index_bench FACES [QUERIES] [SAVE_DIR] [EF_SEARCH] [M] [EF_CONSTRUCTION]
 //        e.g. 100000, 1000000, 10000000 faces; the graph settings default to VectorIndexOptions'.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <string>
 #include <thread>
@@ -132,14 +134,31 @@ int main(int argc, char** argv) {
 
   std::vector<uint32_t> slots(n);
   for (uint32_t i = 0; i < n; ++i) slots[i] = i;
+  // BENCH_KEEP_GRAPH=1 keeps the built graph in SAVE_DIR and loads it in later runs of the same
+  // size and settings: a 10M-face graph takes hours to build on two cores, and minutes to search.
+  const bool keep_graph = std::getenv("BENCH_KEEP_GRAPH") && std::string(std::getenv("BENCH_KEEP_GRAPH")) == "1";
+  const auto kept = save_dir / ("vector-index-bench-graph-" + std::to_string(n) + "-m" + std::to_string(options.hnsw_m) +
+                                "-efc" + std::to_string(options.hnsw_ef_construction));
   const double before = resident_bytes();
   VectorIndex index(options);
   start = Clock::now();
-  index.add_many(slots, s.faces.data(), threads);
-  const double build_s = seconds_since(start);
-  const double per_face = (resident_bytes() - before) / static_cast<double>(n);
-  std::printf("build: %.1f s (%.0f faces/s on %u threads), memory %.0f bytes per face, %s\n", build_s,
-              static_cast<double>(n) / build_s, threads, per_face, index.approximate() ? "HNSW" : "exact");
+  if (keep_graph && std::filesystem::exists(kept)) {
+    index = VectorIndex::load(kept, options);
+    std::printf("graph loaded from %s in %.1f s (built by an earlier run: %s)\n", kept.c_str(), seconds_since(start),
+                std::string(std::istreambuf_iterator<char>(std::ifstream(kept.string() + ".build").rdbuf()), {}).c_str());
+  } else {
+    index.add_many(slots, s.faces.data(), threads);
+    const double build_s = seconds_since(start);
+    char line[200];
+    std::snprintf(line, sizeof line, "build: %.1f s (%.0f faces/s on %u threads)", build_s, static_cast<double>(n) / build_s,
+                  threads);
+    std::printf("%s, %s\n", line, index.approximate() ? "HNSW" : "exact");
+    if (keep_graph) {
+      index.save(kept);
+      std::ofstream(kept.string() + ".build") << line;
+    }
+  }
+  std::printf("memory %.0f bytes per face\n", (resident_bytes() - before) / static_cast<double>(n));
 
   // One graph, searched with ever more candidates: latency against recall. Recall@1 of the face
   // (the exact nearest face) and of the person (the nearest face's person, which decides filing).
