@@ -98,7 +98,7 @@ bool FaceCollection::load_snapshot() {
   if (revision > store_.revision(id_)) return false;  // the database was restored from an older backup
   const auto slots = read_value<uint64_t>(in);
   if (slots > (uint64_t{1} << 32)) throw Error(ErrorKind::Internal, folder.string() + " is corrupt");
-  // The graph loads on another core while this one reads the ids: each takes ~20 s at 10M faces.
+  // The graph loads on another core while this one reads the ids; both take seconds per million faces.
   auto loading = std::async(std::launch::async, [&] { return VectorIndex::load(folder / "vectors", index_options_); });
   std::vector<Entry> entries(slots);
   std::unordered_map<std::string, uint32_t> position;
