@@ -136,7 +136,8 @@ int main(int argc, char** argv) {
   for (uint32_t i = 0; i < n; ++i) slots[i] = i;
   // BENCH_KEEP_GRAPH=1 keeps the built graph in SAVE_DIR and loads it in later runs of the same
   // size and settings: a 10M-face graph takes hours to build on two cores, and minutes to search.
-  const bool keep_graph = std::getenv("BENCH_KEEP_GRAPH") && std::string(std::getenv("BENCH_KEEP_GRAPH")) == "1";
+  const char* keep_setting = std::getenv("BENCH_KEEP_GRAPH");
+  const bool keep_graph = keep_setting && std::string(keep_setting) == "1";
   const auto kept = save_dir / ("vector-index-bench-graph-" + std::to_string(n) + "-m" + std::to_string(options.hnsw_m) +
                                 "-efc" + std::to_string(options.hnsw_ef_construction));
   const double before = resident_bytes();
