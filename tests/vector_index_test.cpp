@@ -2,6 +2,7 @@
 // collection: saved, loaded at the next start, with what changed since replayed from the store.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
 #include <random>
 
@@ -47,6 +48,9 @@ TEST(VectorIndex, TheGraphFindsWhatAnExactScanFinds) {
     ASSERT_EQ(g.size(), 5u);
     EXPECT_TRUE(std::is_sorted(g.begin(), g.end()));
     same += e[0].second == g[0].second;
+    // The graph's candidates are ranked by their exact distance, not by their 8-bit codes'.
+    for (const auto& [d, slot] : g)
+      EXPECT_FLOAT_EQ(d, std::sqrt(squared_distance(&probes[q * 128], graph.vector(slot))));
     // Everything within a radius, nearest first: the graph widens its search until it has all.
     const float radius = e[4].first;
     const auto within = graph.within(&probes[q * 128], radius);
@@ -55,6 +59,22 @@ TEST(VectorIndex, TheGraphFindsWhatAnExactScanFinds) {
   }
   EXPECT_GE(same, 49u);
   EXPECT_FLOAT_EQ(graph.vector(17)[3], vectors[17 * 128 + 3]);
+}
+
+// Codes are fitted to the faces the graph starts from; a face far outside them clamps, and is still
+// found at its exact distance.
+TEST(VectorIndex, TheGraphFindsFacesOutsideTheRangeItWasFittedTo) {
+  std::mt19937 rng(4);
+  const auto vectors = random_vectors(1500, rng);
+  VectorIndex graph(graph_from(1000));
+  for (uint32_t i = 0; i < 1500; ++i) graph.add(i, &vectors[i * 128]);
+  std::vector<float> outlier(128, 3.0f), near_it(128, 3.0f);
+  near_it[0] = 2.9f;
+  graph.add(1500, outlier.data());
+  const auto hits = graph.nearest(near_it.data(), 1);
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].second, 1500u);
+  EXPECT_NEAR(hits[0].first, 0.1f, 1e-5f);
 }
 
 TEST(VectorIndex, RemovedSlotsAreNeverFoundAndCanBeFilledAgain) {
@@ -111,6 +131,14 @@ TEST(VectorIndex, SavedAndLoadedItAnswersTheSameAndRefusesDamage) {
     EXPECT_THROW(VectorIndex::load(dir / "index", graph_from(from)), Error);
   }
   EXPECT_THROW(VectorIndex::load(dir / "missing"), Error);
+  // An index an earlier version wrote is refused by name, and its collection reads every face instead.
+  std::ofstream(dir / "earlier") << "BTVECIX1";
+  try {
+    VectorIndex::load(dir / "earlier");
+    ADD_FAILURE() << "an earlier version's index loaded";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("another beetroot version"), std::string::npos) << e.what();
+  }
   fs::remove_all(dir);
 }
 

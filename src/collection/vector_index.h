@@ -5,10 +5,11 @@
 #include <utility>
 #include <vector>
 
+#include "collection/huge_page_allocator.h"
+
 namespace hnswlib {
 template <typename T>
 class HierarchicalNSW;
-class L2Space;
 }  // namespace hnswlib
 
 namespace beetroot {
@@ -29,8 +30,13 @@ struct VectorIndexOptions {
 // Squared Euclidean distance of two 128-D descriptors.
 float squared_distance(const float* a, const float* b);
 
+class QuantizedSpace;
+
 // 128-D descriptors by slot number, searched by Euclidean distance. A removed slot may be filled
 // again. Not thread-safe for writes; concurrent searches are fine.
+// From `approximate_from` vectors on, an HNSW graph of 8-bit codes of the vectors finds candidates
+// and their exact distances rank them: a code is a quarter of a vector's bytes, and a search
+// through millions of faces waits on memory, not arithmetic.
 class VectorIndex {
  public:
   static constexpr size_t kDimensions = 128;
@@ -62,15 +68,17 @@ class VectorIndex {
   static VectorIndex load(const std::filesystem::path& file, VectorIndexOptions options = {});
 
  private:
-  void build_graph();
-  void insert_in_parallel(const std::vector<uint32_t>& slots, const float* vectors, size_t threads);
+  void store(uint32_t slot, const float* vector);
+  void build_graph(size_t threads);
+  void insert_in_parallel(const std::vector<uint32_t>& slots, size_t threads);
   std::vector<Hit> scan(const float* probe, float max_squared, size_t k) const;
+  std::vector<Hit> rank_exactly(const float* probe, std::vector<uint32_t> candidates, size_t k) const;
 
   VectorIndexOptions options_;
   size_t live_ = 0;
-  std::vector<float> vectors_;  // exact mode: slot * 128 floats
-  std::vector<uint8_t> alive_;  // exact mode: 1 for a live slot
-  std::unique_ptr<hnswlib::L2Space> space_;
+  std::vector<float, HugePageAllocator<float>> vectors_;  // slot * 128 floats
+  std::vector<uint8_t, HugePageAllocator<uint8_t>> alive_;  // 1 for a live slot
+  std::unique_ptr<QuantizedSpace> space_;
   std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph_;
 };
 
