@@ -102,8 +102,9 @@ class QuantizedSpace : public hnswlib::SpaceInterface<float> {
 namespace {
 
 constexpr char kMagic[8] = {'B', 'T', 'V', 'E', 'C', 'I', 'X', '2'};
-// Candidates the graph returns for ranking by exact distance: enough that an 8-bit code's error
-// (~0.2 % of a distance) never pushes the exact nearest face out.
+// Candidates the graph returns for ranking by exact distance. A code distance differs from the
+// exact one by about a step per dimension, far less than faces of one person differ, so the exact
+// nearest faces are among the first few candidates.
 constexpr size_t kCandidates = 32;
 
 template <typename T>
@@ -400,14 +401,15 @@ VectorIndex VectorIndex::load(const std::filesystem::path& file, VectorIndexOpti
   if (!complete) throw corrupt();
   if (!approximate) return index;
   index.graph_->setEf(options.hnsw_ef_search);
-  // The graph holds the live slots, each once: its answers are ranked by their vectors.
-  const auto& labels = index.graph_->label_lookup_;
-  const bool agree = labels.size() == index.graph_->cur_element_count &&
-                     std::all_of(labels.begin(), labels.end(), [&](const auto& label) {
-                       return label.first < slots && index.alive_[label.first] == !index.graph_->isMarkedDeleted(label.second);
-                     });
-  if (!agree || index.graph_->cur_element_count - index.graph_->num_deleted_ != index.live_)
-    throw Error(ErrorKind::Internal, "the vector index at " + file.string() + " does not match its graph");
+  // The graph holds the live slots, each once (read_graph's label map has one entry per label):
+  // its answers are ranked by their vectors.
+  const Graph& g = *index.graph_;
+  bool agree = g.label_lookup_.size() == g.cur_element_count && g.cur_element_count - g.num_deleted_ == index.live_;
+  for (hnswlib::tableint i = 0; agree && i < g.cur_element_count; ++i) {
+    const auto slot = g.getExternalLabel(i);
+    agree = slot < slots && index.alive_[slot] == !g.isMarkedDeleted(i);
+  }
+  if (!agree) throw Error(ErrorKind::Internal, "the vector index at " + file.string() + " does not match its graph");
   return index;
 }
 
