@@ -120,6 +120,15 @@ T read_value(std::istream& in) {
 
 using Graph = hnswlib::HierarchicalNSW<float>;
 
+// The k nearest of hits holding squared distances, nearest first, with their distances.
+std::vector<VectorIndex::Hit> nearest_first(std::vector<VectorIndex::Hit> hits, size_t k) {
+  const size_t keep = std::min(k, hits.size());
+  std::partial_sort(hits.begin(), hits.begin() + static_cast<ptrdiff_t>(keep), hits.end());
+  hits.resize(keep);
+  for (auto& h : hits) h.first = std::sqrt(h.first);
+  return hits;
+}
+
 // 2 MB pages for the bottom layer, before it is touched. A search or an insertion jumps all over it,
 // and with 4 KB pages nearly every jump also misses the TLB, costly in a virtual machine; loading
 // faults it in 512x fewer times.
@@ -314,32 +323,19 @@ std::vector<VectorIndex::Hit> VectorIndex::scan(const float* probe, float max_sq
     const float d = squared_distance(probe, &vectors_[slot * kD]);
     if (d <= max_squared) hits.push_back({d, slot});
   }
-  const size_t keep = std::min(k, hits.size());
-  std::partial_sort(hits.begin(), hits.begin() + static_cast<ptrdiff_t>(keep), hits.end());
-  hits.resize(keep);
-  for (auto& h : hits) h.first = std::sqrt(h.first);
-  return hits;
-}
-
-std::vector<VectorIndex::Hit> VectorIndex::rank_exactly(const float* probe, std::vector<uint32_t> candidates,
-                                                        size_t k) const {
-  std::vector<Hit> hits;
-  hits.reserve(candidates.size());
-  for (const uint32_t slot : candidates) hits.push_back({squared_distance(probe, &vectors_[slot * kD]), slot});
-  const size_t keep = std::min(k, hits.size());
-  std::partial_sort(hits.begin(), hits.begin() + static_cast<ptrdiff_t>(keep), hits.end());
-  hits.resize(keep);
-  for (auto& h : hits) h.first = std::sqrt(h.first);
-  return hits;
+  return nearest_first(std::move(hits), k);
 }
 
 std::vector<VectorIndex::Hit> VectorIndex::nearest(const float* probe, size_t k) const {
   if (!graph_) return scan(probe, INFINITY, k);
   auto queue = graph_->searchKnn(space_->encode(probe).data(), std::min(std::max(k, kCandidates), live_));
-  std::vector<uint32_t> candidates;
-  candidates.reserve(queue.size());
-  for (; !queue.empty(); queue.pop()) candidates.push_back(static_cast<uint32_t>(queue.top().second));
-  return rank_exactly(probe, std::move(candidates), k);
+  std::vector<Hit> hits;
+  hits.reserve(queue.size());
+  for (; !queue.empty(); queue.pop()) {
+    const auto slot = static_cast<uint32_t>(queue.top().second);
+    hits.push_back({squared_distance(probe, &vectors_[slot * kD]), slot});
+  }
+  return nearest_first(std::move(hits), k);
 }
 
 std::vector<VectorIndex::Hit> VectorIndex::within(const float* probe, float max_distance) const {

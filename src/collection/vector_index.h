@@ -73,7 +73,6 @@ class VectorIndex {
   void build_graph(size_t threads);
   void insert_in_parallel(const std::vector<uint32_t>& slots, size_t threads);
   std::vector<Hit> scan(const float* probe, float max_squared, size_t k) const;
-  std::vector<Hit> rank_exactly(const float* probe, std::vector<uint32_t> candidates, size_t k) const;
 
   VectorIndexOptions options_;
   size_t live_ = 0;
