@@ -5,6 +5,7 @@
 #include <cmath>
 #include <fstream>
 #include <random>
+#include <thread>
 
 #include "backends.h"
 #include "collection/face_collection.h"
@@ -75,6 +76,26 @@ TEST(VectorIndex, TheGraphFindsFacesOutsideTheRangeItWasFittedTo) {
   ASSERT_EQ(hits.size(), 1u);
   EXPECT_EQ(hits[0].second, 1500u);
   EXPECT_NEAR(hits[0].first, 0.1f, 1e-5f);
+}
+
+// Each search keeps what it has seen in its thread's own set and leaves it empty: searches on
+// several threads at once, and one after another on a thread, answer as each would alone.
+TEST(VectorIndex, SearchesAtOnceOnSeveralThreadsAnswerAsOneAtATime) {
+  constexpr size_t kProbes = 200;
+  std::mt19937 rng(3);
+  const auto vectors = random_vectors(3000, rng), probes = random_vectors(kProbes, rng);
+  VectorIndex graph(graph_from(1000));
+  for (uint32_t i = 0; i < 3000; ++i) graph.add(i, &vectors[i * 128]);
+  std::vector<std::vector<VectorIndex::Hit>> alone(kProbes), together(kProbes);
+  for (size_t q = 0; q < kProbes; ++q) alone[q] = graph.nearest(&probes[q * 128], 10);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (size_t q = t; q < kProbes; q += 4) together[q] = graph.nearest(&probes[q * 128], 10);
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(together, alone);
+  EXPECT_EQ(graph.nearest(&probes[0], 10), alone[0]);
 }
 
 TEST(VectorIndex, RemovedSlotsAreNeverFoundAndCanBeFilledAgain) {
