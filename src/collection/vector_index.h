@@ -22,9 +22,9 @@ struct VectorIndexOptions {
   // in less search time on face-like descriptors, for 1.5x the build time and +120 bytes per face.
   size_t hnsw_m = 32;
   size_t hnsw_ef_construction = 100;
-  // Candidates a search keeps; more is slower and finds more. 256: recall@1 0.990 at 1M faces for
-  // a p99 of 1.0 ms (bench/vector_index_bench), next to ~100 ms of inference per photo; at 10M,
-  // 0.927 (1024: 0.987 at a p50 of 8 ms).
+  // Candidates a search keeps; more is slower and finds more. 256: recall@1 0.991 at 1M faces for
+  // a p99 of 0.7 ms (bench/vector_index_bench), next to ~100 ms of inference per photo; at 10M,
+  // 0.927 at a p50 of 1.4 ms (1024: 0.987 at a p50 of 5.2 ms).
   size_t hnsw_ef_search = 256;
 };
 
