@@ -178,7 +178,10 @@ int main(int argc, char** argv) {
   // One graph, searched with ever more candidates: latency against recall. Recall@1 of the face
   // (the exact nearest face) and of the person (the nearest face's person, which decides filing).
   Latency search{};
-  for (const size_t ef : {64, 128, 256, 512, 1024}) {
+  std::vector<size_t> breadths = {64, 128, 256, 512, 1024};
+  if (std::find(breadths.begin(), breadths.end(), options.hnsw_ef_search) == breadths.end())
+    breadths.push_back(options.hnsw_ef_search);  // EF_SEARCH is measured too
+  for (const size_t ef : breadths) {
     index.set_search_breadth(ef);
     size_t same_face = 0, same_person = 0;
     const Latency knn = measure(queries, [&](size_t q) {

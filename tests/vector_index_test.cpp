@@ -2,6 +2,7 @@
 // collection: saved, loaded at the next start, with what changed since replayed from the store.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <random>
@@ -114,6 +115,31 @@ TEST(VectorIndex, RemovedSlotsAreNeverFoundAndCanBeFilledAgain) {
     index.add(7, &vectors[1101 * 128]);  // replaced, not added
     EXPECT_EQ(index.size(), 1000u);
   }
+}
+
+// Removed faces still lead a search to their neighbours but never take a place among the answers.
+// People stand ever farther from a probe, 50 faces each; with the 20 nearest people's faces
+// removed, the graph answers with the 21st person's faces, as an exact scan of what is left does.
+TEST(VectorIndex, TheGraphAnswersWithLiveFacesWhenTheNearestWereRemoved) {
+  constexpr size_t kPeople = 60, kFacesEach = 50, kRemovedPeople = 20;
+  std::mt19937 rng(5);
+  std::normal_distribution<float> spread(0, 0.01f);
+  std::vector<float> vectors(kPeople * kFacesEach * 128), probe(128, 0.0f);
+  for (size_t i = 0; i < kPeople * kFacesEach; ++i)
+    for (size_t k = 0; k < 128; ++k) vectors[i * 128 + k] = 0.3f * static_cast<float>(i / kFacesEach) / std::sqrt(128.0f) + spread(rng);
+  VectorIndex exact(graph_from(SIZE_MAX)), graph(graph_from(1000));
+  for (uint32_t i = 0; i < kPeople * kFacesEach; ++i) {
+    exact.add(i, &vectors[i * 128]);
+    graph.add(i, &vectors[i * 128]);
+  }
+  for (uint32_t i = 0; i < kRemovedPeople * kFacesEach; ++i) {
+    exact.remove(i);
+    graph.remove(i);
+  }
+  const auto e = exact.nearest(probe.data(), kFacesEach), g = graph.nearest(probe.data(), kFacesEach);
+  for (const auto& [d, slot] : e) ASSERT_EQ(slot / kFacesEach, kRemovedPeople);
+  EXPECT_EQ(g, e);
+  EXPECT_EQ(graph.within(probe.data(), e.back().first), e);
 }
 
 TEST(VectorIndex, SavedAndLoadedItAnswersTheSameAndRefusesDamage) {

@@ -24,7 +24,7 @@ struct VectorIndexOptions {
   size_t hnsw_ef_construction = 100;
   // Candidates a search keeps; more is slower and finds more. 256: recall@1 0.991 at 1M faces for
   // a p99 of 0.7 ms (bench/vector_index_bench), next to ~100 ms of inference per photo; at 10M,
-  // 0.927 at a p50 of 1.3 ms (1024: 0.987 at a p50 of 3.3 ms, p99 6.1 ms).
+  // 0.923 at a p50 of 1.3 ms; 0.990 takes ef 1536 (2,000 queries; README, "The vector index").
   size_t hnsw_ef_search = 256;
 };
 
