@@ -519,26 +519,44 @@ std::vector<VectorIndex::Hit> VectorIndex::scan(const float* probe, float max_sq
   return nearest_first(std::move(hits), k);
 }
 
+std::vector<uint32_t> VectorIndex::graph_candidates(const float* probe, size_t ef) const {
+  const auto code = space_->encode(probe);
+  const auto found = GraphSearch(*graph_, code.data()).nearest(ef);
+  std::vector<uint32_t> slots;
+  slots.reserve(found.size());
+  for (const auto& candidate : found) slots.push_back(static_cast<uint32_t>(graph_->getExternalLabel(candidate.second)));
+  return slots;
+}
+
+std::vector<VectorIndex::Hit> VectorIndex::ranked(const float* probe, const std::vector<uint32_t>& candidates, size_t k) const {
+  std::vector<Hit> hits;
+  hits.reserve(std::min(candidates.size(), k));
+  for (size_t i = 0; i < std::min(candidates.size(), k); ++i)
+    hits.push_back({squared_distance(probe, &vectors_[candidates[i] * kD]), candidates[i]});
+  return nearest_first(std::move(hits), k);
+}
+
 std::vector<VectorIndex::Hit> VectorIndex::nearest(const float* probe, size_t k) const {
   if (!graph_) return scan(probe, INFINITY, k);
-  const auto code = space_->encode(probe);
   const size_t wanted = std::max(k, kCandidates);
-  auto candidates = GraphSearch(*graph_, code.data()).nearest(std::max(wanted, options_.hnsw_ef_search));
-  candidates.resize(std::min(candidates.size(), wanted));
-  std::vector<Hit> hits;
-  hits.reserve(candidates.size());
-  for (const auto& candidate : candidates) {
-    const auto slot = static_cast<uint32_t>(graph_->getExternalLabel(candidate.second));
-    hits.push_back({squared_distance(probe, &vectors_[slot * kD]), slot});
-  }
-  return nearest_first(std::move(hits), k);
+  auto hits = ranked(probe, graph_candidates(probe, std::max(wanted, options_.hnsw_ef_search)), wanted);
+  hits.resize(std::min(hits.size(), k));
+  return hits;
 }
 
 std::vector<VectorIndex::Hit> VectorIndex::within(const float* probe, float max_distance) const {
   if (!graph_) return scan(probe, max_distance * max_distance, SIZE_MAX);
   // The graph answers k-nearest queries: widen k until the farthest answer lies outside the radius.
-  for (size_t k = 32;; k *= 4) {
-    auto hits = nearest(probe, k);
+  // A search keeps ef_search candidates however few are asked for, so a k within them ranks more
+  // of the same candidates instead of searching again.
+  std::vector<uint32_t> candidates;
+  size_t breadth = 0;  // of the search the candidates come from
+  for (size_t k = kCandidates;; k *= 4) {
+    if (k > breadth) {
+      breadth = std::max(k, options_.hnsw_ef_search);
+      candidates = graph_candidates(probe, breadth);
+    }
+    auto hits = ranked(probe, candidates, k);
     if (hits.size() < k || hits.back().first > max_distance) {
       hits.erase(std::find_if(hits.begin(), hits.end(), [&](const Hit& h) { return h.first > max_distance; }), hits.end());
       return hits;

@@ -73,6 +73,10 @@ class VectorIndex {
   void build_graph(size_t threads);
   void insert_in_parallel(const std::vector<uint32_t>& slots, size_t threads);
   std::vector<Hit> scan(const float* probe, float max_squared, size_t k) const;
+  // The live slots a graph search of breadth `ef` finds, nearest by code first.
+  std::vector<uint32_t> graph_candidates(const float* probe, size_t ef) const;
+  // The first k candidates ranked by exact distance, nearest first.
+  std::vector<Hit> ranked(const float* probe, const std::vector<uint32_t>& candidates, size_t k) const;
 
   VectorIndexOptions options_;
   size_t live_ = 0;
