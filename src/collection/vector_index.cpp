@@ -191,10 +191,9 @@ using Candidate = std::pair<float, hnswlib::tableint>;  // code distance, elemen
 
 // The candidates of a search: the ef nearest live elements seen so far, nearest first, and among
 // them the deleted ones nearer than the farthest (a deleted element still leads to its
-// neighbours). A sorted array rather than hnswlib's two priority queues: at ef 1024 the queues'
-// sifting, a mispredicted branch per level, took as long as waiting on memory; one binary search
-// and one move per insertion cost a third of it, and the nearest unexpanded candidate is the
-// first one not marked.
+// neighbours). A sorted array rather than hnswlib's two priority queues: one binary search and
+// one move per insertion, and the nearest unexpanded candidate is the first one not marked;
+// 1.03-1.16x faster than the queues at 1M faces (README, "The vector index").
 class CandidatePool {
  public:
   explicit CandidatePool(size_t ef) : ef_(ef) { entries_.reserve(ef + 1); }
