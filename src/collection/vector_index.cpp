@@ -142,9 +142,13 @@ void prefer_huge_pages(const Graph& graph) {
 // A search marks elements in their ids' top two bits (CandidatePool).
 constexpr size_t kMaxGraphElements = size_t{1} << 30;
 
+void check_graph_holds(size_t elements) {
+  if (elements > kMaxGraphElements) throw Error(ErrorKind::Internal, "the vector index holds at most 2^30 faces");
+}
+
 void grow(Graph& graph, size_t elements) {
   if (elements <= graph.max_elements_) return;
-  if (elements > kMaxGraphElements) throw Error(ErrorKind::Internal, "the vector index holds at most 2^30 faces");
+  check_graph_holds(elements);
   graph.resizeIndex(std::min(std::max(elements, graph.max_elements_ * 2), kMaxGraphElements));
   prefer_huge_pages(graph);
 }
@@ -201,12 +205,9 @@ class CandidatePool {
   // Whether a candidate this far would be kept.
   bool admits(float distance) const { return live_ < ef_ || distance < entries_.back().distance; }
   void insert(float distance, hnswlib::tableint element, bool deleted) {
-    size_t at = 0;
-    for (size_t count = entries_.size(); count > 0;) {  // the first entry farther away
-      const size_t half = count / 2;
-      if (entries_[at + half].distance <= distance) at += half + 1, count -= half + 1;
-      else count = half;
-    }
+    const auto farther = std::upper_bound(entries_.begin(), entries_.end(), distance,
+                                          [](float d, const Entry& e) { return d < e.distance; });
+    const auto at = static_cast<size_t>(farther - entries_.begin());
     // Entries are plain data: one memmove, where inserting into a vector of pairs moves them one by one.
     entries_.emplace_back();
     std::memmove(&entries_[at + 1], &entries_[at], (entries_.size() - 1 - at) * sizeof(Entry));
@@ -483,7 +484,7 @@ void VectorIndex::insert_in_parallel(const std::vector<uint32_t>& slots, size_t 
 
 void VectorIndex::build_graph(size_t threads) {
   space_ = QuantizedSpace::fitted_to(vectors_.data(), alive_.data(), alive_.size());
-  if (alive_.size() > kMaxGraphElements) throw Error(ErrorKind::Internal, "the vector index holds at most 2^30 faces");
+  check_graph_holds(alive_.size());
   graph_ = std::make_unique<Graph>(space_.get(), std::clamp<size_t>(alive_.size() * 2, 1024, kMaxGraphElements), options_.hnsw_m,
                                    options_.hnsw_ef_construction);
   prefer_huge_pages(*graph_);
