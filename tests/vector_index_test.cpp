@@ -143,26 +143,30 @@ TEST(VectorIndex, TheGraphAnswersWithLiveFacesWhenTheNearestWereRemoved) {
 }
 
 // Someone with hundreds of faces: everything within the radius comes back, as from an exact scan,
-// however many times the graph has to widen its search (32 answers, 128, 512, 2048).
+// however many times the graph has to widen its search (32 answers, 128, 512, 2048). With a face at
+// the crowd's very centre, hnswlib's heuristic links every other face only to it, whose list cannot
+// hold them all: without the links added to faces few links lead to, ~200 of the 600 were found.
 TEST(VectorIndex, WithinReturnsEveryFaceInTheRadiusOfAPersonWithHundreds) {
   constexpr size_t kOthers = 1500, kTheirs = 600;
-  for (const float spread_each : {0.005f, 0.02f}) {
-    std::mt19937 rng(6);
-    auto vectors = random_vectors(kOthers + kTheirs, rng);
-    const auto centre = random_vectors(1, rng);
-    std::normal_distribution<float> spread(0, spread_each);
-    for (size_t i = kOthers; i < kOthers + kTheirs; ++i)
-      for (size_t k = 0; k < 128; ++k) vectors[i * 128 + k] = centre[k] + spread(rng);
-    VectorIndex exact(graph_from(SIZE_MAX)), graph(graph_from(1000));
-    for (uint32_t i = 0; i < kOthers + kTheirs; ++i) {
-      exact.add(i, &vectors[i * 128]);
-      graph.add(i, &vectors[i * 128]);
+  for (const bool face_at_centre : {false, true})
+    for (const float spread_each : {0.005f, 0.02f}) {
+      std::mt19937 rng(6);
+      auto vectors = random_vectors(kOthers + kTheirs, rng);
+      const auto centre = random_vectors(1, rng);
+      std::normal_distribution<float> spread(0, spread_each);
+      for (size_t i = kOthers; i < kOthers + kTheirs; ++i)
+        for (size_t k = 0; k < 128; ++k) vectors[i * 128 + k] = centre[k] + spread(rng);
+      if (face_at_centre) std::copy(centre.begin(), centre.end(), vectors.begin() + kOthers * 128);
+      VectorIndex exact(graph_from(SIZE_MAX)), graph(graph_from(1000));
+      for (uint32_t i = 0; i < kOthers + kTheirs; ++i) {
+        exact.add(i, &vectors[i * 128]);
+        graph.add(i, &vectors[i * 128]);
+      }
+      const float radius = 20 * spread_each;  // theirs lie ~11 spreads from the centre, anyone else's ~1.1
+      const auto e = exact.within(centre.data(), radius);
+      ASSERT_EQ(e.size(), kTheirs);
+      EXPECT_EQ(graph.within(centre.data(), radius), e) << "spread " << spread_each << ", face at the centre " << face_at_centre;
     }
-    const float radius = 20 * spread_each;  // theirs lie ~11 spreads from the centre, anyone else's ~1.1
-    const auto e = exact.within(centre.data(), radius);
-    ASSERT_EQ(e.size(), kTheirs);
-    EXPECT_EQ(graph.within(centre.data(), radius), e) << "spread " << spread_each;
-  }
 }
 
 TEST(VectorIndex, SavedAndLoadedItAnswersTheSameAndRefusesDamage) {
