@@ -152,8 +152,9 @@ int main(int argc, char** argv) {
   // size and settings: a 10M-face graph takes hours to build on two cores, and minutes to search.
   const char* keep_setting = std::getenv("BENCH_KEEP_GRAPH");
   const bool keep_graph = keep_setting && std::string(keep_setting) == "1";
+  // "linked": built with the links to weakly reached faces; a graph kept by an older build is not loaded.
   const auto kept = save_dir / ("vector-index-bench-graph-" + std::to_string(n) + "-m" + std::to_string(options.hnsw_m) +
-                                "-efc" + std::to_string(options.hnsw_ef_construction));
+                                "-efc" + std::to_string(options.hnsw_ef_construction) + "-linked");
   const double before = resident_bytes();
   VectorIndex index(options);
   start = Clock::now();
