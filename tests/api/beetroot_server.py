@@ -56,9 +56,11 @@ class BeetrootServer:
         return (pathlib.Path(self.data.name) / "server.log").read_text()
 
     def client(self, secret=None, **config):
+        # No retries: a timed-out IndexFaces retried would index its faces twice and hide the timeout.
+        # (botocore's "max_attempts" counts retries after the first; "total_max_attempts" counts all.)
         return boto3.client("rekognition", endpoint_url=self.url, region_name="us-east-1",
                             aws_access_key_id=self.key_id, aws_secret_access_key=secret or self.secret,
-                            config=Config(retries={"max_attempts": 1}, **config))
+                            config=Config(retries={"total_max_attempts": 1}, **config))
 
     def signed_call(self, operation, body, secret=None, signed_at=None, service="rekognition", path="/"):
         """Operations this boto3 predates (the users API): a request signed by botocore's own SigV4
