@@ -22,10 +22,10 @@ struct VectorIndexOptions {
   // in less search time on face-like descriptors, for 1.5x the build time and +120 bytes per face.
   size_t hnsw_m = 32;
   size_t hnsw_ef_construction = 100;
-  // Candidates a search keeps; more is slower and finds more. 256: recall@1 0.991 at 1M faces for
-  // a p99 of 0.7 ms (bench/vector_index_bench), next to ~100 ms of inference per photo; at 10M,
-  // 0.923 at a p50 of 1.3 ms; 0.990 takes ef 1536 (2,000 queries; README, "The vector index").
-  size_t hnsw_ef_search = 256;
+  // Candidates a search keeps; more is slower and finds more. 512: at 10M faces recall@1 0.989 of
+  // the face and 0.9905 of the person for a p99 of 3.7-4.7 ms (bench/vector_index_bench, 2,000
+  // queries; README, "The vector index"); at 1M 0.9995, next to ~100 ms of inference per photo.
+  size_t hnsw_ef_search = 512;
 };
 
 // Squared Euclidean distance of two 128-D descriptors.
