@@ -371,18 +371,23 @@ uint32_t links_in_fresh(const Graph& graph, hnswlib::tableint element) {
   }));
 }
 
-// The live elements nearest `element`, nearest first, as a search from it finds them.
-std::vector<Candidate> neighbourhood(const Graph& graph, hnswlib::tableint element) {
-  return GraphSearch(graph, graph.getDataByInternalId(element)).around(element, kNeighbourhoodBreadth);
+// The live elements nearest `element`, nearest first, as a search from it finds them. Ids alone:
+// a build keeps one of these for every weakly reached face until it links them (6.9M at 10M faces).
+std::vector<hnswlib::tableint> neighbourhood(const Graph& graph, hnswlib::tableint element) {
+  const auto found = GraphSearch(graph, graph.getDataByInternalId(element)).around(element, kNeighbourhoodBreadth);
+  std::vector<hnswlib::tableint> nearest;
+  nearest.reserve(found.size());
+  for (const auto& candidate : found) nearest.push_back(candidate.second);
+  return nearest;
 }
 
 // Links to `element` from its `nearest` with room in their lists, nearest first, until it has the links in it wants.
-void link_from_nearest(Graph& graph, hnswlib::tableint element, uint32_t links_in, const std::vector<Candidate>& nearest) {
+void link_from_nearest(Graph& graph, hnswlib::tableint element, uint32_t links_in, const std::vector<hnswlib::tableint>& nearest) {
   for (auto at = nearest.begin(); at != nearest.end() && links_in < wanted_links_in(graph); ++at) {
-    auto* list = graph.get_linklist0(at->second);
+    auto* list = graph.get_linklist0(*at);
     auto* ids = links(list);
     const size_t count = graph.getListCount(list);
-    if (at->second == element || count >= graph.maxM0_ || std::find(ids, ids + count, element) != ids + count) continue;
+    if (*at == element || count >= graph.maxM0_ || std::find(ids, ids + count, element) != ids + count) continue;
     ids[count] = element;
     graph.setListCount(list, static_cast<unsigned short>(count + 1));
     ++links_in;
@@ -396,7 +401,7 @@ void link_weakly_reached(Graph& graph, const std::vector<hnswlib::tableint>& ele
   std::vector<hnswlib::tableint> weak;
   for (const auto element : elements)
     if (count[element] < wanted_links_in(graph) && !graph.isMarkedDeleted(element)) weak.push_back(element);
-  std::vector<std::vector<Candidate>> nearest(weak.size());
+  std::vector<std::vector<hnswlib::tableint>> nearest(weak.size());
   std::atomic<size_t> next{0};
   auto search = [&] {
     for (size_t i; (i = next++) < weak.size();) nearest[i] = neighbourhood(graph, weak[i]);
