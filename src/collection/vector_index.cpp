@@ -283,9 +283,9 @@ class GraphSearch {
     return graph_.fstdistfunc_(code_, codes_[element].bytes.data(), graph_.dist_func_param_);
   }
   // Starts reading these elements' codes, every line, so that the reads overlap. Plain loads, not
-  // prefetch instructions: in this virtual machine a prefetch that misses the TLB is dropped, and
-  // at 10M faces nearly every code misses it. Prefetching the codes saved nothing measurable;
-  // reading them ahead like this made a search at 10M faces 1.8x faster (README, "The vector index").
+  // prefetch instructions: prefetching the codes saved nothing measurable here (most likely dropped
+  // on TLB misses, which nearly every code causes at 10M faces), while reading them ahead like this
+  // made a search at 10M faces 1.8x faster (README, "The vector index").
   void read_ahead(const hnswlib::tableint* elements, size_t count) const {
     for (size_t i = 0; i < count; ++i) {
       const volatile uint8_t* bytes = codes_[elements[i]].bytes.data();
