@@ -213,9 +213,11 @@ TEST(Ingest, ConcurrentPhotosOfTheSamePeopleCreateEachPersonOnce) {
 TEST(IngestConfig, ReadsSettingsFromTheEnvironmentAndNamesABadOne) {
   setenv("HNSW_EF_SEARCH", "512", 1);
   setenv("FACE_MATCH_THRESHOLD", "90", 1);
+  setenv("SNAPSHOT_MINUTES", "5", 1);
   const auto config = IngestConfig::from_environment();
   EXPECT_EQ(config.hnsw_ef_search, 512u);
   EXPECT_FLOAT_EQ(config.match_threshold, 90.f);
+  EXPECT_DOUBLE_EQ(config.snapshot_minutes, 5);
   setenv("HNSW_EF_SEARCH", "many", 1);
   try {
     IngestConfig::from_environment();
@@ -225,7 +227,9 @@ TEST(IngestConfig, ReadsSettingsFromTheEnvironmentAndNamesABadOne) {
   }
   unsetenv("HNSW_EF_SEARCH");
   unsetenv("FACE_MATCH_THRESHOLD");
+  unsetenv("SNAPSHOT_MINUTES");
   EXPECT_EQ(IngestConfig::from_environment().hnsw_ef_search, VectorIndexOptions{}.hnsw_ef_search);
+  EXPECT_DOUBLE_EQ(IngestConfig::from_environment().snapshot_minutes, 30);
 }
 
 }  // namespace

@@ -3,13 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <fstream>
 #include <random>
 #include <thread>
 
 #include "backends.h"
+#include "collection/collections.h"
 #include "collection/face_collection.h"
+#include "collection/periodic_snapshots.h"
 #include "collection/vector_index.h"
 #include "inference/error.h"
 #include "storage/sql/sql_face_store.h"
@@ -281,6 +284,38 @@ TEST_P(SnapshotOn, ARestartLoadsTheSnapshotAndReplaysWhatChangedSince) {
     if (e.path().filename() == "faces") fs::resize_file(e.path(), 100);
   FaceCollection after_damage(store, "people", GroupingRule::Exemplars, options, snapshots);
   EXPECT_EQ(after_damage.indexed_faces(), 1299u);
+  fs::remove_all(snapshots);
+}
+
+// A process that is killed rather than stopped restarts from the snapshot saved last: the
+// periodic save writes one, only of a collection that changed, and a restart loads it.
+TEST_P(SnapshotOn, PeriodicSavesLeaveASnapshotARestartLoads) {
+  test::ScratchDatabase scratch(GetParam());
+  const fs::path snapshots = fs::temp_directory_path() / ("beetroot-periodic-" + std::to_string(getpid()));
+  fs::remove_all(snapshots);
+  std::mt19937 rng(5);
+  const auto vectors = random_vectors(1201, rng);
+  const VectorIndexOptions options = graph_from(1000);
+  SqlFaceStore store(scratch.connect());
+  Collections collections(store, GroupingRule::Exemplars, snapshots, options);
+  const auto people = collections.open("people");
+  for (size_t i = 0; i < 1200; ++i) people->assign("p" + std::to_string(i), {face_of(descriptor_from(vectors, i))}, 99, thumb);
+  EXPECT_TRUE(people->changed_since_snapshot());
+  {
+    PeriodicSnapshots periodic(collections, std::chrono::milliseconds(20));
+    for (int waited = 0; people->changed_since_snapshot() && waited < 3000; ++waited)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_FALSE(people->changed_since_snapshot());
+  EXPECT_TRUE(fs::exists(snapshots / "people.current"));
+
+  FaceCollection restarted(store, "people", GroupingRule::Exemplars, options, snapshots);
+  EXPECT_FALSE(restarted.changed_since_snapshot()) << "the restart read every face instead of the snapshot";
+  EXPECT_EQ(restarted.indexed_faces(), 1200u);
+  EXPECT_EQ(restarted.search(descriptor_from(vectors, 7), 99.5f, 1).at(0).face_id,
+            people->search(descriptor_from(vectors, 7), 99.5f, 1).at(0).face_id);
+  restarted.assign("p1200", {face_of(descriptor_from(vectors, 1200))}, 99, thumb);
+  EXPECT_TRUE(restarted.changed_since_snapshot());
   fs::remove_all(snapshots);
 }
 

@@ -16,6 +16,11 @@ void configure_logging(bool quiet) {
   spdlog::set_level(quiet ? spdlog::level::warn : spdlog::level::info);
 }
 
+PeriodicSnapshots periodic_snapshots(Stores& stores) {
+  const auto minutes = std::chrono::duration<double, std::ratio<60>>(stores.config.snapshot_minutes);
+  return PeriodicSnapshots(*stores.collections, std::chrono::duration_cast<std::chrono::milliseconds>(minutes));
+}
+
 EngineOptions ingest_engine_options(const std::string& models, size_t threads, const IngestConfig& config) {
   EngineOptions o;
   o.model_dir = models;

@@ -5,9 +5,11 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "collection/periodic_snapshots.h"
 #include "inference/error.h"
 #include "inference/face_engine.h"
 #include "ingest/config.h"
+#include "ingest/stores.h"
 
 namespace beetroot::cli {
 
@@ -16,6 +18,9 @@ void configure_logging(bool quiet);
 
 // The engine as ingestion runs it: tiles for faces of DETECT_MIN_FACE_PIXELS.
 EngineOptions ingest_engine_options(const std::string& models, size_t threads, const IngestConfig& config);
+
+// Saves the index snapshots that changed every SNAPSHOT_MINUTES while a command runs.
+PeriodicSnapshots periodic_snapshots(Stores& stores);
 
 // Runs a command body, turning errors into a message and exit status 2.
 template <typename F>

@@ -85,6 +85,7 @@ void run_ingest(const IngestArgs& args) {
   if (args.queue_only) return queue_photos(files, config);
   FaceEngine engine(ingest_engine_options(args.models, args.threads, config));
   Stores storage = Stores::open(config);
+  const auto snapshots = periodic_snapshots(storage);
   Pipeline pipeline(engine, storage);
   pipeline.resume_pending();
   Progress progress(files.size());  // started now: rates leave out loading the models

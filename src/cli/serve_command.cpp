@@ -26,6 +26,7 @@ void run_serve(ServeArgs args) {
   if (const char* token = std::getenv("BEETROOT_EVENTS_TOKEN")) args.server.events_token = token;
   FaceEngine engine(ingest_engine_options(args.models, args.threads, config));
   Stores stores = Stores::open(config);
+  const auto snapshots = periodic_snapshots(stores);
   Server server(args.server, engine, stores, load_access_keys(config.data_dir), load_api_token(config.data_dir));
   const int port = server.bind();
   ShutdownOnSignal shutdown([&server] { server.stop(); });

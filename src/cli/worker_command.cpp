@@ -20,6 +20,7 @@ void run_worker(const WorkerArgs& args) {
   const IngestConfig config = IngestConfig::from_environment();
   FaceEngine engine(ingest_engine_options(args.models, args.threads, config));
   Stores stores = Stores::open(config);
+  const auto snapshots = periodic_snapshots(stores);
   Pipeline pipeline(engine, stores);
   IngestQueue queue(pipeline, *stores.jobs, args.worker);
   queue.queue_pending();

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 #include "inference/error.h"
 
 namespace beetroot {
@@ -18,10 +20,21 @@ std::shared_ptr<FaceCollection> Collections::load_locked(const std::string& id) 
 
 void Collections::save_snapshots() {
   if (snapshot_dir_.empty()) return;
-  std::lock_guard lock(mutex_);
-  for (const auto& [id, collection] : open_) {
+  // One save at a time: a save at stop may meet a periodic one, and both would write one folder.
+  std::lock_guard saving(save_mutex_);
+  std::vector<std::pair<std::string, std::shared_ptr<FaceCollection>>> open;
+  {
+    // Not held while saving: at 10M faces a save takes seconds, and requests go on meanwhile.
+    std::lock_guard lock(mutex_);
+    open.assign(open_.begin(), open_.end());
+  }
+  for (const auto& [id, collection] : open) {
+    if (!collection->changed_since_snapshot()) continue;
     try {
+      const auto start = std::chrono::steady_clock::now();
       collection->save_snapshot();
+      spdlog::info("Collection: {}: index snapshot of {} faces saved in {:.1f} s", id, collection->indexed_faces(),
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     } catch (const std::exception& e) {
       spdlog::warn("Collection: {}: cannot save the index snapshot: {}", id, e.what());
     }

@@ -24,7 +24,8 @@ class Collections {
   std::vector<std::string> ids() const;
   std::optional<CollectionInfo> describe(const std::string& id) const;
   FaceStore& store() { return store_; }
-  // Saves every open collection's index, so that the next start loads instead of rebuilding it.
+  // Saves every open collection's index that changed since its last snapshot, so that the next
+  // start loads instead of rebuilding it.
   void save_snapshots();
 
  private:
@@ -35,6 +36,7 @@ class Collections {
   std::filesystem::path snapshot_dir_;
   VectorIndexOptions index_options_;
   std::mutex mutex_;
+  std::mutex save_mutex_;
   std::map<std::string, std::shared_ptr<FaceCollection>> open_;
 };
 

@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -115,6 +116,8 @@ class FaceCollection {
   // Writes the index with the store revision it reflects to the snapshot folder; the previous
   // snapshot stays in use until the new one is complete. Returns the snapshot's folder.
   std::filesystem::path save_snapshot() const;
+  // Whether the index changed since the snapshot it was loaded from or saved to last.
+  bool changed_since_snapshot() const;
 
  private:
   struct Entry {
@@ -157,6 +160,7 @@ class FaceCollection {
   GroupingRule rule_;
   mutable std::shared_mutex mutex_;
   int64_t revision_ = 0;        // the store's revision of this collection the index reflects
+  mutable std::atomic<int64_t> snapshot_revision_{-1};  // that of the snapshot loaded or saved last
   VectorIndexOptions index_options_;
   std::filesystem::path snapshot_dir_;
   VectorIndex index_;                  // indexed faces' descriptors by slot

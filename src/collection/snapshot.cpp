@@ -77,7 +77,13 @@ std::filesystem::path FaceCollection::save_snapshot() const {
   std::ofstream(temporary) << name << "\n";
   std::filesystem::rename(temporary, pointer);
   if (!previous.empty() && previous != name) std::filesystem::remove_all(snapshot_dir_ / previous);
+  snapshot_revision_ = revision_;
   return folder;
+}
+
+bool FaceCollection::changed_since_snapshot() const {
+  std::shared_lock lock(mutex_);
+  return revision_ != snapshot_revision_;
 }
 
 bool FaceCollection::load_snapshot() {
@@ -123,6 +129,7 @@ bool FaceCollection::load_snapshot() {
   person_faces_ = std::move(person_faces);
   free_slots_ = std::move(free_slots);
   revision_ = revision;
+  snapshot_revision_ = revision;
   return true;
 }
 

@@ -40,6 +40,7 @@ IngestConfig IngestConfig::from_environment() {
   c.min_sharpness = env_number("MIN_SHARPNESS", c.min_sharpness, 0, 100);
   c.detect_min_face_pixels = static_cast<int>(env_number("DETECT_MIN_FACE_PIXELS", 40, 0, 10000));
   c.hnsw_ef_search = static_cast<size_t>(env_number("HNSW_EF_SEARCH", static_cast<float>(c.hnsw_ef_search), 1, 100000));
+  c.snapshot_minutes = env_number("SNAPSHOT_MINUTES", static_cast<float>(c.snapshot_minutes), 0, 10080);
   const char* home = std::getenv("HOME");
   c.data_dir = env("BEETROOT_DATA", std::string(home && *home ? home : "/tmp") + "/.local/share/beetroot/data");
   const IngestConfig embedded = in_folder(c.data_dir);

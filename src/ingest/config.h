@@ -22,6 +22,9 @@ struct IngestConfig {
   int detect_min_face_pixels = 40;  // DETECT_MIN_FACE_PIXELS: tiles find faces this small; 0: no tiles
   // HNSW_EF_SEARCH: candidates a search of a large collection keeps; more finds more, more slowly.
   size_t hnsw_ef_search = VectorIndexOptions{}.hnsw_ef_search;
+  // SNAPSHOT_MINUTES: how often serve, worker and ingest save the index snapshots that changed
+  // (also at stop); 0: only at stop.
+  double snapshot_minutes = 30;
   std::filesystem::path data_dir;   // BEETROOT_DATA, default ~/.local/share/beetroot/data
   std::string object_store_url;     // OBJECT_STORE_URL, default file://<data>/objects
   std::filesystem::path database;   // DATABASE_PATH, default <data>/beetroot.db
