@@ -285,7 +285,8 @@ class GraphSearch {
   // Starts reading these elements' codes, every line, so that the reads overlap. Plain loads, not
   // prefetch instructions: prefetching the codes saved nothing measurable here (most likely dropped
   // on TLB misses, which nearly every code causes at 10M faces), while reading them ahead like this
-  // made a search at 10M faces 1.8x faster (README, "The vector index").
+  // made a search at 10M faces 1.8x faster, 2.2x with the codes in an array of their own (README,
+  // "The vector index").
   void read_ahead(const hnswlib::tableint* elements, size_t count) const {
     for (size_t i = 0; i < count; ++i) {
       const volatile uint8_t* bytes = codes_[elements[i]].bytes.data();
