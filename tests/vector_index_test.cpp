@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <memory>
 #include <random>
 #include <thread>
 
@@ -234,21 +235,28 @@ FaceRecord face_of(const Descriptor& d) {
 
 std::string thumb(const std::string& person, int index) { return person + "/" + std::to_string(index) + ".jpg"; }
 
+// A scratch database of the backend and an empty snapshot folder, removed afterwards.
 class SnapshotOn : public ::testing::TestWithParam<std::string> {
-  void SetUp() override { BEETROOT_REQUIRE_BACKEND(GetParam()); }
+ protected:
+  void SetUp() override {
+    BEETROOT_REQUIRE_BACKEND(GetParam());
+    scratch = std::make_unique<test::ScratchDatabase>(GetParam());
+    fs::remove_all(snapshots);
+  }
+  void TearDown() override { fs::remove_all(snapshots); }
+
+  std::unique_ptr<test::ScratchDatabase> scratch;
+  const fs::path snapshots = fs::temp_directory_path() / ("beetroot-snapshots-" + std::to_string(getpid()));
 };
 INSTANTIATE_TEST_SUITE_P(Backends, SnapshotOn, ::testing::Values("sqlite", "postgres"));
 
 // A restart loads the saved index and replays what others wrote since, instead of reading every
 // face; it then decides as one that read every face would.
 TEST_P(SnapshotOn, ARestartLoadsTheSnapshotAndReplaysWhatChangedSince) {
-  test::ScratchDatabase scratch(GetParam());
-  const fs::path snapshots = fs::temp_directory_path() / ("beetroot-snapshots-" + std::to_string(getpid()));
-  fs::remove_all(snapshots);
   std::mt19937 rng(4);
   const auto vectors = random_vectors(1300, rng);
   const VectorIndexOptions options = graph_from(1000);
-  SqlFaceStore store(scratch.connect());
+  SqlFaceStore store(scratch->connect());
   std::vector<FaceRecord> filed;
   {
     FaceCollection c(store, "people", GroupingRule::Exemplars, options, snapshots);
@@ -258,7 +266,7 @@ TEST_P(SnapshotOn, ARestartLoadsTheSnapshotAndReplaysWhatChangedSince) {
   }
   // Meanwhile another process files 100 more faces, deletes one and moves one.
   {
-    SqlFaceStore other_store(scratch.connect());
+    SqlFaceStore other_store(scratch->connect());
     FaceCollection other(other_store, "people", GroupingRule::Exemplars, options);
     for (size_t i = 1200; i < 1300; ++i) other.assign("p" + std::to_string(i), {face_of(descriptor_from(vectors, i))}, 99, thumb);
     other.delete_faces({filed[3].face_id});
@@ -284,19 +292,15 @@ TEST_P(SnapshotOn, ARestartLoadsTheSnapshotAndReplaysWhatChangedSince) {
     if (e.path().filename() == "faces") fs::resize_file(e.path(), 100);
   FaceCollection after_damage(store, "people", GroupingRule::Exemplars, options, snapshots);
   EXPECT_EQ(after_damage.indexed_faces(), 1299u);
-  fs::remove_all(snapshots);
 }
 
 // A process that is killed rather than stopped restarts from the snapshot saved last: the
 // periodic save writes one, only of a collection that changed, and a restart loads it.
 TEST_P(SnapshotOn, PeriodicSavesLeaveASnapshotARestartLoads) {
-  test::ScratchDatabase scratch(GetParam());
-  const fs::path snapshots = fs::temp_directory_path() / ("beetroot-periodic-" + std::to_string(getpid()));
-  fs::remove_all(snapshots);
   std::mt19937 rng(5);
   const auto vectors = random_vectors(1201, rng);
   const VectorIndexOptions options = graph_from(1000);
-  SqlFaceStore store(scratch.connect());
+  SqlFaceStore store(scratch->connect());
   Collections collections(store, GroupingRule::Exemplars, snapshots, options);
   const auto people = collections.open("people");
   for (size_t i = 0; i < 1200; ++i) people->assign("p" + std::to_string(i), {face_of(descriptor_from(vectors, i))}, 99, thumb);
@@ -316,7 +320,6 @@ TEST_P(SnapshotOn, PeriodicSavesLeaveASnapshotARestartLoads) {
             people->search(descriptor_from(vectors, 7), 99.5f, 1).at(0).face_id);
   restarted.assign("p1200", {face_of(descriptor_from(vectors, 1200))}, 99, thumb);
   EXPECT_TRUE(restarted.changed_since_snapshot());
-  fs::remove_all(snapshots);
 }
 
 }  // namespace

@@ -361,6 +361,13 @@ size_t wanted_links_in(const Graph& graph) { return graph.maxM_ * 3 / 4; }
 // as 100 from the graph's entry (recall at 1M), in half the time.
 constexpr size_t kNeighbourhoodBreadth = 40;
 
+// The ids of every element of the graph, deleted or not.
+std::vector<hnswlib::tableint> every_element(const Graph& graph) {
+  std::vector<hnswlib::tableint> all(graph.cur_element_count);
+  std::iota(all.begin(), all.end(), hnswlib::tableint{0});
+  return all;
+}
+
 // Links in to every element on the bottom layer.
 std::vector<uint32_t> links_in(const Graph& graph) {
   std::vector<uint32_t> count(graph.cur_element_count);
@@ -589,8 +596,7 @@ void VectorIndex::build_graph(size_t threads) {
   for (uint32_t slot = 0; slot < alive_.size(); ++slot)
     if (alive_[slot]) live.push_back(slot);
   insert_in_parallel(live, threads);
-  std::vector<hnswlib::tableint> all(graph_->cur_element_count);
-  std::iota(all.begin(), all.end(), hnswlib::tableint{0});
+  const auto all = every_element(*graph_);
   copy_codes(all);
   link_weakly_reached(*graph_, codes_.data(), all, threads);
 }
@@ -725,9 +731,7 @@ VectorIndex VectorIndex::load(const std::filesystem::path& file, VectorIndexOpti
     agree = slot < slots && index.alive_[slot] == !g.isMarkedDeleted(i);
   }
   if (!agree) throw Error(ErrorKind::Internal, "the vector index at " + file.string() + " does not match its graph");
-  std::vector<uint32_t> all(g.cur_element_count);
-  std::iota(all.begin(), all.end(), uint32_t{0});
-  index.copy_codes(all);
+  index.copy_codes(every_element(g));
   return index;
 }
 
