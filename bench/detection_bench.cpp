@@ -1,5 +1,6 @@
 // What each detection pass buys and costs: recall on dlib's hand-labelled boxes, on LFW's large
-// centred faces, and on real faces pasted at 24-96 px into 1920x1080 photos, with time per photo.
+// centred faces, and on real faces pasted at 24-96 px into 1920x1080 photos, with time and work per
+// photo.
 // Usage: detection_bench [SHARED_DATA_DIR] [LFW_IMAGES]
 #include <chrono>
 #include <cstdio>
@@ -10,6 +11,7 @@
 #include "eval/lfw.h"
 #include "inference/face_engine.h"
 #include "inference/image.h"
+#include "inference/layers.h"
 #include "inference/model_files.h"
 
 using namespace beetroot;
@@ -78,16 +80,18 @@ std::vector<Labelled> small_face_set(FaceEngine& finder, const fs::path& demo_di
 
 struct Score {
   int found = 0, truth = 0, extra = 0;
-  double ms = 0;
+  double ms = 0, gflop = 0;
   int photos = 0;
 };
 
 Score score(FaceEngine& engine, const std::vector<Labelled>& set, float min_iou) {
   Score s;
   for (const auto& photo : set) {
+    const uint64_t flops = Conv2d::executed_flops();
     const auto t0 = std::chrono::steady_clock::now();
     const auto faces = engine.detect(photo.rgb);
     s.ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    s.gflop += static_cast<double>(Conv2d::executed_flops() - flops) / 1e9;
     ++s.photos;
     std::vector<bool> used(faces.size(), false);
     for (const auto& t : photo.truth) {
@@ -113,11 +117,19 @@ int main(int argc, char** argv) {
     const char* name;
     bool large;
     int min_face;
+    float ssd_min_face;
+    int large_input;
   };
-  const Config configs[] = {{"single 512 pass", false, 0},
-                            {"+ large-face canvas", true, 0},
-                            {"+ tiles for 40 px faces", true, 40},
-                            {"+ tiles for 60 px faces", true, 60}};
+  const EngineOptions defaults;
+  const Config configs[] = {
+      {"single 512 pass (face-api)", false, 0, defaults.ssd_min_face, 0},
+      {"+ large-face canvas at 512", true, 0, defaults.ssd_min_face, 512},
+      {"+ whole photo for 40-px faces at 28 px", true, 40, 28, 512},
+      {"+ whole photo for 40-px faces at 24 px", true, 40, 24, 512},
+      {"+ whole photo for 40-px faces at 20 px", true, 40, 20, 512},
+      {"the same, large-face canvas at 384", true, 40, 24, 384},
+      {"the same, large-face canvas at 320", true, 40, 24, 320},
+      {"+ whole photo for 60-px faces at 24 px", true, 60, 24, 512}};
   EngineOptions finder_options;
   finder_options.use_single_pass();
   FaceEngine finder(finder_options);
@@ -128,27 +140,30 @@ int main(int argc, char** argv) {
     const size_t index = i * lfw_images.size() / lfw_count;  // spread over all names
     lfw.push_back({decode_image(read_file_bytes((shared / "lfw" / lfw_images[index]).string())).rgb, {}});
   }
-  std::printf("| passes | dlib boxes IoU 0.5 | LFW photos with a face | pasted faces 24/32/40/48/64/96 px | ms per 1920x1080 photo |\n");
-  std::printf("| --- | --- | --- | --- | --- |\n");
+  std::printf("| passes | dlib boxes IoU 0.5 | LFW photos with a face | pasted faces 24/32/40/48/64/96 px | ms per 1920x1080 photo | GFLOP per 1920x1080 photo |\n");
+  std::printf("| --- | --- | --- | --- | --- | --- |\n");
   for (const auto& c : configs) {
     EngineOptions o;
     o.large_face_pass = c.large;
     o.min_face_pixels = c.min_face;
+    o.ssd_min_face = c.ssd_min_face;
+    o.large_face_input = c.large_input;
     FaceEngine engine(o);
     const Score d = score(engine, dlib, 0.5f);
     int lfw_found = 0;
     for (const auto& photo : lfw) lfw_found += !engine.detect(photo.rgb).empty();
     std::string small;
-    double ms = 0;
+    double ms = 0, gflop = 0;
     int photos = 0;
     for (int width : {24, 32, 40, 48, 64, 96}) {
       const Score s = score(engine, small_face_set(finder, default_model_dir() / "demo", width), 0.3f);
       small += std::to_string(s.found) + "/" + std::to_string(s.truth) + " ";
       ms += s.ms;
+      gflop += s.gflop;
       photos += s.photos;
     }
-    std::printf("| %s | %d/%d (+%d unlabelled) | %d/%zu | %s| %.0f |\n", c.name, d.found, d.truth, d.extra, lfw_found,
-                lfw.size(), small.c_str(), ms / photos);
+    std::printf("| %s | %d/%d (+%d unlabelled) | %d/%zu | %s| %.0f | %.1f |\n", c.name, d.found, d.truth, d.extra,
+                lfw_found, lfw.size(), small.c_str(), ms / photos, gflop / photos);
   }
   return 0;
 }

@@ -10,17 +10,21 @@
 #include "inference/model_files.h"
 #include "inference/sampling.h"
 #include "inference/ssd_detector.h"
-#include "inference/thread_pool.h"
 #include "inference/weights.h"
 
 namespace beetroot {
 namespace {
 
-constexpr int kSsd = SsdDetector::kInputSize;
-// Smallest face, in net-input pixels, the SSD finds reliably; tiles keep min_face_pixels above it.
-constexpr float kSsdMinFace = 28.f;
+constexpr int kSsd = SsdDetector::kTrainedSize;
+// A finer pass is worth its cost only this much finer than face-api's.
+constexpr float kFinerPass = 1.25f;
+// Detection inputs are padded to a multiple of this, so that few distinct shapes occur (each
+// costs oneDNN a new set of kernels) and the strided layers see even sizes.
+constexpr int kInputQuantum = 32;
 // Photo centred on a canvas this much larger, so that faces filling the frame fall in the SSD's range.
 constexpr float kLargeFaceCanvas = 2.25f;
+// Faces in net batches: larger batches only add kernel shapes to compile.
+constexpr size_t kMaxBatch = 16;
 constexpr float kMergeIou = 0.4f;
 constexpr float kMergeContainment = 0.7f;  // a box mostly inside a better one is a part of that face
 
@@ -103,36 +107,14 @@ Quality estimate_quality(const cv::Mat& rgb, const cv::Rect& box) {
   return {brightness, static_cast<float>(100.0 * (1.0 - std::exp(-variance / 400.0)))};
 }
 
-// A detection pass: part of the image on a square canvas, and how its boxes map back.
+// A detection pass: the canvas the SSD sees (in photo pixels), its input size, and how boxes map back.
 struct Pass {
-  SquareCanvas canvas;
-  cv::Point2f origin;  // where the canvas region starts in the image
-  bool faceapi_full;   // face-api's own mapping of the full pass, for parity
+  Canvas canvas;
+  int width, height;  // net input
+  bool faceapi_full;  // face-api's own mapping of its single square pass, for parity
 };
 
-// Starts of n equal windows of `tile` covering `length`, spread evenly (the last ends at the edge).
-std::vector<int> tile_starts(int length, int tile, int overlap) {
-  if (length <= tile) return {0};
-  const int n = (length - overlap + (tile - overlap) - 1) / (tile - overlap);
-  std::vector<int> starts;
-  for (int i = 0; i < n; ++i) starts.push_back(static_cast<int>(std::lround(static_cast<double>(length - tile) * i / (n - 1))));
-  return starts;
-}
-
-// Tiles small enough that a face of min_face pixels reaches the SSD's smallest reliable size.
-// Neighbours overlap by the largest face the whole-photo pass could still miss, so every face
-// the tiles are for lies entirely inside one of them.
-void add_tile_passes(const cv::Mat& rgb, int min_face, std::vector<Pass>& passes) {
-  const int long_side = std::max(rgb.cols, rgb.rows);
-  const int tile = static_cast<int>(min_face * kSsd / kSsdMinFace);
-  if (long_side <= tile) return;
-  const int overlap = std::min(tile / 2, static_cast<int>(std::ceil(kSsdMinFace * long_side / kSsd * 1.25f)));
-  for (int y : tile_starts(rgb.rows, tile, overlap))
-    for (int x : tile_starts(rgb.cols, tile, overlap)) {
-      const cv::Rect r(x, y, std::min(tile, rgb.cols - x), std::min(tile, rgb.rows - y));
-      passes.push_back({{rgb(r), tile, {0, 0}, {0, 0, 0}}, {static_cast<float>(x), static_cast<float>(y)}, false});
-    }
-}
+int round_up(int value, int quantum) { return (value + quantum - 1) / quantum * quantum; }
 
 // Lightness equalised in small tiles, colours kept: lifts faces out of dark, flat photos.
 cv::Mat equalised_lightness(const cv::Mat& rgb) {
@@ -156,13 +138,11 @@ Alignment parse_alignment(const std::string& name) {
 }
 
 struct FaceEngine::Nets {
-  ThreadPool pool;
   SsdDetector ssd;
   LandmarkNet landmarks;
   RecognitionNet recognition;
-  Nets(const std::filesystem::path& dir, size_t threads, int recognition_bits)
-      : pool(threads),
-        ssd(WeightMap::load(dir / "ssd_mobilenetv1_model-weights_manifest.json")),
+  Nets(const std::filesystem::path& dir, int recognition_bits)
+      : ssd(WeightMap::load(dir / "ssd_mobilenetv1_model-weights_manifest.json")),
         landmarks(WeightMap::load(dir / "face_landmark_68_model-weights_manifest.json")),
         recognition(WeightMap::load(dir / "face_recognition_model-weights_manifest.json", 8 - recognition_bits)) {}
 };
@@ -172,90 +152,134 @@ FaceEngine::FaceEngine(EngineOptions options) : options_(std::move(options)) {
   verify_model_files(options_.model_dir);
   if (options_.recognition_weight_bits < 1 || options_.recognition_weight_bits > 8)
     throw Error(ErrorKind::InvalidParameter, "recognition weight bits must be 1 to 8");
-  nets_ = std::make_unique<Nets>(options_.model_dir, options_.threads, options_.recognition_weight_bits);
+  cores_ = std::make_unique<Cores>(static_cast<int>(options_.threads));
+  nets_ = std::make_unique<Nets>(options_.model_dir, options_.recognition_weight_bits);
 }
 
 FaceEngine::~FaceEngine() = default;
 
-std::array<float, 136> FaceEngine::landmarks_raw(const cv::Mat& crop) {
-  const auto input = sample_canvas(centered_square(crop), LandmarkNet::kInputSize, kFaceNormalization);
-  std::lock_guard lock(nets_mutex_);
-  return nets_->landmarks.run(input.data(), nets_->pool);
-}
-
 std::vector<FaceDetail> FaceEngine::run_passes(const cv::Mat& searched, const cv::Mat& rgb) {
   const int long_side = std::max(rgb.cols, rgb.rows);
-  std::vector<Pass> passes{{{searched, long_side, {0, 0}, {0, 0, 0}}, {0, 0}, true}};
+  std::vector<Pass> passes;
+  // The whole photo at `scale`, padded bottom and right to whole quanta: the SSD is fully
+  // convolutional, so one pass covers any size.
+  auto whole_photo = [&](float scale) {
+    const int width = round_up(static_cast<int>(std::lround(rgb.cols * scale)), kInputQuantum);
+    const int height = round_up(static_cast<int>(std::lround(rgb.rows * scale)), kInputQuantum);
+    const Canvas canvas{searched, static_cast<int>(std::lround(width / scale)), static_cast<int>(std::lround(height / scale)),
+                        {0, 0}, {0, 0, 0}};
+    passes.push_back({canvas, width, height, false});
+  };
+  const bool single_pass = options_.min_face_pixels <= 0 && !options_.large_face_pass;
+  // face-api's scale (512 on the long side): every face face-api finds. In single-pass mode
+  // exactly its pass, the photo padded to a square, for parity.
+  const float faceapi_scale = static_cast<float>(kSsd) / long_side;
+  if (single_pass)
+    passes.push_back({{searched, long_side, long_side, {0, 0}, {0, 0, 0}}, kSsd, kSsd, true});
+  else
+    whole_photo(faceapi_scale);
+  // Finer, where the smallest face wanted needs it: it reaches the SSD's reliable size.
+  if (options_.min_face_pixels > 0) {
+    const float reference = static_cast<float>(std::min(long_side, kReferenceLongSide));
+    const float fine_scale = options_.ssd_min_face * reference / options_.min_face_pixels / long_side;
+    if (fine_scale > faceapi_scale * kFinerPass) whole_photo(fine_scale);
+  }
+  // Coarser: the photo centred on a larger canvas, for faces that fill the frame.
   if (options_.large_face_pass) {
     const cv::Scalar mean = cv::mean(searched);
     const int side = static_cast<int>(std::lround(long_side * kLargeFaceCanvas));
-    passes.push_back({{searched, side, {(side - rgb.cols) / 2, (side - rgb.rows) / 2},
+    passes.push_back({{searched, side, side, {(side - rgb.cols) / 2, (side - rgb.rows) / 2},
                        {static_cast<float>(mean[0]), static_cast<float>(mean[1]), static_cast<float>(mean[2])}},
-                      {0, 0},
+                      options_.large_face_input,
+                      options_.large_face_input,
                       false});
   }
-  if (options_.min_face_pixels > 0) add_tile_passes(searched, options_.min_face_pixels, passes);
   struct Candidate {
     cv::Rect2f box;
     float score;
   };
   std::vector<Candidate> candidates;
   for (const Pass& pass : passes) {
-    const auto input = sample_canvas(pass.canvas, kSsd, kSsdNormalization);
     std::vector<SsdBox> found;
     {
-      std::lock_guard lock(nets_mutex_);
-      found = nets_->ssd.detect(input.data(), nets_->pool, options_.min_confidence);
+      // Sampled under the lease too: at most one input per core exists at a time.
+      Cores::Lease lease = cores_->acquire();
+      float* input = lease.arena().floats(Arena::kInputSlot, static_cast<size_t>(pass.width) * pass.height * 3);
+      sample_canvas(pass.canvas, pass.width, pass.height, kSsdNormalization, input);
+      found = nets_->ssd.detect(lease, input, pass.height, pass.width, options_.min_confidence, 0.5f,
+                                pass.faceapi_full ? 100 : 1000);
     }
-    const float side = static_cast<float>(pass.canvas.side);
+    const float canvas_w = static_cast<float>(pass.canvas.width), canvas_h = static_cast<float>(pass.canvas.height);
     for (const SsdBox& b : found) {
       cv::Rect2f box;
       if (pass.faceapi_full) {
         // face-api: relative box * (512 / reshaped size), then times the image size.
-        const float reshaped_w = std::round(rgb.cols * static_cast<float>(kSsd) / side);
-        const float reshaped_h = std::round(rgb.rows * static_cast<float>(kSsd) / side);
+        const float reshaped_w = std::round(rgb.cols * static_cast<float>(kSsd) / canvas_w);
+        const float reshaped_h = std::round(rgb.rows * static_cast<float>(kSsd) / canvas_h);
         const float left = b.left * kSsd / reshaped_w * rgb.cols, right = b.right * kSsd / reshaped_w * rgb.cols;
         const float top = b.top * kSsd / reshaped_h * rgb.rows, bottom = b.bottom * kSsd / reshaped_h * rgb.rows;
         box = {left, top, right - left, bottom - top};
       } else {
-        const cv::Point2f shift = pass.origin - cv::Point2f(pass.canvas.offset);
-        box = {b.left * side + shift.x, b.top * side + shift.y, (b.right - b.left) * side, (b.bottom - b.top) * side};
+        const cv::Point2f shift = -cv::Point2f(pass.canvas.offset);
+        box = {b.left * canvas_w + shift.x, b.top * canvas_h + shift.y, (b.right - b.left) * canvas_w,
+               (b.bottom - b.top) * canvas_h};
         box &= cv::Rect2f(0, 0, static_cast<float>(rgb.cols), static_cast<float>(rgb.rows));
       }
       if (box.width >= 1 && box.height >= 1) candidates.push_back({box, b.score});
     }
   }
   std::stable_sort(candidates.begin(), candidates.end(), [](auto& a, auto& b) { return a.score > b.score; });
-  std::vector<FaceDetail> faces;
-  std::vector<Candidate> kept;
+  std::vector<std::pair<cv::Rect2f, float>> kept;
   for (const auto& c : candidates) {
-    const bool duplicate = std::any_of(kept.begin(), kept.end(), [&](const Candidate& k) {
-      return overlap_iou(c.box, k.box) > kMergeIou || containment(c.box, k.box) > kMergeContainment;
+    const bool duplicate = std::any_of(kept.begin(), kept.end(), [&](const auto& k) {
+      return overlap_iou(c.box, k.first) > kMergeIou || containment(c.box, k.first) > kMergeContainment;
     });
-    if (duplicate) continue;
-    kept.push_back(c);
-    faces.push_back(with_landmarks(searched, rgb, c.box, c.score));
+    if (!duplicate) kept.emplace_back(c.box, c.score);
   }
-  return faces;
+  return with_landmarks(searched, rgb, kept);
 }
 
-FaceDetail FaceEngine::with_landmarks(const cv::Mat& searched, const cv::Mat& rgb, cv::Rect2f box, float score) {
-  FaceDetail face{box, score, {}, {}, {}};
-  const cv::Rect crop = clip_floor(box, rgb.cols, rgb.rows);
-  if (crop.width <= 0 || crop.height <= 0) return face;
-  const auto raw = landmarks_raw(searched(crop));
-  // face-api's postProcess: undo the centred padding, then shift by the unclipped box origin.
-  const float scale = static_cast<float>(LandmarkNet::kInputSize) / std::max(crop.width, crop.height);
-  const float w = crop.width * scale, h = crop.height * scale;
-  const float pad_x = w < h ? std::abs(w - h) / 2 : 0.f, pad_y = h < w ? std::abs(w - h) / 2 : 0.f;
-  for (int i = 0; i < 68; ++i) {
-    const float rx = (raw[2 * i] * LandmarkNet::kInputSize - pad_x) / w;
-    const float ry = (raw[2 * i + 1] * LandmarkNet::kInputSize - pad_y) / h;
-    face.landmarks[i] = {rx * crop.width + box.x, ry * crop.height + box.y};
+std::vector<FaceDetail> FaceEngine::with_landmarks(const cv::Mat& searched, const cv::Mat& rgb,
+                                                   const std::vector<std::pair<cv::Rect2f, float>>& boxes) {
+  std::vector<FaceDetail> faces;
+  std::vector<cv::Rect> crops;
+  for (const auto& [box, score] : boxes) {
+    faces.push_back({box, score, {}, {}, {}});
+    crops.push_back(clip_floor(box, rgb.cols, rgb.rows));
   }
-  face.pose = estimate_pose(face.landmarks);
-  face.quality = estimate_quality(rgb, crop);
-  return face;
+  std::vector<size_t> measured;  // faces whose crop is not empty
+  for (size_t i = 0; i < faces.size(); ++i)
+    if (crops[i].width > 0 && crops[i].height > 0) measured.push_back(i);
+  for (size_t start = 0; start < measured.size(); start += kMaxBatch) {
+    const size_t count = std::min(kMaxBatch, measured.size() - start);
+    std::vector<float> input(count * LandmarkNet::kInputFloats);
+    for (size_t k = 0; k < count; ++k) {
+      const auto crop = sample_canvas(centered_square(searched(crops[measured[start + k]])), LandmarkNet::kInputSize,
+                                      kFaceNormalization);
+      std::copy(crop.begin(), crop.end(), input.begin() + k * LandmarkNet::kInputFloats);
+    }
+    std::vector<Landmarks68> raw;
+    {
+      Cores::Lease lease = cores_->acquire();
+      raw = nets_->landmarks.run(lease, input.data(), static_cast<int>(count));
+    }
+    for (size_t k = 0; k < count; ++k) {
+      FaceDetail& face = faces[measured[start + k]];
+      const cv::Rect& crop = crops[measured[start + k]];
+      // face-api's postProcess: undo the centred padding, then shift by the unclipped box origin.
+      const float scale = static_cast<float>(LandmarkNet::kInputSize) / std::max(crop.width, crop.height);
+      const float w = crop.width * scale, h = crop.height * scale;
+      const float pad_x = w < h ? std::abs(w - h) / 2 : 0.f, pad_y = h < w ? std::abs(w - h) / 2 : 0.f;
+      for (int i = 0; i < 68; ++i) {
+        const float rx = (raw[k][2 * i] * LandmarkNet::kInputSize - pad_x) / w;
+        const float ry = (raw[k][2 * i + 1] * LandmarkNet::kInputSize - pad_y) / h;
+        face.landmarks[i] = {rx * crop.width + face.box.x, ry * crop.height + face.box.y};
+      }
+      face.pose = estimate_pose(face.landmarks);
+      face.quality = estimate_quality(rgb, crop);
+    }
+  }
+  return faces;
 }
 
 std::vector<FaceDetail> FaceEngine::detect(const cv::Mat& rgb) {
@@ -294,28 +318,52 @@ cv::Mat FaceEngine::chip(const cv::Mat& rgb, const FaceDetail& face) const {
   return out;
 }
 
-Descriptor FaceEngine::describe(const cv::Mat& rgb, const FaceDetail& face) {
-  // Sampled straight from the image in float, as face-api does: no 8-bit rounding of the chip.
-  std::vector<float> input;
-  if (options_.alignment == Alignment::FaceApi) {
-    const cv::Rect crop = faceapi_chip_rect(chip_frame(face.landmarks), rgb);
-    if (crop.width <= 0 || crop.height <= 0) return Descriptor{};
-    input = sample_canvas(centered_square(rgb(crop)), RecognitionNet::kInputSize, kFaceNormalization);
-  } else {
-    const cv::Mat c = chip(rgb, face);
-    input = sample_canvas({c, c.cols, {0, 0}, {0, 0, 0}}, RecognitionNet::kInputSize, kFaceNormalization);
+std::vector<Descriptor> FaceEngine::describe(const cv::Mat& rgb, const std::vector<FaceDetail>& faces) {
+  const size_t n = RecognitionNet::kInputSize, floats = RecognitionNet::kInputFloats;
+  const size_t chips_per_face = options_.mirror_average ? 2 : 1;
+  std::vector<Descriptor> descriptors(faces.size(), Descriptor{});
+  const size_t faces_per_batch = kMaxBatch / chips_per_face;
+  for (size_t start = 0; start < faces.size(); start += faces_per_batch) {
+    const size_t count = std::min(faces_per_batch, faces.size() - start);
+    // Sampled straight from the image in float, as face-api does: no 8-bit rounding of the chip.
+    std::vector<float> input(count * chips_per_face * floats, 0.f);
+    std::vector<bool> empty(count, false);
+    for (size_t k = 0; k < count; ++k) {
+      const FaceDetail& face = faces[start + k];
+      std::vector<float> chip_values;
+      if (options_.alignment == Alignment::FaceApi) {
+        const cv::Rect crop = faceapi_chip_rect(chip_frame(face.landmarks), rgb);
+        empty[k] = crop.width <= 0 || crop.height <= 0;
+        if (!empty[k]) chip_values = sample_canvas(centered_square(rgb(crop)), n, kFaceNormalization);
+      } else {
+        const cv::Mat c = chip(rgb, face);
+        chip_values = sample_canvas({c, c.cols, c.rows, {0, 0}, {0, 0, 0}}, n, kFaceNormalization);
+      }
+      if (empty[k]) continue;
+      float* dst = &input[k * chips_per_face * floats];
+      std::copy(chip_values.begin(), chip_values.end(), dst);
+      if (chips_per_face == 2)
+        for (size_t y = 0; y < n; ++y)
+          for (size_t x = 0; x < n; ++x)
+            std::copy_n(&chip_values[(y * n + n - 1 - x) * 3], 3, dst + floats + (y * n + x) * 3);
+    }
+    std::vector<Descriptor> out;
+    {
+      Cores::Lease lease = cores_->acquire();
+      out = nets_->recognition.run(lease, input.data(), static_cast<int>(count * chips_per_face));
+    }
+    for (size_t k = 0; k < count; ++k) {
+      if (empty[k]) continue;
+      Descriptor& d = descriptors[start + k];
+      d = out[k * chips_per_face];
+      if (chips_per_face == 2)
+        for (size_t i = 0; i < d.size(); ++i) d[i] = (d[i] + out[k * 2 + 1][i]) / 2;
+    }
   }
-  std::lock_guard lock(nets_mutex_);
-  Descriptor d = nets_->recognition.run(input.data(), nets_->pool);
-  if (!options_.mirror_average) return d;
-  const int n = RecognitionNet::kInputSize;
-  for (int y = 0; y < n; ++y)
-    for (int x = 0; x < n / 2; ++x)
-      for (int c = 0; c < 3; ++c) std::swap(input[(y * n + x) * 3 + c], input[(y * n + n - 1 - x) * 3 + c]);
-  const Descriptor mirrored = nets_->recognition.run(input.data(), nets_->pool);
-  for (size_t i = 0; i < d.size(); ++i) d[i] = (d[i] + mirrored[i]) / 2;
-  return d;
+  return descriptors;
 }
+
+Descriptor FaceEngine::describe(const cv::Mat& rgb, const FaceDetail& face) { return describe(rgb, std::vector{face})[0]; }
 
 cv::Point2f landmark_centre(const std::array<cv::Point2f, 68>& points, int first, int last) {
   cv::Point2f sum(0, 0);

@@ -2,11 +2,11 @@
 #include <array>
 #include <filesystem>
 #include <memory>
-#include <mutex>
 #include <opencv2/core.hpp>
 #include <string>
 #include <vector>
 
+#include "inference/compute.h"
 #include "inference/image.h"
 #include "inference/recognition_net.h"
 
@@ -20,20 +20,25 @@ Alignment parse_alignment(const std::string& name);
 
 struct EngineOptions {
   std::filesystem::path model_dir;  // empty: default_model_dir()
-  size_t threads = 0;               // 0: all cores
+  size_t threads = 0;               // cores the nets may use; 0: all
   Alignment alignment = Alignment::Rotation;
   bool large_face_pass = true;  // also the photo centred on a 2.25x canvas: faces that fill the frame
-  int min_face_pixels = 40;     // tiles so faces this small (decoded pixels) are found; 0: no tiles
+  // The whole photo is searched at the scale where a face this small, in the photo scaled to at
+  // most kReferenceLongSide on its long side, reaches the SSD's reliable size. 0: face-api's own
+  // single 512x512 pass.
+  int min_face_pixels = 40;
+  float ssd_min_face = 28.f;   // that reliable size, in SSD input pixels (bench/detection_bench)
+  int large_face_input = 512;  // the large-face canvas's SSD input side
   float min_confidence = 0.5f;  // SSD score
   // A photo with no face is searched again with its lightness equalised (CLAHE): dark,
   // low-contrast faces the SSD misses. Photos with faces never take this path.
   bool contrast_rescue = true;
-  // Descriptor = mean of the chip's and its mirror image's: LFW 99.13 % instead of 98.63 %.
+  // Descriptor = mean of the chip's and its mirror image's (better separated people: README).
   bool mirror_average = true;
   int recognition_weight_bits = 8;  // fewer only to measure what quantisation costs (eval lfw)
   DecodeOptions decode;
 
-  // face-api's own detection: one 512x512 pass over the whole photo.
+  // face-api's own detection: one 512x512 pass over the photo padded to a square.
   void use_single_pass() {
     large_face_pass = false;
     min_face_pixels = 0;
@@ -62,30 +67,36 @@ struct DetectedImage {
 };
 
 // Pixels in, faces out: detection, landmarks, pose, quality, alignment and descriptors.
-// Safe to call from several threads: the nets run one at a time on the shared pool.
+// Safe to call from several threads at once: each net call takes the cores that are free.
 class FaceEngine {
  public:
+  // Photos larger than this on their long side are searched as if scaled down to it.
+  static constexpr int kReferenceLongSide = 1920;
+
   explicit FaceEngine(EngineOptions options = {});
   ~FaceEngine();
 
   std::vector<FaceDetail> detect(const cv::Mat& rgb);
   DetectedImage detect(std::string_view file_bytes);
+  // All faces of a photo in one batch through the recognition net.
+  std::vector<Descriptor> describe(const cv::Mat& rgb, const std::vector<FaceDetail>& faces);
   Descriptor describe(const cv::Mat& rgb, const FaceDetail& face);
   // The 150x150 RGB chip fed to the recognition net.
   cv::Mat chip(const cv::Mat& rgb, const FaceDetail& face) const;
 
   const EngineOptions& options() const { return options_; }
+  Cores& cores() { return *cores_; }
 
  private:
   struct Nets;
   // Detection and landmarks on `searched`, quality measured on `rgb` (the same geometry).
   std::vector<FaceDetail> run_passes(const cv::Mat& searched, const cv::Mat& rgb);
-  FaceDetail with_landmarks(const cv::Mat& searched, const cv::Mat& rgb, cv::Rect2f box, float score);
-  std::array<float, 136> landmarks_raw(const cv::Mat& face_crop);
+  std::vector<FaceDetail> with_landmarks(const cv::Mat& searched, const cv::Mat& rgb,
+                                         const std::vector<std::pair<cv::Rect2f, float>>& boxes);
 
   EngineOptions options_;
+  std::unique_ptr<Cores> cores_;
   std::unique_ptr<Nets> nets_;
-  std::mutex nets_mutex_;
 };
 
 // Mean of landmarks first..last (68-point numbering): eyes are 36-41 and 42-47, the mouth 48-67.

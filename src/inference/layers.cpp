@@ -1,131 +1,217 @@
 #include "inference/layers.h"
 
-#include <xnnpack.h>
+#include <omp.h>
 
-#include <mutex>
+#include <optional>
 #include <string>
 
 #include "inference/error.h"
-#include "inference/thread_pool.h"
 
 namespace beetroot {
 namespace {
 
-void check(xnn_status status, const char* what) {
-  if (status != xnn_status_success)
-    throw Error(ErrorKind::Internal, std::string("XNNPACK ") + what + " failed with status " + std::to_string(status));
+using dt = dnnl::memory::data_type;
+using tag = dnnl::memory::format_tag;
+
+// Shapes a layer keeps primitives for; detection inputs are rounded so few distinct ones occur.
+constexpr size_t kMaxPlans = 32;
+
+dnnl::memory with_values(const dnnl::memory::desc& desc, const std::vector<float>& values) {
+  dnnl::memory m(desc, cpu_engine());
+  std::copy(values.begin(), values.end(), static_cast<float*>(m.get_data_handle()));
+  return m;
 }
 
-// TF HWIO -> XNNPACK OHWI.
-std::vector<float> to_ohwi(const std::vector<float>& hwio, int k, int in, int out) {
-  std::vector<float> ohwi(hwio.size());
+// TF [k,k,in,out] -> oihw; TF depthwise [k,k,c,1] -> goihw.
+std::vector<float> to_oihw(const ConvSpec& s, const std::vector<float>& tf) {
+  const int k = s.kernel, in = s.depthwise ? 1 : s.in_channels, out = s.out_channels;
+  std::vector<float> oihw(tf.size());
   for (int y = 0; y < k; ++y)
     for (int x = 0; x < k; ++x)
       for (int i = 0; i < in; ++i)
-        for (int o = 0; o < out; ++o) ohwi[((o * k + y) * k + x) * in + i] = hwio[((y * k + x) * in + i) * out + o];
-  return ohwi;
+        for (int o = 0; o < out; ++o)
+          oihw[((static_cast<size_t>(o) * in + i) * k + y) * k + x] =
+              s.depthwise ? tf[(y * k + x) * out + o] : tf[((static_cast<size_t>(y) * k + x) * in + i) * out + o];
+  return oihw;
+}
+
+dnnl::memory::dims weight_dims(const ConvSpec& s) {
+  if (s.depthwise) return {s.in_channels, 1, 1, s.kernel, s.kernel};
+  return {s.out_channels, s.in_channels, s.kernel, s.kernel};
+}
+
+std::pair<int, int> padding_of(const ConvSpec& s, int in) {
+  if (s.padding == Padding::Same) return same_padding(in, s.kernel, s.stride);
+  return {0, 0};
+}
+
+dnnl::memory scratchpad(Cores::Lease& lease, size_t bytes) {
+  bytes = std::max<size_t>(bytes, 1);
+  return dnnl::memory({{static_cast<dnnl::memory::dim>(bytes)}, dt::u8, tag::x}, cpu_engine(),
+                      lease.arena().scratch(Arena::Scratch::Scratchpad, bytes));
+}
+
+// oneDNN's reference kernels are two orders of magnitude slower than its JIT ones.
+bool is_reference(const dnnl::primitive_desc_base& pd) { return std::string(pd.impl_info_str()).rfind("ref", 0) == 0; }
+
+dnnl::primitive_attr user_scratchpad(dnnl::post_ops ops = {}) {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  attr.set_post_ops(ops);
+  return attr;
 }
 
 }  // namespace
 
-void ensure_xnnpack() {
-  static std::once_flag once;
-  std::call_once(once, [] { check(xnn_initialize(nullptr), "initialisation"); });
+std::pair<int, int> same_padding(int in, int kernel, int stride) {
+  const int out = (in + stride - 1) / stride;
+  const int total = std::max((out - 1) * stride + kernel - in, 0);
+  return {total / 2, total - total / 2};
 }
 
-Padding same_padding(int in_h, int in_w, int kernel, int stride) {
-  auto total = [&](int in) {
-    const int out = (in + stride - 1) / stride;
-    return std::max((out - 1) * stride + kernel - in, 0);
-  };
-  const int th = total(in_h), tw = total(in_w);
-  return {static_cast<uint32_t>(th / 2), static_cast<uint32_t>(tw - tw / 2), static_cast<uint32_t>(th - th / 2),
-          static_cast<uint32_t>(tw / 2)};
-}
-
-Operator& Operator::operator=(Operator&& other) noexcept {
-  std::swap(op_, other.op_);
-  return *this;
-}
-
-Operator::~Operator() {
-  if (op_) xnn_delete_operator(op_);
-}
+// A primitive for one shape. Where no fast kernel reads the input's layout (the 3-channel NHWC
+// net input on AVX2), the kernel's own is used, after a reorder.
+struct Conv2d::Plan {
+  dnnl::convolution_forward primitive;
+  dnnl::memory weights;
+  size_t scratchpad_bytes;
+  dnnl::memory::desc src;  // what the kernel reads
+  std::optional<dnnl::reorder> to_src;
+};
 
 Conv2d::Conv2d(const ConvSpec& spec, const std::vector<float>& filters, const std::vector<float>& bias) : spec_(spec) {
-  ensure_xnnpack();
-  const int k = spec.kernel;
-  const auto& p = spec.padding;
-  xnn_operator_t op = nullptr;
-  if (spec.depthwise) {
-    if (filters.size() != static_cast<size_t>(k * k * spec.in_channels))
-      throw Error(ErrorKind::ModelMissing, "depthwise filter size mismatch");
-    check(xnn_create_convolution2d_nhwc_f32(p.top, p.right, p.bottom, p.left, k, k, spec.stride, spec.stride, 1, 1,
-                                            spec.in_channels, 1, 1, spec.in_channels, spec.in_channels, filters.data(),
-                                            bias.empty() ? nullptr : bias.data(), spec.out_min, spec.out_max,
-                                            XNN_FLAG_DEPTHWISE_CONVOLUTION, &op),
-          "depthwise convolution");
-  } else {
-    if (filters.size() != static_cast<size_t>(k * k * spec.in_channels * spec.out_channels))
-      throw Error(ErrorKind::ModelMissing, "convolution filter size mismatch");
-    const auto packed = to_ohwi(filters, k, spec.in_channels, spec.out_channels);
-    check(xnn_create_convolution2d_nhwc_f32(p.top, p.right, p.bottom, p.left, k, k, spec.stride, spec.stride, 1, 1, 1,
-                                            spec.in_channels, spec.out_channels, spec.in_channels, spec.out_channels,
-                                            packed.data(), bias.empty() ? nullptr : bias.data(), spec.out_min,
-                                            spec.out_max, 0, &op),
-          "convolution");
-  }
-  op_ = Operator(op);
+  if (spec.depthwise && spec.in_channels != spec.out_channels)
+    throw Error(ErrorKind::Internal, "a depthwise convolution keeps its channels");
+  const size_t expected = static_cast<size_t>(spec.kernel) * spec.kernel * spec.out_channels *
+                          (spec.depthwise ? 1 : spec.in_channels);
+  if (filters.size() != expected) throw Error(ErrorKind::ModelMissing, "convolution filter size mismatch");
+  if (!bias.empty() && bias.size() != static_cast<size_t>(spec.out_channels))
+    throw Error(ErrorKind::ModelMissing, "convolution bias size mismatch");
+  bias_ = with_values({{spec.out_channels}, dt::f32, tag::x},
+                      bias.empty() ? std::vector<float>(spec.out_channels, 0.f) : bias);
+  const tag plain = spec.depthwise ? tag::goihw : tag::oihw;
+  packed_.push_back(with_values({weight_dims(spec), dt::f32, plain}, to_oihw(spec, filters)));
+  // Packed now for the size the net is built for, so the first photo does not pay for it.
+  const int typical = std::max(spec.kernel, 32);
+  FeatureMap probe{nullptr, 1, spec.in_channels, typical, typical, spec.in_layout};
+  plan(probe, omp_get_max_threads());
+  if (packed_.size() > 1) packed_.erase(packed_.begin());  // the plain copy is no longer needed
 }
+
+Conv2d::Conv2d(Conv2d&& other) noexcept
+    : spec_(other.spec_), bias_(std::move(other.bias_)), packed_(std::move(other.packed_)), plans_(std::move(other.plans_)) {}
+
+Conv2d::~Conv2d() = default;
 
 int Conv2d::out_size(int in) const {
-  const int padded = in + static_cast<int>(spec_.padding.top + spec_.padding.bottom);
-  return (padded - spec_.kernel) / spec_.stride + 1;
+  const auto [before, after] = padding_of(spec_, in);
+  return (in + before + after - spec_.kernel) / spec_.stride + 1;
 }
 
-void Conv2d::run(const float* input, int in_h, int in_w, float* output, ThreadPool& pool) {
-  check(xnn_setup_convolution2d_nhwc_f32(op_.get(), 1, in_h, in_w, input, output, pool.get()), "convolution setup");
-  check(xnn_run_operator(op_.get(), pool.get()), "convolution run");
+uint64_t Conv2d::flops(const FeatureMap& in) const {
+  const FeatureMap out = output(in, nullptr);
+  const uint64_t per_output = static_cast<uint64_t>(spec_.kernel) * spec_.kernel * (spec_.depthwise ? 1 : spec_.in_channels);
+  return 2 * per_output * static_cast<uint64_t>(out.n) * out.c * out.h * out.w;
 }
 
-Pool2d::Pool2d(Kind kind, int size, int stride, int channels)
-    : kind_(kind), size_(size), stride_(stride), channels_(channels) {
-  ensure_xnnpack();
-  xnn_operator_t op = nullptr;
-  const float inf = kNoClamp;
-  if (kind == Kind::Max)
-    check(xnn_create_max_pooling2d_nhwc_f32(0, 0, 0, 0, size, size, stride, stride, 1, 1, channels, channels, channels,
-                                            -inf, inf, 0, &op),
-          "max pooling");
-  else
-    check(xnn_create_average_pooling2d_nhwc_f32(0, 0, 0, 0, size, size, stride, stride, channels, channels, channels,
-                                                -inf, inf, 0, &op),
-          "average pooling");
-  op_ = Operator(op);
+FeatureMap Conv2d::output(const FeatureMap& in, float* data) const {
+  return {data, in.n, spec_.out_channels, out_size(in.h), out_size(in.w), Layout::Native};
 }
 
-void Pool2d::run(const float* input, int in_h, int in_w, float* output, ThreadPool& pool) {
-  if (kind_ == Kind::Max)
-    check(xnn_setup_max_pooling2d_nhwc_f32(op_.get(), 1, in_h, in_w, input, output, pool.get()), "max pooling setup");
-  else
-    check(xnn_setup_average_pooling2d_nhwc_f32(op_.get(), 1, in_h, in_w, input, output, pool.get()),
-          "average pooling setup");
-  check(xnn_run_operator(op_.get(), pool.get()), "pooling run");
+const dnnl::memory& Conv2d::weights_for(const dnnl::memory::desc& desc) {
+  for (const auto& m : packed_)
+    if (m.get_desc() == desc) return m;
+  dnnl::memory packed(desc, cpu_engine());
+  dnnl::stream stream(cpu_engine());
+  dnnl::reorder(packed_.back(), packed).execute(stream, packed_.back(), packed);
+  stream.wait();
+  packed_.push_back(packed);
+  return packed_.back();
 }
 
-FullyConnected::FullyConnected(int in, int out, const std::vector<float>& weights, const std::vector<float>& bias) {
-  ensure_xnnpack();
-  if (weights.size() != static_cast<size_t>(in * out)) throw Error(ErrorKind::ModelMissing, "fully connected size mismatch");
-  xnn_operator_t op = nullptr;
-  check(xnn_create_fully_connected_nc_f32(in, out, in, out, weights.data(), bias.empty() ? nullptr : bias.data(),
-                                          -kNoClamp, kNoClamp, XNN_FLAG_TRANSPOSE_WEIGHTS, &op),
-        "fully connected");
-  op_ = Operator(op);
+std::shared_ptr<Conv2d::Plan> Conv2d::plan(const FeatureMap& in, int threads) {
+  const Shape shape{in.n, in.h, in.w, in.layout, threads};
+  std::lock_guard lock(mutex_);
+  if (auto it = plans_.find(shape); it != plans_.end()) return it->second;
+  if (plans_.size() >= kMaxPlans) plans_.clear();
+  const FeatureMap out = output(in, nullptr);
+  const auto [top, bottom] = padding_of(spec_, in.h);
+  const auto [left, right] = padding_of(spec_, in.w);
+  dnnl::post_ops ops;
+  if (spec_.accumulate) ops.append_sum(1.f);
+  if (spec_.activation == Activation::Relu) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+  if (spec_.activation == Activation::Relu6) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip, 0.f, 6.f);
+  auto describe = [&](const dnnl::memory::desc& src, const dnnl::memory::desc& dst) {
+    const dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src,
+                                            {weight_dims(spec_), dt::f32, tag::any}, bias_.get_desc(), dst,
+                                            {spec_.stride, spec_.stride}, {top, left}, {bottom, right});
+    return dnnl::convolution_forward::primitive_desc(d, user_scratchpad(ops), cpu_engine());
+  };
+  auto pd = describe(in.desc(), out.desc());
+  if (is_reference(pd)) {
+    auto own = describe({{in.n, in.c, in.h, in.w}, dt::f32, tag::any}, out.desc());
+    if (!is_reference(own)) pd = own;
+  }
+  auto plan = std::make_shared<Plan>(Plan{dnnl::convolution_forward(pd), weights_for(pd.weights_desc()),
+                                          pd.scratchpad_desc().get_size(), pd.src_desc(), {}});
+  if (plan->src != in.desc())
+    plan->to_src = dnnl::reorder(dnnl::reorder::primitive_desc(cpu_engine(), in.desc(), cpu_engine(), plan->src));
+  plans_.emplace(shape, plan);
+  return plan;
 }
 
-void FullyConnected::run(const float* input, float* output, ThreadPool& pool, size_t batch) {
-  check(xnn_setup_fully_connected_nc_f32(op_.get(), batch, input, output, pool.get()), "fully connected setup");
-  check(xnn_run_operator(op_.get(), pool.get()), "fully connected run");
+void Conv2d::run(Cores::Lease& lease, const FeatureMap& in, const FeatureMap& out) {
+  const std::shared_ptr<Plan> p = plan(in, lease.threads());
+  const dnnl::engine& engine = cpu_engine();
+  dnnl::memory src(in.desc(), engine, in.data);
+  if (p->to_src) {
+    dnnl::memory moved(p->src, engine, lease.arena().scratch(Arena::Scratch::Source, p->src.get_size()));
+    p->to_src->execute(lease.stream(), src, moved);
+    src = moved;
+  }
+  p->primitive.execute(lease.stream(), {{DNNL_ARG_SRC, src},
+                                        {DNNL_ARG_WEIGHTS, p->weights},
+                                        {DNNL_ARG_BIAS, bias_},
+                                        {DNNL_ARG_DST, dnnl::memory(out.desc(), engine, out.data)},
+                                        {DNNL_ARG_SCRATCHPAD, scratchpad(lease, p->scratchpad_bytes)}});
+  executed_flops_ += flops(in);
+}
+
+struct Pool2d::Plan {
+  dnnl::pooling_forward primitive;
+  size_t scratchpad_bytes;
+};
+
+Pool2d::Pool2d(Kind kind, int size, int stride) : kind_(kind), size_(size), stride_(stride) {}
+Pool2d::Pool2d(Pool2d&& other) noexcept
+    : kind_(other.kind_), size_(other.size_), stride_(other.stride_), plans_(std::move(other.plans_)) {}
+Pool2d::~Pool2d() = default;
+
+FeatureMap Pool2d::output(const FeatureMap& in, float* data) const {
+  return {data, in.n, in.c, out_size(in.h), out_size(in.w), in.layout};
+}
+
+void Pool2d::run(Cores::Lease& lease, const FeatureMap& in, const FeatureMap& out) {
+  std::shared_ptr<Plan> p;
+  {
+    const Shape shape{in.n, in.c, in.h, in.w, lease.threads()};
+    std::lock_guard lock(mutex_);
+    auto it = plans_.find(shape);
+    if (it == plans_.end()) {
+      if (plans_.size() >= kMaxPlans) plans_.clear();
+      const auto algorithm = kind_ == Kind::Max ? dnnl::algorithm::pooling_max : dnnl::algorithm::pooling_avg_exclude_padding;
+      const dnnl::pooling_forward::desc d(dnnl::prop_kind::forward_inference, algorithm, in.desc(), out.desc(),
+                                          {stride_, stride_}, {size_, size_}, {0, 0}, {0, 0});
+      const dnnl::pooling_forward::primitive_desc pd(d, user_scratchpad(), cpu_engine());
+      it = plans_.emplace(shape, std::make_shared<Plan>(Plan{dnnl::pooling_forward(pd), pd.scratchpad_desc().get_size()})).first;
+    }
+    p = it->second;
+  }
+  const dnnl::engine& engine = cpu_engine();
+  p->primitive.execute(lease.stream(),
+                       {{DNNL_ARG_SRC, dnnl::memory(in.desc(), engine, in.data)},
+                        {DNNL_ARG_DST, dnnl::memory(out.desc(), engine, out.data)},
+                        {DNNL_ARG_SCRATCHPAD, scratchpad(lease, p->scratchpad_bytes)}});
 }
 
 }  // namespace beetroot

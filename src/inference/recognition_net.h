@@ -1,10 +1,12 @@
 #pragma once
 #include <array>
 #include <memory>
+#include <vector>
+
+#include "inference/compute.h"
 
 namespace beetroot {
 
-class ThreadPool;
 class WeightMap;
 
 using Descriptor = std::array<float, 128>;
@@ -13,10 +15,11 @@ using Descriptor = std::array<float, 128>;
 class RecognitionNet {
  public:
   static constexpr int kInputSize = 150;
+  static constexpr size_t kInputFloats = static_cast<size_t>(kInputSize) * kInputSize * 3;
   explicit RecognitionNet(const WeightMap& weights);
   ~RecognitionNet();
-  // input: 150x150 RGB, (x - mean) / 255.
-  Descriptor run(const float* input, ThreadPool& pool);
+  // inputs: n chips of 150x150 RGB, (x - mean) / 255, one after another. One descriptor each.
+  std::vector<Descriptor> run(Cores::Lease& lease, const float* inputs, int n);
 
  private:
   struct Impl;

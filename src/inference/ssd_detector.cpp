@@ -1,33 +1,36 @@
 #include "inference/ssd_detector.h"
 
 #include <algorithm>
+#include <map>
+#include <mutex>
 #include <cmath>
 #include <numeric>
 #include <string>
 
+#include "inference/error.h"
+#include "inference/feature_ops.h"
+#include "inference/layers.h"
 #include "inference/weights.h"
 
 namespace beetroot {
 namespace {
 
 constexpr float kBatchNormEpsilon = 0.0010000000474974513f;
-
-struct Stage {
-  Conv2d conv;
-  int in_h, in_w;
-  int out_h() const { return conv.out_size(in_h); }
-  int out_c() const { return conv.spec().out_channels; }
-};
+constexpr int kHeads = 6;
+// Anchors per cell of each head's grid, and the grids' strides in input pixels.
+constexpr int kAnchorsPerCell[kHeads] = {3, 6, 6, 6, 6, 6};
+constexpr int kHeadStride[kHeads] = {16, 32, 64, 128, 256, 512};
 
 // Pointwise layers: conv + offset, ReLU6.
-Conv2d pointwise(const WeightMap& w, const std::string& name, int kernel, int in_c, int out_c, int stride, int in_size) {
-  ConvSpec spec{kernel, stride, in_c, out_c, false, same_padding(in_size, in_size, kernel, stride), 0.f, 6.f};
+Conv2d pointwise(const WeightMap& w, const std::string& name, int kernel, int in_c, int out_c, int stride,
+                 Layout in_layout = Layout::Native) {
+  const ConvSpec spec{kernel, stride, in_c, out_c, false, Padding::Same, Activation::Relu6, false, in_layout};
   return Conv2d(spec, w.get(name + "/weights", {kernel, kernel, in_c, out_c}).values,
                 w.get(name + "/convolution_bn_offset", {out_c}).values);
 }
 
 // Depthwise conv with its batch norm folded into the filters, ReLU6.
-Conv2d depthwise(const WeightMap& w, const std::string& name, int channels, int stride, int in_size) {
+Conv2d depthwise(const WeightMap& w, const std::string& name, int channels, int stride) {
   auto filters = w.get(name + "/depthwise_weights", {3, 3, channels, 1}).values;
   const auto& gamma = w.get(name + "/BatchNorm/gamma", {channels}).values;
   const auto& beta = w.get(name + "/BatchNorm/beta", {channels}).values;
@@ -39,24 +42,24 @@ Conv2d depthwise(const WeightMap& w, const std::string& name, int channels, int 
     for (int k = 0; k < 9; ++k) filters[k * channels + c] *= s;
     bias[c] = beta[c] - mean[c] * s;
   }
-  ConvSpec spec{3, stride, channels, channels, true, same_padding(in_size, in_size, 3, stride), 0.f, 6.f};
+  const ConvSpec spec{3, stride, channels, channels, true, Padding::Same, Activation::Relu6};
   return Conv2d(spec, filters, bias);
 }
 
 struct BoxPredictor {
   Conv2d box, cls;
-  int size, anchors;
+  int anchors;
 };
 
-BoxPredictor box_predictor(const WeightMap& w, int index, int in_c, int anchors, int size) {
+BoxPredictor box_predictor(const WeightMap& w, int index, int in_c, int anchors) {
   const std::string p = "Prediction/BoxPredictor_" + std::to_string(index);
-  ConvSpec box_spec{.in_channels = in_c, .out_channels = anchors * 4};
-  ConvSpec cls_spec{.in_channels = in_c, .out_channels = anchors * 3};
-  return {Conv2d(box_spec, w.get(p + "/BoxEncodingPredictor/weights", {1, 1, in_c, anchors * 4}).values,
+  const ConvSpec box{.in_channels = in_c, .out_channels = anchors * 4};
+  const ConvSpec cls{.in_channels = in_c, .out_channels = anchors * 3};
+  return {Conv2d(box, w.get(p + "/BoxEncodingPredictor/weights", {1, 1, in_c, anchors * 4}).values,
                  w.get(p + "/BoxEncodingPredictor/biases").values),
-          Conv2d(cls_spec, w.get(p + "/ClassPredictor/weights", {1, 1, in_c, anchors * 3}).values,
+          Conv2d(cls, w.get(p + "/ClassPredictor/weights", {1, 1, in_c, anchors * 3}).values,
                  w.get(p + "/ClassPredictor/biases").values),
-          size, anchors};
+          anchors};
 }
 
 float iou(const float* a, const float* b) {
@@ -69,96 +72,169 @@ float iou(const float* a, const float* b) {
   return inter / (area_a + area_b - inter);
 }
 
+// One dimension of the heads' grids: each grid's size and how far TF's padding of odd sizes moved
+// its cells (in input pixels) from where they sit when every size is even, as at 512.
+struct GridAxis {
+  int size[kHeads];
+  float shift[kHeads];
+};
+
+GridAxis grid_axis(int input) {
+  GridAxis axis{};
+  int size = input, stride = 1;
+  float shift = 0;
+  // Strided 3x3 convs in order, and after how many of them each head reads its grid.
+  auto halve = [&] {
+    shift -= static_cast<float>(same_padding(size, 3, 2).first * stride);
+    size = (size + 1) / 2;
+    stride *= 2;
+  };
+  for (int i = 0; i < 4; ++i) halve();  // conv_0 and the depthwise convs of pairs 2, 4, 6: stride 16
+  axis.size[0] = size;
+  axis.shift[0] = shift;
+  halve();  // pair 12: stride 32
+  axis.size[1] = size;
+  axis.shift[1] = shift;
+  for (int head = 2; head < kHeads; ++head) {  // the extra layers, one strided conv per head
+    halve();
+    axis.size[head] = size;
+    axis.shift[head] = shift;
+  }
+  return axis;
+}
+
 }  // namespace
+
+std::vector<float> ssd_anchors(int height, int width) {
+  const GridAxis rows = grid_axis(height), cols = grid_axis(width);
+  // Scales spread evenly from 0.2 to 0.95 over the six grids; the finest grid has only three boxes.
+  float scales[kHeads + 1];
+  for (int i = 0; i < kHeads; ++i) scales[i] = 0.2f + (0.95f - 0.2f) * static_cast<float>(i) / (kHeads - 1);
+  scales[kHeads] = 1.f;
+  std::vector<float> anchors;
+  for (int head = 0; head < kHeads; ++head) {
+    std::vector<std::pair<float, float>> specs;  // (scale, aspect ratio)
+    if (head == 0) {
+      specs = {{0.1f, 1.f}, {scales[0], 2.f}, {scales[0], 0.5f}};
+    } else {
+      const float s = scales[head];
+      specs = {{s, 1.f}, {std::sqrt(s * scales[head + 1]), 1.f}, {s, 2.f}, {s, 0.5f}, {s, 3.f}, {s, 1.f / 3}};
+    }
+    const float stride = static_cast<float>(kHeadStride[head]);
+    for (int i = 0; i < rows.size[head]; ++i)
+      for (int j = 0; j < cols.size[head]; ++j) {
+        const float cy = (static_cast<float>(i) + 0.5f) * stride + rows.shift[head];
+        const float cx = (static_cast<float>(j) + 0.5f) * stride + cols.shift[head];
+        for (const auto& [scale, aspect] : specs) {
+          const float h = scale / std::sqrt(aspect) * SsdDetector::kTrainedSize;
+          const float w = scale * std::sqrt(aspect) * SsdDetector::kTrainedSize;
+          anchors.insert(anchors.end(), {(cy - h / 2) / height, (cx - w / 2) / width, (cy + h / 2) / height,
+                                         (cx + w / 2) / width});
+        }
+      }
+  }
+  return anchors;
+}
 
 struct SsdDetector::Impl {
   std::vector<Conv2d> backbone;  // conv_0, then depthwise/pointwise pairs 1..13
-  std::vector<int> backbone_in;  // input size of each backbone conv
   std::vector<Conv2d> extra;     // Prediction/Conv2d_0..7
-  std::vector<int> extra_in;
   std::vector<BoxPredictor> predictors;
-  std::vector<float> anchors;
-  std::vector<float> a, b, conv11, features, extra_out[8];
-  std::vector<float> box_raw, cls_raw;
+  std::vector<float> trained_anchors;
+  std::mutex anchors_mutex;
+  std::map<std::pair<int, int>, std::shared_ptr<const std::vector<float>>> anchors;  // by input size
+
+  std::shared_ptr<const std::vector<float>> anchors_for(int height, int width) {
+    std::lock_guard lock(anchors_mutex);
+    auto& a = anchors[{height, width}];
+    if (!a) {
+      const bool trained = height == kTrainedSize && width == kTrainedSize;
+      a = std::make_shared<const std::vector<float>>(trained ? trained_anchors : ssd_anchors(height, width));
+    }
+    return a;
+  }
 };
+
+namespace {
+enum Slot { kPing = 1, kPong, kConv11, kExtra, kHead2, kHeadOut = kHead2 + 4 };  // heads 2-5: a slot each
+}
 
 SsdDetector::SsdDetector(const WeightMap& w) : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
-  int size = kInputSize;
-  m.backbone.push_back(pointwise(w, "MobilenetV1/Conv2d_0_pointwise", 3, 3, 32, 2, size));
-  m.backbone_in.push_back(size);
-  size /= 2;
+  m.backbone.push_back(pointwise(w, "MobilenetV1/Conv2d_0_pointwise", 3, 3, 32, 2, Layout::Nhwc));
   const int out_channels[] = {64, 128, 128, 256, 256, 512, 512, 512, 512, 512, 512, 1024, 1024};
   int channels = 32;
   for (int layer = 1; layer <= 13; ++layer) {
     const int stride = (layer == 2 || layer == 4 || layer == 6 || layer == 12) ? 2 : 1;
     const std::string n = "MobilenetV1/Conv2d_" + std::to_string(layer);
-    m.backbone.push_back(depthwise(w, n + "_depthwise", channels, stride, size));
-    m.backbone_in.push_back(size);
-    size = (size + stride - 1) / stride;
-    m.backbone.push_back(pointwise(w, n + "_pointwise", 1, channels, out_channels[layer - 1], 1, size));
-    m.backbone_in.push_back(size);
+    m.backbone.push_back(depthwise(w, n + "_depthwise", channels, stride));
+    m.backbone.push_back(pointwise(w, n + "_pointwise", 1, channels, out_channels[layer - 1], 1));
     channels = out_channels[layer - 1];
   }
   const int extra_channels[] = {256, 512, 128, 256, 128, 256, 64, 128};
   for (int i = 0; i < 8; ++i) {
     const int kernel = i % 2 ? 3 : 1, stride = i % 2 ? 2 : 1;
     m.extra.push_back(pointwise(w, "Prediction/Conv2d_" + std::to_string(i) + "_pointwise", kernel, channels,
-                                extra_channels[i], stride, size));
-    m.extra_in.push_back(size);
-    size = (size + stride - 1) / stride;
+                                extra_channels[i], stride));
     channels = extra_channels[i];
   }
-  m.predictors.push_back(box_predictor(w, 0, 512, 3, 32));
-  m.predictors.push_back(box_predictor(w, 1, 1024, 6, 16));
-  m.predictors.push_back(box_predictor(w, 2, 512, 6, 8));
-  m.predictors.push_back(box_predictor(w, 3, 256, 6, 4));
-  m.predictors.push_back(box_predictor(w, 4, 256, 6, 2));
-  m.predictors.push_back(box_predictor(w, 5, 128, 6, 1));
-  m.anchors = w.get("Output/extra_dim", {1, kAnchors, 4}).values;
-  m.a.resize(256 * 256 * 64);
-  m.b.resize(256 * 256 * 64);
-  m.conv11.resize(32 * 32 * 512);
-  m.box_raw.resize(kAnchors * 4);
-  m.cls_raw.resize(kAnchors * 3);
+  const int head_channels[kHeads] = {512, 1024, 512, 256, 256, 128};
+  for (int i = 0; i < kHeads; ++i) m.predictors.push_back(box_predictor(w, i, head_channels[i], kAnchorsPerCell[i]));
+  const int trained_cells = 32 * 32 * 3 + (16 * 16 + 8 * 8 + 4 * 4 + 2 * 2 + 1) * 6;
+  m.trained_anchors = w.get("Output/extra_dim", {1, trained_cells, 4}).values;
 }
 
 SsdDetector::~SsdDetector() = default;
 
-void SsdDetector::forward(const float* input, ThreadPool& pool, std::vector<float>& boxes, std::vector<float>& scores) {
+const std::vector<float>& SsdDetector::trained_anchors() const { return impl_->trained_anchors; }
+
+void SsdDetector::forward(Cores::Lease& lease, const float* input, int height, int width, std::vector<float>& boxes,
+                          std::vector<float>& scores) {
   Impl& m = *impl_;
-  const float* in = input;
-  float* out = m.a.data();
+  Arena& arena = lease.arena();
+  auto place = [&](FeatureMap map, int slot) {
+    map.data = arena.floats(slot, map.size());
+    return map;
+  };
+  FeatureMap x{const_cast<float*>(input), 1, 3, height, width, Layout::Nhwc};
+  FeatureMap heads[kHeads];
   for (size_t i = 0; i < m.backbone.size(); ++i) {
-    const int s = m.backbone_in[i];
-    m.backbone[i].run(in, s, s, out, pool);
-    in = out;
-    out = out == m.a.data() ? m.b.data() : m.a.data();
-    if (i == 22) std::copy_n(in, m.conv11.size(), m.conv11.begin());  // output of pair 11's pointwise
+    // Pair 11's pointwise output feeds the first head and is kept in a slot of its own.
+    const int slot = i == 22 ? kConv11 : i % 2 ? kPong : kPing;
+    const FeatureMap out = place(m.backbone[i].output(x, nullptr), slot);
+    m.backbone[i].run(lease, x, out);
+    x = out;
+    if (i == 22) heads[0] = out;
   }
-  const float* features = in;  // 16x16x1024
-  const float* heads[6] = {m.conv11.data(), features};
+  heads[1] = x;
   for (int i = 0; i < 8; ++i) {
-    m.extra_out[i].resize(static_cast<size_t>(m.extra[i].out_size(m.extra_in[i])) * m.extra[i].out_size(m.extra_in[i]) *
-                          m.extra[i].spec().out_channels);
-    m.extra[i].run(i == 0 ? features : m.extra_out[i - 1].data(), m.extra_in[i], m.extra_in[i], m.extra_out[i].data(), pool);
+    const FeatureMap out = place(m.extra[i].output(x, nullptr), i % 2 ? kHead2 + i / 2 : kExtra);
+    m.extra[i].run(lease, x, out);
+    x = out;
+    if (i % 2) heads[2 + i / 2] = out;
   }
-  heads[2] = m.extra_out[1].data();
-  heads[3] = m.extra_out[3].data();
-  heads[4] = m.extra_out[5].data();
-  heads[5] = m.extra_out[7].data();
+  size_t cells = 0;
+  for (int i = 0; i < kHeads; ++i) cells += static_cast<size_t>(heads[i].h) * heads[i].w * kAnchorsPerCell[i];
+  // The heads' outputs in TF's order (row, column, anchor, value), for the anchors'.
+  std::vector<float> box_raw(cells * 4), cls_raw(cells * 3);
   size_t anchor = 0;
-  for (int i = 0; i < 6; ++i) {
+  for (int i = 0; i < kHeads; ++i) {
     BoxPredictor& p = m.predictors[i];
-    p.box.run(heads[i], p.size, p.size, m.box_raw.data() + anchor * 4, pool);
-    p.cls.run(heads[i], p.size, p.size, m.cls_raw.data() + anchor * 3, pool);
-    anchor += static_cast<size_t>(p.size) * p.size * p.anchors;
+    const FeatureMap box = place(p.box.output(heads[i], nullptr), kHeadOut);
+    p.box.run(lease, heads[i], box);
+    to_nhwc(box, &box_raw[anchor * 4]);
+    const FeatureMap cls = place(p.cls.output(heads[i], nullptr), kHeadOut);
+    p.cls.run(lease, heads[i], cls);
+    to_nhwc(cls, &cls_raw[anchor * 3]);
+    anchor += static_cast<size_t>(heads[i].h) * heads[i].w * p.anchors;
   }
-  boxes.resize(kAnchors * 4);
-  scores.resize(kAnchors);
-  for (int i = 0; i < kAnchors; ++i) {
-    const float* a = &m.anchors[i * 4];
-    const float* e = &m.box_raw[i * 4];
+  const auto anchors = m.anchors_for(height, width);
+  if (anchors->size() != cells * 4) throw Error(ErrorKind::Internal, "SSD anchors do not match its grids");
+  boxes.resize(cells * 4);
+  scores.resize(cells);
+  for (size_t i = 0; i < cells; ++i) {
+    const float* a = &(*anchors)[i * 4];
+    const float* e = &box_raw[i * 4];
     const float size0 = a[2] - a[0], size1 = a[3] - a[1];
     const float center0 = a[0] + size0 / 2, center1 = a[1] + size1 / 2;
     const float half0 = std::exp(e[2] / 5) * size0 / 2, half1 = std::exp(e[3] / 5) * size1 / 2;
@@ -167,14 +243,14 @@ void SsdDetector::forward(const float* input, ThreadPool& pool, std::vector<floa
     boxes[i * 4 + 1] = c1 - half1;
     boxes[i * 4 + 2] = c0 + half0;
     boxes[i * 4 + 3] = c1 + half1;
-    scores[i] = 1.f / (1.f + std::exp(-m.cls_raw[i * 3 + 1]));
+    scores[i] = 1.f / (1.f + std::exp(-cls_raw[i * 3 + 1]));
   }
 }
 
-std::vector<SsdBox> SsdDetector::detect(const float* input, ThreadPool& pool, float min_score, float iou_threshold,
-                                        int max_results) {
+std::vector<SsdBox> SsdDetector::detect(Cores::Lease& lease, const float* input, int height, int width, float min_score,
+                                        float iou_threshold, int max_results) {
   std::vector<float> boxes, scores;
-  forward(input, pool, boxes, scores);
+  forward(lease, input, height, width, boxes, scores);
   std::vector<SsdBox> result;
   for (int idx : non_max_suppression(boxes, scores, max_results, iou_threshold, min_score)) {
     const float* b = &boxes[idx * 4];

@@ -2,37 +2,47 @@
 #include <memory>
 #include <vector>
 
-#include "inference/layers.h"
+#include "inference/compute.h"
 
 namespace beetroot {
 
 class WeightMap;
 
-// A detection in the coordinates of the 512x512 net input, as fractions 0..1.
+// A detection as fractions of the net input's height (top, bottom) and width (left, right).
 struct SsdBox {
   float score;
   float top, left, bottom, right;
 };
 
-// SSD MobileNetV1 face detector (face-api's ssd_mobilenetv1_model) on a fixed 512x512 input.
+// SSD MobileNetV1 face detector (face-api's ssd_mobilenetv1_model). It was trained on 512x512
+// inputs, but it is fully convolutional: on a larger input its anchors keep the pixel sizes they
+// have at 512, on the grids the net produces for that input (ssd_anchors).
 class SsdDetector {
  public:
-  static constexpr int kInputSize = 512;
-  static constexpr int kAnchors = 5118;
+  static constexpr int kTrainedSize = 512;
 
   explicit SsdDetector(const WeightMap& weights);
   ~SsdDetector();
 
-  // input: 512x512 RGB normalised to [-1, 1]. Returns boxes after NMS, best first.
-  std::vector<SsdBox> detect(const float* input, ThreadPool& pool, float min_score, float iou_threshold = 0.5f,
-                             int max_results = 100);
-  // Raw decoded boxes [ymin,xmin,ymax,xmax] and face scores for all anchors (for parity tests).
-  void forward(const float* input, ThreadPool& pool, std::vector<float>& boxes, std::vector<float>& scores);
+  // input: height x width RGB normalised to [-1, 1]. Returns boxes after NMS, best first.
+  std::vector<SsdBox> detect(Cores::Lease& lease, const float* input, int height, int width, float min_score,
+                             float iou_threshold = 0.5f, int max_results = 100);
+  // Raw decoded boxes [ymin,xmin,ymax,xmax] (fractions) and face scores for every anchor.
+  void forward(Cores::Lease& lease, const float* input, int height, int width, std::vector<float>& boxes,
+               std::vector<float>& scores);
+  // The anchor table shipped with the weights, for 512x512 ([ymin,xmin,ymax,xmax] fractions).
+  const std::vector<float>& trained_anchors() const;
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The anchors of a height x width input as TF's multiple-grid anchor generator makes them at
+// 512x512 (6 grids, scales 0.2-0.95, aspect ratios 1, 2, 1/2, 3, 1/3 and one interpolated scale;
+// 3 anchors in the finest grid), kept at their pixel sizes on the grids a larger input gives; a
+// grid cell's centre follows TF's 'same' padding of odd sizes. [ymin,xmin,ymax,xmax] fractions.
+std::vector<float> ssd_anchors(int height, int width);
 
 // face-api's greedy non-maximum suppression, faithful to its quirks.
 std::vector<int> non_max_suppression(const std::vector<float>& boxes, const std::vector<float>& scores, int max_out,

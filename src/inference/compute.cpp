@@ -1,0 +1,94 @@
+#include "inference/compute.h"
+
+#include <omp.h>
+#include <sched.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <new>
+
+namespace beetroot {
+
+void Arena::Free::operator()(float* p) const { std::free(p); }
+
+float* Arena::floats(int slot, size_t count) {
+  if (buffers_.size() <= static_cast<size_t>(slot)) buffers_.resize(slot + 1);
+  return grown(buffers_[slot], count).data.get();
+}
+
+void* Arena::scratch(Scratch which, size_t bytes) {
+  return grown(scratch_[static_cast<int>(which)], (bytes + sizeof(float) - 1) / sizeof(float)).data.get();
+}
+
+Arena::Buffer& Arena::grown(Buffer& b, size_t count) {
+  if (b.count < count) {
+    const size_t bytes = (count * sizeof(float) + 63) / 64 * 64;
+    b.data.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
+    if (!b.data) throw std::bad_alloc();
+    b.count = count;
+  }
+  return b;
+}
+
+struct Cores::Workspace {
+  Arena arena;
+  dnnl::stream stream{cpu_engine()};
+};
+
+int available_cores() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return 1;
+}
+
+Cores::Cores(int count) : count_(count > 0 ? count : available_cores()), free_(count_) {
+  for (int i = 0; i < count_; ++i) {
+    workspaces_.push_back(std::make_unique<Workspace>());
+    idle_workspaces_.push_back(i);
+  }
+}
+
+Cores::~Cores() = default;
+
+Cores::Lease Cores::acquire(int wanted) {
+  std::unique_lock lock(mutex_);
+  freed_.wait(lock, [&] { return free_ > 0; });
+  const int threads = std::min(free_, wanted > 0 ? wanted : count_);
+  free_ -= threads;
+  const size_t workspace = idle_workspaces_.back();
+  idle_workspaces_.pop_back();
+  lock.unlock();
+  omp_set_num_threads(threads);
+  return Lease(this, threads, workspace);
+}
+
+void Cores::release(int threads, size_t workspace) {
+  {
+    std::lock_guard lock(mutex_);
+    free_ += threads;
+    idle_workspaces_.push_back(workspace);
+  }
+  freed_.notify_all();
+}
+
+Cores::Lease::Lease(Cores* owner, int threads, size_t workspace)
+    : owner_(owner), threads_(threads), workspace_(workspace) {}
+
+Cores::Lease::Lease(Lease&& other) noexcept
+    : owner_(other.owner_), threads_(other.threads_), workspace_(other.workspace_) {
+  other.owner_ = nullptr;
+}
+
+Cores::Lease::~Lease() {
+  if (owner_) owner_->release(threads_, workspace_);
+}
+
+Arena& Cores::Lease::arena() { return owner_->workspaces_[workspace_]->arena; }
+dnnl::stream& Cores::Lease::stream() { return owner_->workspaces_[workspace_]->stream; }
+
+const dnnl::engine& cpu_engine() {
+  static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  return engine;
+}
+
+}  // namespace beetroot

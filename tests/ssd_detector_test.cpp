@@ -1,0 +1,62 @@
+// The detector on inputs of any size: its anchors derived from TF's grid generator, and a face
+// found at the same pixel size wherever the input is larger.
+#include <gtest/gtest.h>
+
+#include "inference/image.h"
+#include "inference/sampling.h"
+#include "inference/ssd_detector.h"
+#include "inference/weights.h"
+#include "test_support.h"
+
+namespace beetroot {
+namespace {
+
+SsdDetector& detector() {
+  static SsdDetector ssd(WeightMap::load(default_model_dir() / "ssd_mobilenetv1_model-weights_manifest.json"));
+  return ssd;
+}
+
+TEST(SsdAnchors, GeneratedTableIsTheShippedOneAt512) {
+  const auto generated = ssd_anchors(512, 512);
+  const auto& shipped = detector().trained_anchors();
+  ASSERT_EQ(generated.size(), shipped.size());
+  double worst = 0;
+  for (size_t i = 0; i < shipped.size(); ++i) worst = std::max(worst, std::abs(double(generated[i]) - shipped[i]));
+  EXPECT_LT(worst, 1e-4) << "TF computed the shipped table in float";
+}
+
+TEST(SsdAnchors, KeepTheirPixelSizesOnLargerInputs) {
+  const auto at512 = ssd_anchors(512, 512), wide = ssd_anchors(768, 1024);
+  // The finest grid's first anchor: 0.1 of 512 pixels square, in its first cell, at both sizes.
+  EXPECT_NEAR((at512[2] - at512[0]) * 512, 51.2, 1e-3);
+  EXPECT_NEAR((wide[2] - wide[0]) * 768, 51.2, 1e-3);
+  EXPECT_NEAR((wide[3] - wide[1]) * 1024, 51.2, 1e-3);
+  EXPECT_EQ(wide.size(), (64 * 48 * 3 + (32 * 24 + 16 * 12 + 8 * 6 + 4 * 3 + 2 * 2) * 6) * 4u);
+}
+
+// face-api's 512 input of a demo photo, then the same pixels in the corner of a larger input:
+// every face comes out at the same place with the same score.
+TEST(SsdDetector, FindsTheSameFacesInALargerInput) {
+  const cv::Mat rgb = decode_image(read_file_bytes(test::demo_photos()[1].string())).rgb;
+  const int side = std::max(rgb.cols, rgb.rows);
+  const auto small = sample_canvas({rgb, side, side, {0, 0}, {0, 0, 0}}, 512, kSsdNormalization);
+  const int width = 1024, height = 768;
+  std::vector<float> large(static_cast<size_t>(width) * height * 3, -1.f);
+  for (int y = 0; y < 512; ++y) std::copy_n(&small[y * 512 * 3], 512 * 3, &large[static_cast<size_t>(y) * width * 3]);
+  Cores cores;
+  Cores::Lease lease = cores.acquire();
+  const auto expected = detector().detect(lease, small.data(), 512, 512, 0.5f);
+  const auto found = detector().detect(lease, large.data(), height, width, 0.5f);
+  ASSERT_EQ(found.size(), expected.size());
+  ASSERT_GE(found.size(), 3u);
+  for (size_t i = 0; i < found.size(); ++i) {
+    EXPECT_NEAR(found[i].score, expected[i].score, 1e-4);
+    EXPECT_NEAR(found[i].top * height, expected[i].top * 512, 0.05);
+    EXPECT_NEAR(found[i].left * width, expected[i].left * 512, 0.05);
+    EXPECT_NEAR(found[i].bottom * height, expected[i].bottom * 512, 0.05);
+    EXPECT_NEAR(found[i].right * width, expected[i].right * 512, 0.05);
+  }
+}
+
+}  // namespace
+}  // namespace beetroot
