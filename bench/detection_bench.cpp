@@ -13,6 +13,7 @@
 #include "inference/image.h"
 #include "inference/layers.h"
 #include "inference/model_files.h"
+#include "inference/ssd_detector.h"
 
 using namespace beetroot;
 namespace fs = std::filesystem;
@@ -119,6 +120,7 @@ int main(int argc, char** argv) {
     int min_face;
     float ssd_min_face;
     int large_input;
+    int fine_grids = SsdDetector::kGrids;
   };
   const EngineOptions defaults;
   const Config configs[] = {
@@ -129,7 +131,9 @@ int main(int argc, char** argv) {
       {"+ whole photo for 40-px faces at 20 px", true, 40, 20, 512},
       {"the same, large-face canvas at 384", true, 40, 24, 384},
       {"the same, large-face canvas at 320", true, 40, 24, 320},
-      {"+ whole photo for 60-px faces at 24 px", true, 60, 24, 512}};
+      {"+ whole photo for 60-px faces at 24 px", true, 60, 24, 512},
+      {"40-px faces at 28 px, the finest grid only", true, 40, 28, 512, 1},
+      {"40-px faces at 28 px, the two finest grids", true, 40, 28, 512, 2}};
   EngineOptions finder_options;
   finder_options.use_single_pass();
   FaceEngine finder(finder_options);
@@ -148,6 +152,7 @@ int main(int argc, char** argv) {
     o.min_face_pixels = c.min_face;
     o.ssd_min_face = c.ssd_min_face;
     o.large_face_input = c.large_input;
+    o.fine_pass_grids = c.fine_grids;
     FaceEngine engine(o);
     const Score d = score(engine, dlib, 0.5f);
     int lfw_found = 0;

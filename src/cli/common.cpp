@@ -21,11 +21,16 @@ PeriodicSnapshots periodic_snapshots(Stores& stores) {
   return PeriodicSnapshots(*stores.collections, std::chrono::duration_cast<std::chrono::milliseconds>(minutes));
 }
 
-EngineOptions ingest_engine_options(const std::string& models, size_t threads, const IngestConfig& config) {
+EngineOptions ingest_engine_options(const std::string& models, size_t threads, const IngestConfig& config,
+                                    size_t photos_at_once) {
   EngineOptions o;
   o.model_dir = models;
   o.threads = threads;
   o.min_face_pixels = config.detect_min_face_pixels;
+  // A photo in flight per core, each on its own core, files 8 % more photos/s than all sharing
+  // every core (bench/results/2026-12-01-speed.md); fewer photos take the free cores.
+  const size_t cores = threads > 0 ? threads : static_cast<size_t>(available_cores());
+  o.cores_per_call = photos_at_once >= cores ? 1 : 0;
   return o;
 }
 

@@ -17,7 +17,9 @@ namespace beetroot::cli {
 void configure_logging(bool quiet);
 
 // The engine as ingestion runs it: tiles for faces of DETECT_MIN_FACE_PIXELS.
-EngineOptions ingest_engine_options(const std::string& models, size_t threads, const IngestConfig& config);
+// The engine for `photos_at_once` photos in flight (a server: 1, each request on all free cores).
+EngineOptions ingest_engine_options(const std::string& models, size_t threads, const IngestConfig& config,
+                                    size_t photos_at_once);
 
 // Saves the index snapshots that changed every SNAPSHOT_MINUTES while a command runs.
 PeriodicSnapshots periodic_snapshots(Stores& stores);

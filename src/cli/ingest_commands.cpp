@@ -83,7 +83,7 @@ void run_ingest(const IngestArgs& args) {
   const auto files = collect_photos(args.paths, config.raw_prefix);
   configure_logging(isatty(STDERR_FILENO));
   if (args.queue_only) return queue_photos(files, config);
-  FaceEngine engine(ingest_engine_options(args.models, args.threads, config));
+  FaceEngine engine(ingest_engine_options(args.models, args.threads, config, args.workers));
   Stores storage = Stores::open(config);
   const auto snapshots = periodic_snapshots(storage);
   Pipeline pipeline(engine, storage);
@@ -121,7 +121,7 @@ void run_handle_event(const std::string& event_file, const IngestArgs& args) {
   const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   const auto objects = parse_s3_event(text);
   const IngestConfig config = IngestConfig::from_environment();
-  FaceEngine engine(ingest_engine_options(args.models, args.threads, config));
+  FaceEngine engine(ingest_engine_options(args.models, args.threads, config, 1));
   Stores storage = Stores::open(config);
   Pipeline pipeline(engine, storage);
   for (const auto& o : objects) {

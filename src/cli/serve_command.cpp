@@ -24,7 +24,7 @@ void run_serve(ServeArgs args) {
 
   const IngestConfig config = IngestConfig::from_environment();
   if (const char* token = std::getenv("BEETROOT_EVENTS_TOKEN")) args.server.events_token = token;
-  FaceEngine engine(ingest_engine_options(args.models, args.threads, config));
+  FaceEngine engine(ingest_engine_options(args.models, args.threads, config, 1));
   Stores stores = Stores::open(config);
   const auto snapshots = periodic_snapshots(stores);
   Server server(args.server, engine, stores, load_access_keys(config.data_dir), load_api_token(config.data_dir));

@@ -18,7 +18,7 @@ void run_worker(const WorkerArgs& args) {
   configure_logging(false);
   block_shutdown_signals();
   const IngestConfig config = IngestConfig::from_environment();
-  FaceEngine engine(ingest_engine_options(args.models, args.threads, config));
+  FaceEngine engine(ingest_engine_options(args.models, args.threads, config, args.worker.threads));
   Stores stores = Stores::open(config);
   const auto snapshots = periodic_snapshots(stores);
   Pipeline pipeline(engine, stores);

@@ -112,6 +112,7 @@ struct Pass {
   Canvas canvas;
   int width, height;  // net input
   bool faceapi_full;  // face-api's own mapping of its single square pass, for parity
+  int grids = SsdDetector::kGrids;
 };
 
 int round_up(int value, int quantum) { return (value + quantum - 1) / quantum * quantum; }
@@ -158,8 +159,9 @@ FaceEngine::FaceEngine(EngineOptions options) : options_(std::move(options)) {
 
 FaceEngine::~FaceEngine() = default;
 
-std::vector<FaceDetail> FaceEngine::run_passes(const cv::Mat& searched, const cv::Mat& rgb) {
+std::vector<FaceDetail> FaceEngine::run_passes(const cv::Mat& searched, const cv::Mat& rgb, Passes which) {
   const int long_side = std::max(rgb.cols, rgb.rows);
+  const bool coarse = which != Passes::Fine, fine = which != Passes::Coarse;
   std::vector<Pass> passes;
   // The whole photo at `scale`, padded bottom and right to whole quanta: the SSD is fully
   // convolutional, so one pass covers any size.
@@ -174,18 +176,21 @@ std::vector<FaceDetail> FaceEngine::run_passes(const cv::Mat& searched, const cv
   // face-api's scale (512 on the long side): every face face-api finds. In single-pass mode
   // exactly its pass, the photo padded to a square, for parity.
   const float faceapi_scale = static_cast<float>(kSsd) / long_side;
-  if (single_pass)
+  if (coarse && single_pass)
     passes.push_back({{searched, long_side, long_side, {0, 0}, {0, 0, 0}}, kSsd, kSsd, true});
-  else
+  else if (coarse)
     whole_photo(faceapi_scale);
   // Finer, where the smallest face wanted needs it: it reaches the SSD's reliable size.
-  if (options_.min_face_pixels > 0) {
+  if (fine && options_.min_face_pixels > 0) {
     const float reference = static_cast<float>(std::min(long_side, kReferenceLongSide));
     const float fine_scale = options_.ssd_min_face * reference / options_.min_face_pixels / long_side;
-    if (fine_scale > faceapi_scale * kFinerPass) whole_photo(fine_scale);
+    if (fine_scale > faceapi_scale * kFinerPass) {
+      whole_photo(fine_scale);
+      passes.back().grids = options_.fine_pass_grids;
+    }
   }
   // Coarser: the photo centred on a larger canvas, for faces that fill the frame.
-  if (options_.large_face_pass) {
+  if (coarse && options_.large_face_pass) {
     const cv::Scalar mean = cv::mean(searched);
     const int side = static_cast<int>(std::lround(long_side * kLargeFaceCanvas));
     passes.push_back({{searched, side, side, {(side - rgb.cols) / 2, (side - rgb.rows) / 2},
@@ -203,11 +208,11 @@ std::vector<FaceDetail> FaceEngine::run_passes(const cv::Mat& searched, const cv
     std::vector<SsdBox> found;
     {
       // Sampled under the lease too: at most one input per core exists at a time.
-      Cores::Lease lease = cores_->acquire();
+      Cores::Lease lease = cores_->acquire(options_.cores_per_call);
       float* input = lease.arena().floats(Arena::kInputSlot, static_cast<size_t>(pass.width) * pass.height * 3);
       sample_canvas(pass.canvas, pass.width, pass.height, kSsdNormalization, input);
       found = nets_->ssd.detect(lease, input, pass.height, pass.width, options_.min_confidence, 0.5f,
-                                pass.faceapi_full ? 100 : 1000);
+                                pass.faceapi_full ? 100 : 1000, pass.grids);
     }
     const float canvas_w = static_cast<float>(pass.canvas.width), canvas_h = static_cast<float>(pass.canvas.height);
     for (const SsdBox& b : found) {
@@ -260,7 +265,7 @@ std::vector<FaceDetail> FaceEngine::with_landmarks(const cv::Mat& searched, cons
     }
     std::vector<Landmarks68> raw;
     {
-      Cores::Lease lease = cores_->acquire();
+      Cores::Lease lease = cores_->acquire(options_.cores_per_call);
       raw = nets_->landmarks.run(lease, input.data(), static_cast<int>(count));
     }
     for (size_t k = 0; k < count; ++k) {
@@ -284,14 +289,22 @@ std::vector<FaceDetail> FaceEngine::with_landmarks(const cv::Mat& searched, cons
 
 std::vector<FaceDetail> FaceEngine::detect(const cv::Mat& rgb) {
   if (rgb.empty() || rgb.type() != CV_8UC3) throw Error(ErrorKind::InvalidParameter, "expected an 8-bit RGB image");
-  auto faces = run_passes(rgb, rgb);
-  if (faces.empty() && options_.contrast_rescue) faces = run_passes(equalised_lightness(rgb), rgb);
+  auto faces = run_passes(rgb, rgb, Passes::All);
+  if (faces.empty() && options_.contrast_rescue) faces = run_passes(equalised_lightness(rgb), rgb, Passes::All);
   return faces;
 }
 
-DetectedImage FaceEngine::detect(std::string_view file_bytes) {
+std::vector<FaceDetail> FaceEngine::detect_largest(const cv::Mat& rgb) {
+  if (rgb.empty() || rgb.type() != CV_8UC3) throw Error(ErrorKind::InvalidParameter, "expected an 8-bit RGB image");
+  auto faces = run_passes(rgb, rgb, Passes::Coarse);
+  if (faces.empty()) faces = run_passes(rgb, rgb, Passes::Fine);
+  if (faces.empty() && options_.contrast_rescue) faces = run_passes(equalised_lightness(rgb), rgb, Passes::All);
+  return faces;
+}
+
+DetectedImage FaceEngine::detect(std::string_view file_bytes, Scope scope) {
   DetectedImage out{decode_image(file_bytes, options_.decode), {}};
-  out.faces = detect(out.image.rgb);
+  out.faces = scope == Scope::EveryFace ? detect(out.image.rgb) : detect_largest(out.image.rgb);
   return out;
 }
 
@@ -349,7 +362,7 @@ std::vector<Descriptor> FaceEngine::describe(const cv::Mat& rgb, const std::vect
     }
     std::vector<Descriptor> out;
     {
-      Cores::Lease lease = cores_->acquire();
+      Cores::Lease lease = cores_->acquire(options_.cores_per_call);
       out = nets_->recognition.run(lease, input.data(), static_cast<int>(count * chips_per_face));
     }
     for (size_t k = 0; k < count; ++k) {

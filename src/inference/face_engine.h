@@ -21,6 +21,9 @@ Alignment parse_alignment(const std::string& name);
 struct EngineOptions {
   std::filesystem::path model_dir;  // empty: default_model_dir()
   size_t threads = 0;               // cores the nets may use; 0: all
+  // Cores one net call takes, of those free; 0: all. Several photos in flight on one core each
+  // waste none on the barriers between layers.
+  int cores_per_call = 0;
   Alignment alignment = Alignment::Rotation;
   bool large_face_pass = true;  // also the photo centred on a 2.25x canvas: faces that fill the frame
   // The whole photo is searched at the scale where a face this small, in the photo scaled to at
@@ -29,6 +32,7 @@ struct EngineOptions {
   int min_face_pixels = 40;
   float ssd_min_face = 28.f;   // that reliable size, in SSD input pixels (bench/detection_bench)
   int large_face_input = 512;  // the large-face canvas's SSD input side
+  int fine_pass_grids = 1;     // the SSD grids the finer pass reads: its smallest anchors suffice there
   float min_confidence = 0.5f;  // SSD score
   // A photo with no face is searched again with its lightness equalised (CLAHE): dark,
   // low-contrast faces the SSD misses. Photos with faces never take this path.
@@ -77,7 +81,11 @@ class FaceEngine {
   ~FaceEngine();
 
   std::vector<FaceDetail> detect(const cv::Mat& rgb);
-  DetectedImage detect(std::string_view file_bytes);
+  // For operations on a photo's largest face: the passes for larger faces first, the finer one
+  // only when they find none, so that the faces returned include the largest one.
+  std::vector<FaceDetail> detect_largest(const cv::Mat& rgb);
+  enum class Scope { EveryFace, LargestFace };
+  DetectedImage detect(std::string_view file_bytes, Scope scope = Scope::EveryFace);
   // All faces of a photo in one batch through the recognition net.
   std::vector<Descriptor> describe(const cv::Mat& rgb, const std::vector<FaceDetail>& faces);
   Descriptor describe(const cv::Mat& rgb, const FaceDetail& face);
@@ -89,8 +97,10 @@ class FaceEngine {
 
  private:
   struct Nets;
+  // Coarse: face-api's scale and the large-face canvas; fine: the scale small faces need.
+  enum class Passes { All, Coarse, Fine };
   // Detection and landmarks on `searched`, quality measured on `rgb` (the same geometry).
-  std::vector<FaceDetail> run_passes(const cv::Mat& searched, const cv::Mat& rgb);
+  std::vector<FaceDetail> run_passes(const cv::Mat& searched, const cv::Mat& rgb, Passes which);
   std::vector<FaceDetail> with_landmarks(const cv::Mat& searched, const cv::Mat& rgb,
                                          const std::vector<std::pair<cv::Rect2f, float>>& boxes);
 

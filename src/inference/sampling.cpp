@@ -27,23 +27,37 @@ std::vector<Taps> taps(int out, int canvas) {
 
 void sample_canvas(const Canvas& canvas, int out_width, int out_height, const Normalization& norm, float* dst) {
   const cv::Mat& img = canvas.region;
-  auto pixel = [&](int y, int x) -> cv::Vec3f {
-    const int iy = y - canvas.offset.y, ix = x - canvas.offset.x;
-    if (iy < 0 || ix < 0 || iy >= img.rows || ix >= img.cols) return canvas.fill;
-    const auto& p = img.at<cv::Vec3b>(iy, ix);
-    return {static_cast<float>(p[0]), static_cast<float>(p[1]), static_cast<float>(p[2])};
-  };
   const std::vector<Taps> rows = taps(out_height, canvas.height), cols = taps(out_width, canvas.width);
+  // Canvas columns in region coordinates, or -1 where the fill shows.
+  auto region_column = [&](int x) {
+    const int ix = x - canvas.offset.x;
+    return ix >= 0 && ix < img.cols ? ix : -1;
+  };
+  std::vector<int> col0(out_width), col1(out_width);
+  for (int x = 0; x < out_width; ++x) {
+    col0[x] = region_column(cols[x].i0);
+    col1[x] = region_column(cols[x].i1);
+  }
+  const cv::Vec3f fill = canvas.fill;
+  auto at = [&](const cv::Vec3b* row, int column, int c) {
+    return row && column >= 0 ? static_cast<float>(row[column][c]) : fill[c];
+  };
   for (int y = 0; y < out_height; ++y) {
     const Taps& ty = rows[y];
-    for (int x = 0; x < out_width; ++x) {
-      const Taps& tx = cols[x];
-      const cv::Vec3f tl = pixel(ty.i0, tx.i0), tr = pixel(ty.i0, tx.i1), bl = pixel(ty.i1, tx.i0),
-                      br = pixel(ty.i1, tx.i1);
-      float* d = dst + (static_cast<size_t>(y) * out_width + x) * 3;
+    auto region_row = [&](int canvas_y) {
+      const int iy = canvas_y - canvas.offset.y;
+      return iy >= 0 && iy < img.rows ? img.ptr<cv::Vec3b>(iy) : nullptr;
+    };
+    const cv::Vec3b* top_row = region_row(ty.i0);
+    const cv::Vec3b* bottom_row = region_row(ty.i1);
+    float* d = dst + static_cast<size_t>(y) * out_width * 3;
+    for (int x = 0; x < out_width; ++x, d += 3) {
+      const float wx = cols[x].weight;
       for (int c = 0; c < 3; ++c) {
-        const float top = tl[c] + (tr[c] - tl[c]) * tx.weight;
-        const float bottom = bl[c] + (br[c] - bl[c]) * tx.weight;
+        const float tl = at(top_row, col0[x], c), tr = at(top_row, col1[x], c);
+        const float bl = at(bottom_row, col0[x], c), br = at(bottom_row, col1[x], c);
+        const float top = tl + (tr - tl) * wx;
+        const float bottom = bl + (br - bl) * wx;
         d[c] = (top + (bottom - top) * ty.weight - norm.mean[c]) / norm.divisor - norm.shift;
       }
     }

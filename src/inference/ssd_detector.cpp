@@ -16,7 +16,7 @@ namespace beetroot {
 namespace {
 
 constexpr float kBatchNormEpsilon = 0.0010000000474974513f;
-constexpr int kHeads = 6;
+constexpr int kHeads = SsdDetector::kGrids;
 // Anchors per cell of each head's grid, and the grids' strides in input pixels.
 constexpr int kAnchorsPerCell[kHeads] = {3, 6, 6, 6, 6, 6};
 constexpr int kHeadStride[kHeads] = {16, 32, 64, 128, 256, 512};
@@ -189,7 +189,8 @@ SsdDetector::~SsdDetector() = default;
 const std::vector<float>& SsdDetector::trained_anchors() const { return impl_->trained_anchors; }
 
 void SsdDetector::forward(Cores::Lease& lease, const float* input, int height, int width, std::vector<float>& boxes,
-                          std::vector<float>& scores) {
+                          std::vector<float>& scores, int grids) {
+  if (grids < 1 || grids > kHeads) throw Error(ErrorKind::Internal, "the SSD has 1 to 6 grids");
   Impl& m = *impl_;
   Arena& arena = lease.arena();
   auto place = [&](FeatureMap map, int slot) {
@@ -198,7 +199,8 @@ void SsdDetector::forward(Cores::Lease& lease, const float* input, int height, i
   };
   FeatureMap x{const_cast<float*>(input), 1, 3, height, width, Layout::Nhwc};
   FeatureMap heads[kHeads];
-  for (size_t i = 0; i < m.backbone.size(); ++i) {
+  const size_t backbone_layers = grids == 1 ? 23 : m.backbone.size();
+  for (size_t i = 0; i < backbone_layers; ++i) {
     // Pair 11's pointwise output feeds the first head and is kept in a slot of its own.
     const int slot = i == 22 ? kConv11 : i % 2 ? kPong : kPing;
     const FeatureMap out = place(m.backbone[i].output(x, nullptr), slot);
@@ -207,18 +209,18 @@ void SsdDetector::forward(Cores::Lease& lease, const float* input, int height, i
     if (i == 22) heads[0] = out;
   }
   heads[1] = x;
-  for (int i = 0; i < 8; ++i) {
+  for (int i = 0; i < 2 * (grids - 2); ++i) {
     const FeatureMap out = place(m.extra[i].output(x, nullptr), i % 2 ? kHead2 + i / 2 : kExtra);
     m.extra[i].run(lease, x, out);
     x = out;
     if (i % 2) heads[2 + i / 2] = out;
   }
   size_t cells = 0;
-  for (int i = 0; i < kHeads; ++i) cells += static_cast<size_t>(heads[i].h) * heads[i].w * kAnchorsPerCell[i];
+  for (int i = 0; i < grids; ++i) cells += static_cast<size_t>(heads[i].h) * heads[i].w * kAnchorsPerCell[i];
   // The heads' outputs in TF's order (row, column, anchor, value), for the anchors'.
   std::vector<float> box_raw(cells * 4), cls_raw(cells * 3);
   size_t anchor = 0;
-  for (int i = 0; i < kHeads; ++i) {
+  for (int i = 0; i < grids; ++i) {
     BoxPredictor& p = m.predictors[i];
     const FeatureMap box = place(p.box.output(heads[i], nullptr), kHeadOut);
     p.box.run(lease, heads[i], box);
@@ -228,8 +230,8 @@ void SsdDetector::forward(Cores::Lease& lease, const float* input, int height, i
     to_nhwc(cls, &cls_raw[anchor * 3]);
     anchor += static_cast<size_t>(heads[i].h) * heads[i].w * p.anchors;
   }
-  const auto anchors = m.anchors_for(height, width);
-  if (anchors->size() != cells * 4) throw Error(ErrorKind::Internal, "SSD anchors do not match its grids");
+  const auto anchors = m.anchors_for(height, width);  // the finest grids' come first
+  if (anchors->size() < cells * 4) throw Error(ErrorKind::Internal, "SSD anchors do not match its grids");
   boxes.resize(cells * 4);
   scores.resize(cells);
   for (size_t i = 0; i < cells; ++i) {
@@ -248,9 +250,9 @@ void SsdDetector::forward(Cores::Lease& lease, const float* input, int height, i
 }
 
 std::vector<SsdBox> SsdDetector::detect(Cores::Lease& lease, const float* input, int height, int width, float min_score,
-                                        float iou_threshold, int max_results) {
+                                        float iou_threshold, int max_results, int grids) {
   std::vector<float> boxes, scores;
-  forward(lease, input, height, width, boxes, scores);
+  forward(lease, input, height, width, boxes, scores, grids);
   std::vector<SsdBox> result;
   for (int idx : non_max_suppression(boxes, scores, max_results, iou_threshold, min_score)) {
     const float* b = &boxes[idx * 4];

@@ -128,7 +128,7 @@ IngestResult Pipeline::process(const PhotoRow& row, const std::string* bytes) {
   }
   const cv::Mat& rgb = detected.image.rgb;
   spdlog::info("DetectFaces: photoId={} faces={}", row.photo_id, detected.faces.size());
-  std::vector<FaceRecord> faces;
+  std::vector<FaceDetail> admitted;
   for (size_t i = 0; i < detected.faces.size(); ++i) {
     const FaceDetail& f = detected.faces[i];
     const char* reason = std::min(f.box.width, f.box.height) < config_.min_face_pixels ? "SMALL_BOUNDING_BOX"
@@ -139,14 +139,21 @@ IngestResult Pipeline::process(const PhotoRow& row, const std::string* bytes) {
       result.unindexed.push_back({static_cast<int>(i + 1), reason});
       continue;
     }
+    admitted.push_back(f);
+  }
+  std::vector<Descriptor> descriptors;
+  {
+    StageTimer timer(times_.describe_us);
+    descriptors = engine_.describe(rgb, admitted);  // one batch through the recognition net
+  }
+  std::vector<FaceRecord> faces;
+  for (size_t i = 0; i < admitted.size(); ++i) {
+    const FaceDetail& f = admitted[i];
     FaceRecord record;
-    record.face_index = static_cast<int>(faces.size()) + 1;
+    record.face_index = static_cast<int>(i) + 1;
     record.box = {f.box.x / rgb.cols, f.box.y / rgb.rows, f.box.width / rgb.cols, f.box.height / rgb.rows};
     record.confidence = f.score * 100.f;
-    {
-      StageTimer timer(times_.describe_us);
-      record.descriptor = engine_.describe(rgb, f);
-    }
+    record.descriptor = descriptors[i];
     record.external_image_id = row.photo_id + "_face_" + std::to_string(record.face_index);
     faces.push_back(std::move(record));
   }

@@ -76,9 +76,9 @@ std::string FaceApi::read_image_bytes(const json& image) {
   return std::move(*bytes);
 }
 
-DetectedImage FaceApi::detect(const json& image) {
+DetectedImage FaceApi::detect(const json& image, FaceEngine::Scope scope) {
   if (!image.is_object()) throw invalid_parameter("Image must be an object");
-  return engine_.detect(read_image_bytes(image));
+  return engine_.detect(read_image_bytes(image), scope);
 }
 
 const FaceDetail& FaceApi::largest_face(const DetectedImage& image) const {

@@ -55,7 +55,7 @@ class FaceApi {
   json search_users_by_image(const Params& p);
 
   // The image of an `Image` member (Bytes or S3Object), decoded, with its faces.
-  DetectedImage detect(const json& image);
+  DetectedImage detect(const json& image, FaceEngine::Scope scope = FaceEngine::Scope::EveryFace);
   std::string read_image_bytes(const json& image);
   // The largest face of the image; InvalidParameterException if there is none.
   const FaceDetail& largest_face(const DetectedImage& image) const;

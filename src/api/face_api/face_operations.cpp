@@ -52,25 +52,31 @@ json FaceApi::index_faces(const Params& p) {
   const DetectedImage image = detect(p.object("Image"));
   const cv::Mat& rgb = image.image.rgb;
 
-  std::vector<FaceRecord> records;
+  std::vector<FaceDetail> kept;
   std::vector<const FaceDetail*> indexed_details;
   json unindexed = json::array();
   for (size_t i : by_size(image.faces)) {
     const FaceDetail& face = image.faces[i];
     std::string reason = quality_refusal(face, filter);
-    if (reason.empty() && records.size() == max_faces) reason = "EXCEEDS_MAX_FACES";
+    if (reason.empty() && kept.size() == max_faces) reason = "EXCEEDS_MAX_FACES";
     if (!reason.empty()) {
       unindexed.push_back({{"Reasons", {reason}}, {"FaceDetail", detail(image, face)}});
       continue;
     }
+    kept.push_back(face);
+    indexed_details.push_back(&face);
+  }
+  const std::vector<Descriptor> descriptors = engine_.describe(rgb, kept);
+  std::vector<FaceRecord> records;
+  for (size_t i = 0; i < kept.size(); ++i) {
+    const FaceDetail& face = kept[i];
     FaceRecord r;
-    r.face_index = static_cast<int>(records.size()) + 1;
+    r.face_index = static_cast<int>(i) + 1;
     r.box = {face.box.x / rgb.cols, face.box.y / rgb.rows, face.box.width / rgb.cols, face.box.height / rgb.rows};
     r.confidence = face.score * 100.f;
-    r.descriptor = engine_.describe(rgb, face);
+    r.descriptor = descriptors[i];
     r.external_image_id = external.value_or("");
     records.push_back(std::move(r));
-    indexed_details.push_back(&face);
   }
   const auto indexed = collection->index(random_uuid(), std::move(records));
   faces_indexed_ += static_cast<int64_t>(indexed.size());
@@ -85,7 +91,7 @@ json FaceApi::search_faces_by_image(const Params& p) {
   const float threshold = static_cast<float>(p.number("FaceMatchThreshold", 80, 0, 100));
   const auto max_faces = static_cast<size_t>(p.integer("MaxFaces", 4096, 1, 4096));
   const std::string filter = p.choice("QualityFilter", "NONE", kQualityFilters);
-  const DetectedImage image = detect(p.object("Image"));
+  const DetectedImage image = detect(p.object("Image"), FaceEngine::Scope::LargestFace);
   const FaceDetail& face = largest_face(image);
   if (const auto reason = quality_refusal(face, filter); !reason.empty())
     throw invalid_parameter("the largest face in the image did not pass QualityFilter " + filter + ": " + reason);
@@ -132,19 +138,26 @@ json FaceApi::delete_faces(const Params& p) {
 json FaceApi::compare_faces(const Params& p) {
   const float threshold = static_cast<float>(p.number("SimilarityThreshold", 80, 0, 100));
   const std::string filter = p.choice("QualityFilter", "NONE", kQualityFilters);
-  const DetectedImage source = detect(p.object("SourceImage"));
+  const DetectedImage source = detect(p.object("SourceImage"), FaceEngine::Scope::LargestFace);
   const FaceDetail& source_face = largest_face(source);
   const Descriptor probe = engine_.describe(source.image.rgb, source_face);
   const DetectedImage target = detect(p.object("TargetImage"));
+  std::vector<const FaceDetail*> compared;
+  std::vector<FaceDetail> passed;
+  for (const auto& face : target.faces)
+    if (quality_refusal(face, filter).empty()) {
+      compared.push_back(&face);
+      passed.push_back(face);
+    }
+  const std::vector<Descriptor> descriptors = engine_.describe(target.image.rgb, passed);
   std::vector<std::pair<float, const FaceDetail*>> matched;
   json unmatched = json::array();
-  for (const auto& face : target.faces) {
-    if (!quality_refusal(face, filter).empty()) continue;
-    const float similarity = similarity_from_distance(descriptor_distance(probe, engine_.describe(target.image.rgb, face)));
+  for (size_t i = 0; i < compared.size(); ++i) {
+    const float similarity = similarity_from_distance(descriptor_distance(probe, descriptors[i]));
     if (similarity >= threshold)
-      matched.push_back({similarity, &face});
+      matched.push_back({similarity, compared[i]});
     else
-      unmatched.push_back(detail(target, face));
+      unmatched.push_back(detail(target, *compared[i]));
   }
   std::stable_sort(matched.begin(), matched.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
   json matches = json::array();
