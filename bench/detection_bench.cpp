@@ -114,6 +114,7 @@ Score score(FaceEngine& engine, const std::vector<Labelled>& set, float min_iou)
 int main(int argc, char** argv) {
   const fs::path shared = argc > 1 ? fs::path(argv[1]) : fs::path(BEETROOT_SOURCE_DIR).parent_path() / "shared/data";
   const int lfw_count = argc > 2 ? std::atoi(argv[2]) : 1000;
+  const std::string only = argc > 3 ? argv[3] : "";  // run the configurations whose name holds this
   struct Config {
     const char* name;
     bool large;
@@ -121,6 +122,7 @@ int main(int argc, char** argv) {
     float ssd_min_face;
     int large_input;
     int fine_grids = SsdDetector::kGrids;
+    bool quantised = false;
   };
   const EngineOptions defaults;
   const Config configs[] = {
@@ -133,7 +135,7 @@ int main(int argc, char** argv) {
       {"the same, large-face canvas at 320", true, 40, 24, 320},
       {"+ whole photo for 60-px faces at 24 px", true, 60, 24, 512},
       {"40-px faces at 28 px, the finest grid only", true, 40, 28, 512, 1},
-      {"40-px faces at 28 px, the two finest grids", true, 40, 28, 512, 2}};
+      {"the same, the finer pass quantised (default)", true, 40, 28, 512, 1, true}};
   EngineOptions finder_options;
   finder_options.use_single_pass();
   FaceEngine finder(finder_options);
@@ -147,12 +149,14 @@ int main(int argc, char** argv) {
   std::printf("| passes | dlib boxes IoU 0.5 | LFW photos with a face | pasted faces 24/32/40/48/64/96 px | ms per 1920x1080 photo | GFLOP per 1920x1080 photo |\n");
   std::printf("| --- | --- | --- | --- | --- | --- |\n");
   for (const auto& c : configs) {
+    if (std::string(c.name).find(only) == std::string::npos) continue;
     EngineOptions o;
     o.large_face_pass = c.large;
     o.min_face_pixels = c.min_face;
     o.ssd_min_face = c.ssd_min_face;
     o.large_face_input = c.large_input;
     o.fine_pass_grids = c.fine_grids;
+    o.quantised_fine_pass = c.quantised;
     FaceEngine engine(o);
     const Score d = score(engine, dlib, 0.5f);
     int lfw_found = 0;

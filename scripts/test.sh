@@ -8,8 +8,9 @@ phase() { echo "== test.sh $(( SECONDS / 60 ))m$(( SECONDS % 60 ))s: $*"; }
 phase "set-up and normal build"
 "$here/scripts/setup.sh" "$here/build"
 # Clients nobody here wrote, for the API tests: Debian's boto3 (for /usr/bin/python3) and AWS CLI,
-# and Debian's Chromium for the People page's end-to-end test; PostgreSQL for the storage tests.
-test_packages=(python3-boto3 awscli chromium postgresql)
+# and Debian's Chromium for the People page's end-to-end test; PostgreSQL for the storage tests;
+# OpenBLAS, which many machines have and which starts threads before main() (test_shutdown.py).
+test_packages=(python3-boto3 awscli chromium postgresql libopenblas0-pthread)
 missing=()
 for p in "${test_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

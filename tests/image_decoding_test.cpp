@@ -5,6 +5,7 @@
 // clang-format on
 
 #include <jpeglib.h>
+#include <png.h>
 
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
@@ -71,6 +72,72 @@ TEST(ImageDecoding, LargeJpegIsDecodedReduced) {
   EXPECT_EQ(d.reduction, 2);
   EXPECT_EQ(d.rgb.cols, 2000);
   EXPECT_EQ(d.info.width, 4000);
+}
+
+// An Adam7-interlaced PNG, which OpenCV does not write.
+std::string interlaced_png(const cv::Mat& rgb) {
+  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+  png_infop info = png_create_info_struct(png);
+  std::string out;
+  png_set_write_fn(
+      png, &out,
+      [](png_structp p, png_bytep data, size_t n) {
+        static_cast<std::string*>(png_get_io_ptr(p))->append(reinterpret_cast<char*>(data), n);
+      },
+      nullptr);
+  png_set_IHDR(png, info, rgb.cols, rgb.rows, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_ADAM7, PNG_COMPRESSION_TYPE_DEFAULT,
+               PNG_FILTER_TYPE_DEFAULT);
+  std::vector<png_bytep> rows(rgb.rows);
+  for (int y = 0; y < rgb.rows; ++y) rows[y] = const_cast<png_bytep>(rgb.ptr<unsigned char>(y));
+  png_set_rows(png, info, rows.data());
+  png_write_png(png, info, PNG_TRANSFORM_IDENTITY, nullptr);
+  png_destroy_write_struct(&png, &info);
+  return out;
+}
+
+double mean_difference(const cv::Mat& a, const cv::Mat& b) {
+  cv::Mat diff;
+  cv::absdiff(a, b, diff);
+  const cv::Scalar m = cv::mean(diff);
+  return (m[0] + m[1] + m[2]) / 3;
+}
+
+// PNG and WebP, like JPEG, come out of the decoder at the size the detector needs, with the faces
+// of the full-size photo.
+TEST(ImageDecoding, LargePngAndWebpAreDecodedReduced) {
+  const cv::Mat rgb = decode_image(demo_bytes(1)).rgb;
+  cv::Mat big, bgr, expected;
+  cv::resize(rgb, big, cv::Size(4001, 3001), 0, 0, cv::INTER_CUBIC);
+  cv::cvtColor(big, bgr, cv::COLOR_RGB2BGR);
+  cv::resize(big, expected, cv::Size(2001, 1501), 0, 0, cv::INTER_AREA);
+  FaceEngine& engine = test::engine();
+  const size_t faces = engine.detect(expected).size();
+  ASSERT_GT(faces, 0u);
+  DecodeOptions options;
+  options.work_long_side = 1600;
+  const std::vector<std::tuple<std::string, std::string, double>> files = {
+      {"png", encode(bgr, ".png"), 1.0},
+      {"interlaced png", interlaced_png(big), 1.0},
+      {"webp", encode(bgr, ".webp", {cv::IMWRITE_WEBP_QUALITY, 95}), 4.0}};
+  for (const auto& [kind, bytes, tolerance] : files) {
+    const DecodedImage d = decode_image(bytes, options);
+    EXPECT_EQ(d.reduction, 2) << kind;
+    EXPECT_EQ(d.info.width, 4001) << kind;
+    ASSERT_EQ(d.rgb.size(), expected.size()) << kind;
+    EXPECT_LT(mean_difference(d.rgb, expected), tolerance) << kind;
+    EXPECT_EQ(engine.detect(bytes).faces.size(), faces) << kind;
+  }
+}
+
+// A 10000x10000 blank PNG is 97 KB on disk: it is decoded at a quarter of its size, never whole.
+TEST(ImageDecoding, HugeBlankPngIsDecodedAtAQuarter) {
+  const std::string png = encode(cv::Mat(10000, 10000, CV_8UC1, cv::Scalar(0)), ".png");
+  ASSERT_LT(png.size(), 1'000'000u);
+  const DetectedImage d = test::engine().detect(png);
+  EXPECT_EQ(d.image.reduction, 4);
+  EXPECT_EQ(d.image.rgb.cols, 2500);
+  EXPECT_TRUE(d.faces.empty());
+  EXPECT_EQ(decode_error(png.substr(0, png.size() / 2)), ErrorKind::InvalidImageFormat);
 }
 
 // Every kind of photo file finds the same faces as the JPEG it was made from.

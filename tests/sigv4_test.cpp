@@ -71,5 +71,31 @@ TEST(SigV4, WhatBeetrootSignsItVerifies) {
   EXPECT_TRUE(verify_sigv4(r, kKeys, now, "rekognition"));
 }
 
+// A header the server acts on, left out of SignedHeaders, could be changed after signing: the
+// target turning a read into a delete. And the body must be signed.
+TEST(SigV4, HeadersTheServerActsOnAndTheBodyMustBeSigned) {
+  const auto now = std::chrono::system_clock::now();
+  SignedRequest r;
+  r.method = "POST";
+  r.path = "/";
+  r.headers = {{"Host", "127.0.0.1:8080"}, {"Content-Type", "application/x-amz-json-1.1"}};
+  r.body = "{}";
+  sign_sigv4(r, "AKIDEXAMPLE", kKeys.at("AKIDEXAMPLE"), "eu-west-1", "rekognition", now);
+  ASSERT_FALSE(verify_sigv4(r, kKeys, now, "rekognition"));
+  auto target_added = r;
+  target_added.headers.emplace("X-Amz-Target", "RekognitionService.DeleteCollection");
+  const auto failure = verify_sigv4(target_added, kKeys, now, "rekognition");
+  ASSERT_TRUE(failure);
+  EXPECT_EQ(failure->type, "IncompleteSignatureException");
+  EXPECT_NE(failure->message.find("x-amz-target"), std::string::npos) << failure->message;
+
+  SignedRequest unsigned_body = r;
+  unsigned_body.headers = {{"Host", "127.0.0.1:8080"}, {"X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD"}};
+  sign_sigv4(unsigned_body, "AKIDEXAMPLE", kKeys.at("AKIDEXAMPLE"), "eu-west-1", "rekognition", now);
+  const auto refused = verify_sigv4(unsigned_body, kKeys, now, "rekognition");
+  ASSERT_TRUE(refused);
+  EXPECT_NE(refused->message.find("UNSIGNED-PAYLOAD"), std::string::npos) << refused->message;
+}
+
 }  // namespace
 }  // namespace beetroot

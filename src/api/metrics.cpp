@@ -14,6 +14,11 @@ void Metrics::observe(const std::string& operation, int status, double seconds) 
   h.sum += seconds;
 }
 
+void Metrics::refused(const std::string& reason) {
+  std::lock_guard lock(mutex_);
+  ++refusals_[reason];
+}
+
 void Metrics::add_value(const std::string& name, const std::string& type, const std::string& help,
                         std::function<double()> read) {
   std::lock_guard lock(mutex_);
@@ -38,6 +43,11 @@ std::string Metrics::prometheus_text() const {
     out += fmt::format("beetroot_request_duration_seconds_sum{{operation=\"{}\"}} {}\n", operation, h.sum);
     out += fmt::format("beetroot_request_duration_seconds_count{{operation=\"{}\"}} {}\n", operation, h.count);
   }
+  out +=
+      "# HELP beetroot_refusals_total Connections and requests turned away by a limit, by the limit.\n"
+      "# TYPE beetroot_refusals_total counter\n";
+  for (const auto& [reason, count] : refusals_)
+    out += fmt::format("beetroot_refusals_total{{reason=\"{}\"}} {}\n", reason, count);
   for (const auto& v : values_)
     out += fmt::format("# HELP {0} {1}\n# TYPE {0} {2}\n{0} {3}\n", v.name, v.help, v.type, v.read());
   return out;

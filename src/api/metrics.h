@@ -12,6 +12,8 @@ namespace beetroot {
 class Metrics {
  public:
   void observe(const std::string& operation, int status, double seconds);
+  // A connection or request turned away by a limit, by the limit's name.
+  void refused(const std::string& reason);
   // A value read when metrics are scraped; `type` is "gauge" (queue depth) or "counter" (faces indexed).
   void add_value(const std::string& name, const std::string& type, const std::string& help,
                  std::function<double()> read);
@@ -32,6 +34,7 @@ class Metrics {
   mutable std::mutex mutex_;
   std::map<std::pair<std::string, int>, int64_t> requests_;
   std::map<std::string, Histogram> latency_;
+  std::map<std::string, int64_t> refusals_;
   std::vector<Value> values_;
 };
 

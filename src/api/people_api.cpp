@@ -19,7 +19,7 @@ constexpr size_t kMaxNameLength = 200;
 
 void send_json(httplib::Response& res, const json& body, int status = 200) {
   res.status = status;
-  res.set_content(body.dump(), "application/json");
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
 }
 
 void send_error(httplib::Response& res, int status, const std::string& code, const std::string& message) {
@@ -130,20 +130,30 @@ PeopleApi::PeopleApi(People& people, PhotoTable& photos, ObjectStore& objects, I
                      const IngestConfig& config, std::string token)
     : people_(people), photos_(photos), objects_(objects), queue_(queue), config_(config), token_(std::move(token)) {}
 
+namespace {
+constexpr const char* kUnauthorized = "a valid API token is required (Authorization: Bearer <token>)";
+}
+
+bool PeopleApi::authorized(const std::string& authorization, const std::string& cookies) const {
+  std::string given = authorization.rfind("Bearer ", 0) == 0 ? authorization.substr(7) : "";
+  if (given.empty()) {
+    static const std::regex cookie(R"((?:^|;\s*)beetroot_token=([^;]*))");
+    std::smatch m;
+    if (std::regex_search(cookies, m, cookie)) given = m[1];
+  }
+  return given.size() == token_.size() && CRYPTO_memcmp(given.data(), token_.data(), token_.size()) == 0;
+}
+
+std::string PeopleApi::unauthorized_json() {
+  return nlohmann::json{{"error", {{"code", "Unauthorized"}, {"message", kUnauthorized}}}}.dump();
+}
+
 void PeopleApi::add_routes(httplib::Server& server) {
   // Wraps a handler: checks the token, turns errors into JSON with a status.
   auto guarded = [this](auto handler) {
     return [this, handler](const httplib::Request& req, httplib::Response& res) {
-      std::string given = req.get_header_value("Authorization");
-      given = given.rfind("Bearer ", 0) == 0 ? given.substr(7) : "";
-      if (given.empty()) {
-        static const std::regex cookie(R"((?:^|;\s*)beetroot_token=([^;]*))");
-        std::smatch m;
-        const std::string cookies = req.get_header_value("Cookie");
-        if (std::regex_search(cookies, m, cookie)) given = m[1];
-      }
-      if (given.size() != token_.size() || CRYPTO_memcmp(given.data(), token_.data(), token_.size()) != 0)
-        return send_error(res, 401, "Unauthorized", "a valid API token is required (Authorization: Bearer <token>)");
+      if (!authorized(req.get_header_value("Authorization"), req.get_header_value("Cookie")))
+        return send_error(res, 401, "Unauthorized", kUnauthorized);
       try {
         handler(req, res);
       } catch (const Error& e) {

@@ -18,6 +18,10 @@ class PeopleApi {
   PeopleApi(People& people, PhotoTable& photos, ObjectStore& objects, IngestQueue& queue, const IngestConfig& config,
             std::string token);
   void add_routes(httplib::Server& server);
+  // The API token, from `Authorization: Bearer` or the page's cookie.
+  bool authorized(const std::string& authorization, const std::string& cookies) const;
+  // The body a refused request gets.
+  static std::string unauthorized_json();
 
  private:
   People& people_;

@@ -25,7 +25,7 @@ SignedRequest signed_request(const httplib::Request& r) {
 
 void send_error(httplib::Response& response, const std::string& type, int status, const std::string& message) {
   response.status = status;
-  response.set_content(nlohmann::json{{"__type", type}, {"Message", message}}.dump(), kJson11);
+  response.set_content(nlohmann::json{{"__type", type}, {"Message", message}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), kJson11);
 }
 
 }  // namespace
@@ -37,7 +37,8 @@ Server::Server(ServerOptions options, FaceEngine& engine, Stores& stores, Access
   queue_ = std::make_unique<IngestQueue>(*pipeline_, *stores_.jobs, options_.ingest);
   people_api_ = std::make_unique<PeopleApi>(*stores_.people, *stores_.photos, *stores_.objects, *queue_, stores_.config,
                                             std::move(api_token));
-  http_ = std::make_unique<httplib::Server>();
+  http_ = std::make_unique<GuardedHttpServer>(options_.connections, options_.threads, options_.max_body_bytes,
+                                              [this](const std::string& reason) { metrics_.refused(reason); });
 
   metrics_.add_value("beetroot_ingest_queue_depth", "gauge", "Photos queued or being ingested, by every worker of the database.",
                      [this] { return static_cast<double>(queue_->depth()); });
@@ -46,11 +47,9 @@ Server::Server(ServerOptions options, FaceEngine& engine, Stores& stores, Access
   metrics_.add_value("beetroot_faces_indexed_total", "counter", "Faces indexed by IndexFaces and by ingestion.",
                      [this] { return static_cast<double>(api_->faces_indexed() + queue_->faces_filed()); });
 
-  const size_t threads = options_.threads;
-  http_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  http_->set_payload_max_length(options_.max_body_bytes);
-  http_->set_read_timeout(options_.read_timeout);
-  http_->set_write_timeout(options_.write_timeout);
+  http_->set_head_check([this](const std::string&, const std::string& path, const HeaderLookup& header) {
+    return refused_before_body(path, header);
+  });
   http_->Post("/", [this](const auto& req, auto& res) { handle_face_api(req, res); });
   http_->Post("/events/s3", [this](const auto& req, auto& res) { handle_s3_events(req, res); });
   people_api_->add_routes(*http_);
@@ -88,17 +87,39 @@ int Server::bind() {
   } else if (!http_->bind_to_port(options_.host, options_.port)) {
     throw Error(ErrorKind::Internal, "cannot listen on " + options_.host + ":" + std::to_string(options_.port));
   }
+  http_->widen_backlog();
   queue_->queue_pending();
   return options_.port;
 }
 
 void Server::run() {
   http_->listen_after_bind();
+  http_->close_connections();
   spdlog::info("Server: stopped accepting; finishing photos in progress");
   queue_->stop();
 }
 
 void Server::stop() { http_->stop(); }
+
+std::optional<EarlyAnswer> Server::refused_before_body(const std::string& path, const HeaderLookup& header) const {
+  const std::string authorization = header("authorization").value_or("");
+  if (path.rfind("/api/", 0) == 0) {
+    if (people_api_->authorized(authorization, header("cookie").value_or(""))) return std::nullopt;
+    return EarlyAnswer{401, "unauthenticated", PeopleApi::unauthorized_json()};
+  }
+  if (path != "/" && path != "/events/s3") return std::nullopt;
+  if (path == "/events/s3" && !options_.events_token.empty() && authorization == "Bearer " + options_.events_token)
+    return std::nullopt;
+  auto error = [](const std::string& type, const std::string& message) {
+    return nlohmann::json{{"__type", type}, {"Message", message}}.dump();
+  };
+  if (authorization.empty())
+    return EarlyAnswer{403, "unauthenticated", error("MissingAuthenticationTokenException", "Missing Authentication Token")};
+  if (names_unknown_key(authorization, keys_))
+    return EarlyAnswer{400, "unauthenticated",
+                       error("UnrecognizedClientException", "The security token included in the request is invalid.")};
+  return std::nullopt;
+}
 
 std::optional<AuthFailure> Server::authenticate(const httplib::Request& request, const std::string& service) const {
   return verify_sigv4(signed_request(request), keys_, std::chrono::system_clock::now(), service);
@@ -133,7 +154,7 @@ void Server::handle_face_api(const httplib::Request& request, httplib::Response&
     } catch (const nlohmann::json::exception& e) {
       throw face_api::ApiError("SerializationException", 400, std::string("request body is not JSON: ") + e.what());
     }
-    response.set_content(api_->call(operation, body).dump(), kJson11);
+    response.set_content(api_->call(operation, body).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), kJson11);
   } catch (const face_api::ApiError& e) {
     send_error(response, e.type(), e.status(), e.what());
   }
@@ -156,7 +177,7 @@ void Server::handle_s3_events(const httplib::Request& request, httplib::Response
       const auto result = queue_->enqueue(ref.bucket, ref.key);
       queued.push_back({{"bucket", ref.bucket}, {"key", ref.key}, {"photoId", result.photo_id}, {"outcome", result.outcome}});
     }
-    response.set_content(nlohmann::json{{"photos", queued}}.dump(), "application/json");
+    response.set_content(nlohmann::json{{"photos", queued}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
   } catch (const Error& e) {
     const auto api_error = face_api::api_error_for(e);
     send_error(response, api_error.type(), api_error.status(), e.what());

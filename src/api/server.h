@@ -3,16 +3,11 @@
 #include <memory>
 #include <string>
 
+#include "api/guarded_http_server.h"
 #include "api/metrics.h"
 #include "api/sigv4.h"
 #include "ingest/ingest_queue.h"
 #include "ingest/stores.h"
-
-namespace httplib {
-class Server;
-struct Request;
-struct Response;
-}  // namespace httplib
 
 namespace beetroot {
 
@@ -28,10 +23,10 @@ class FaceApi;
 struct ServerOptions {
   std::string host = "127.0.0.1";  // loopback unless the user decides otherwise
   int port = 8080;                 // 0: any free port
-  size_t threads = 32;             // connections served at once
+  size_t threads = 32;             // requests handled at once (their bytes all arrived)
   size_t max_body_bytes = 64 << 20;     // a photo uploaded to /api/photos
   size_t max_api_body_bytes = 8 << 20;  // a face API request: a 5 MB image is 6.7 MB of base64
-  std::chrono::seconds read_timeout{30}, write_timeout{30};
+  ConnectionLimits connections;
   WorkerOptions ingest;  // threads 0: only enqueue, for `beetroot worker` processes to ingest
   std::string events_token;  // BEETROOT_EVENTS_TOKEN: a bearer token /events/s3 also accepts
 };
@@ -52,6 +47,8 @@ class Server {
   void handle_face_api(const httplib::Request& request, httplib::Response& response);
   void handle_s3_events(const httplib::Request& request, httplib::Response& response);
   void handle_health(httplib::Response& response);
+  // Requests without credentials, answered before their body is read.
+  std::optional<EarlyAnswer> refused_before_body(const std::string& path, const HeaderLookup& header) const;
   std::optional<AuthFailure> authenticate(const httplib::Request& request, const std::string& service) const;
   void observe(const std::string& operation, int status, std::chrono::steady_clock::time_point start);
 
@@ -63,7 +60,7 @@ class Server {
   std::unique_ptr<Pipeline> pipeline_;
   std::unique_ptr<IngestQueue> queue_;
   std::unique_ptr<PeopleApi> people_api_;
-  std::unique_ptr<httplib::Server> http_;
+  std::unique_ptr<GuardedHttpServer> http_;
 };
 
 }  // namespace beetroot

@@ -80,6 +80,18 @@ std::optional<std::chrono::system_clock::time_point> parse_amz_date(const std::s
 
 AuthFailure incomplete(const std::string& message) { return {"IncompleteSignatureException", 400, message}; }
 
+// A header the server acts on that the signature does not cover: X-Amz-Target picks the
+// operation, Content-Type how the body is read. AWS SDKs sign every header they send.
+std::optional<std::string> unsigned_header(const SignedRequest& request, const std::vector<std::string>& signed_headers) {
+  for (const auto& [name, value] : request.headers) {
+    std::string lower = name;
+    std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+    const bool acted_on = lower == "content-type" || lower.rfind("x-amz-", 0) == 0;
+    if (acted_on && std::find(signed_headers.begin(), signed_headers.end(), lower) == signed_headers.end()) return lower;
+  }
+  return std::nullopt;
+}
+
 // The hex signature of the request over `signed_headers` (lower-case, sorted) into `out`, or the
 // name of a signed header the request lacks.
 std::optional<std::string> signature(const SignedRequest& request, const std::vector<std::string>& signed_headers,
@@ -92,9 +104,7 @@ std::optional<std::string> signature(const SignedRequest& request, const std::ve
     canonical_headers += name + ":" + canonical_header_value(*value) + "\n";
     joined_names += (joined_names.empty() ? "" : ";") + name;
   }
-  std::string payload_hash = sha256_hex(request.body);
-  if (const auto declared = header(request, "x-amz-content-sha256"); declared && *declared == "UNSIGNED-PAYLOAD")
-    payload_hash = *declared;
+  const std::string payload_hash = sha256_hex(request.body);
   const std::string canonical_request = request.method + "\n" + aws_uri_encode(request.path, true) + "\n" +
                                         canonical_query(request) + "\n" + canonical_headers + "\n" + joined_names +
                                         "\n" + payload_hash;
@@ -160,6 +170,10 @@ std::optional<AuthFailure> verify_sigv4(const SignedRequest& request, const Acce
   const auto signed_headers = auth->signed_headers;
   if (std::find(signed_headers.begin(), signed_headers.end(), "host") == signed_headers.end())
     return incomplete("SignedHeaders must include host");
+  if (const auto name = unsigned_header(request, signed_headers))
+    return incomplete("header '" + *name + "' is not covered by SignedHeaders");
+  if (const auto declared = header(request, "x-amz-content-sha256"); declared && *declared == "UNSIGNED-PAYLOAD")
+    return incomplete("UNSIGNED-PAYLOAD is not accepted: the signature must cover the body");
   const auto key = keys.find(auth->access_key);
   if (key == keys.end())
     return AuthFailure{"UnrecognizedClientException", 400, "The security token included in the request is invalid."};
@@ -174,6 +188,11 @@ std::optional<AuthFailure> verify_sigv4(const SignedRequest& request, const Acce
     return AuthFailure{"InvalidSignatureException", 403,
                        "The request signature we calculated does not match the signature you provided."};
   return std::nullopt;
+}
+
+bool names_unknown_key(const std::string& authorization, const AccessKeys& keys) {
+  const auto auth = parse_authorization(authorization);
+  return auth && keys.count(auth->access_key) == 0;
 }
 
 void sign_sigv4(SignedRequest& request, const std::string& access_key, const std::string& secret,

@@ -28,9 +28,15 @@ struct AuthFailure {
 
 // Verifies an `Authorization: AWS4-HMAC-SHA256 ...` header (AWS Signature Version 4). `service`
 // is what the credential scope must name; empty accepts any. Requests signed more than 15 minutes
-// away from `now` are refused, so a captured request cannot be replayed later.
+// away from `now` are refused, so a captured request cannot be replayed later. Content-Type and
+// every X-Amz-* header must be signed, and the body too (no UNSIGNED-PAYLOAD): a captured request
+// cannot be turned into another operation or carry another body.
 std::optional<AuthFailure> verify_sigv4(const SignedRequest& request, const AccessKeys& keys,
                                         std::chrono::system_clock::time_point now, const std::string& service);
+
+// Whether a well-formed Authorization header names a key `keys` lacks: checked on a request's
+// head, before its body is read (the signature itself needs the body).
+bool names_unknown_key(const std::string& authorization, const AccessKeys& keys);
 
 // Adds X-Amz-Date and an Authorization header signing every header present (Host included), as
 // an AWS SDK would; for clients beetroot itself runs (benchmarks).

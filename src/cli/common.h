@@ -16,7 +16,7 @@ namespace beetroot::cli {
 // Logs go to stderr, one plain line each, in the shape users grep for.
 void configure_logging(bool quiet);
 
-// The engine as ingestion runs it: tiles for faces of DETECT_MIN_FACE_PIXELS.
+// The engine as ingestion runs it: faces down to DETECT_MIN_FACE_PIXELS found.
 // The engine for `photos_at_once` photos in flight (a server: 1, each request on all free cores).
 EngineOptions ingest_engine_options(const std::string& models, size_t threads, const IngestConfig& config,
                                     size_t photos_at_once);

@@ -138,7 +138,7 @@ void print_photos() {
                              {"status", to_string(row.status)}, {"faceCount", row.face_count},
                              {"faceThumbKeys", row.face_thumb_keys}};
     if (!row.error.empty()) j["error"] = row.error;
-    std::cout << j.dump() << "\n";
+    std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   }
 }
 
@@ -155,7 +155,7 @@ void print_people() {
       std::cout << nlohmann::ordered_json{{"personId", p.person_id}, {"name", p.name},
                                           {"hidden", p.hidden},       {"faceCount", p.face_count},
                                           {"photoCount", p.photo_count}, {"thumbnails", thumbs}}
-                       .dump()
+                       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                 << "\n";
     }
     if (page.people.size() < kPage) break;
@@ -174,7 +174,7 @@ void run_recluster() {
                                       {"personsSplitOff", r.persons_split_off},
                                       {"merges", r.merges},
                                       {"personsAfter", r.persons_after}}
-                   .dump()
+                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
             << "\n";
 }
 

@@ -15,12 +15,18 @@ struct ServeArgs {
   ServerOptions server;
   std::string models;
   size_t threads = 0;
+  double header_seconds = 10, request_seconds = 60, idle_seconds = 10;
 };
+
+std::chrono::milliseconds milliseconds(double seconds) {
+  return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+}
 
 void run_serve(ServeArgs args) {
   configure_logging(false);
-  // Blocked before any thread starts, so that every thread inherits the mask.
-  block_shutdown_signals();
+  args.server.connections.header_time = milliseconds(args.header_seconds);
+  args.server.connections.request_time = milliseconds(args.request_seconds);
+  args.server.connections.idle_time = milliseconds(args.idle_seconds);
 
   const IngestConfig config = IngestConfig::from_environment();
   if (const char* token = std::getenv("BEETROOT_EVENTS_TOKEN")) args.server.events_token = token;
@@ -44,7 +50,22 @@ void add_serve_command(CLI::App& app) {
   auto* serve = app.add_subcommand("serve", "Serve the cloud face API, S3 event notifications, /healthz and /metrics");
   serve->add_option("--host", args->server.host, "Address to listen on")->capture_default_str();
   serve->add_option("--port", args->server.port, "Port to listen on (0: any free port)")->capture_default_str();
-  serve->add_option("--http-threads", args->server.threads, "Connections served at once")->capture_default_str();
+  serve->add_option("--http-threads", args->server.threads, "Requests handled at once, once all their bytes arrived")
+      ->capture_default_str();
+  auto& limits = args->server.connections;
+  serve->add_option("--max-connections", limits.max_connections, "Connections open at once; more get 503 Retry-After")
+      ->capture_default_str();
+  serve->add_option("--max-connections-per-client", limits.max_per_client, "Connections open at once from one address")
+      ->capture_default_str();
+  serve->add_option("--header-seconds", args->header_seconds, "Time a request's head may take to arrive (408 after)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  serve->add_option("--request-seconds", args->request_seconds, "Time a request's body, and the response, may take")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  serve->add_option("--idle-seconds", args->idle_seconds, "Time a kept-alive connection may wait for its next request")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   serve->add_option("--ingest-workers", args->server.ingest.threads,
                     "Photos ingested at once (0: only enqueue, for `beetroot worker` processes)")
       ->capture_default_str();

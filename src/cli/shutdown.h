@@ -1,17 +1,14 @@
 #pragma once
-#include <signal.h>
-
 #include <atomic>
 #include <functional>
 #include <thread>
 
 namespace beetroot::cli {
 
-// Blocks SIGTERM and SIGINT in the calling thread and every thread it starts afterwards.
-void block_shutdown_signals();
-
-// SIGTERM and SIGINT (blocked everywhere by block_shutdown_signals) are taken by one thread, which
-// calls `stop`: work in flight finishes; what is queued stays queued for the next start.
+// SIGTERM and SIGINT call `stop` on a thread of its own: work in flight finishes; what is queued
+// stays queued for the next start. A process-wide handler, not a signal mask: libraries start
+// threads before main() (OpenBLAS does, when OpenCV loads it), and the signal may land on any of
+// them.
 class ShutdownOnSignal {
  public:
   explicit ShutdownOnSignal(std::function<void()> stop);
@@ -20,7 +17,6 @@ class ShutdownOnSignal {
   ShutdownOnSignal& operator=(const ShutdownOnSignal&) = delete;
 
  private:
-  std::atomic<bool> done_{false};
   std::thread waiter_;
 };
 

@@ -16,7 +16,6 @@ struct WorkerArgs {
 
 void run_worker(const WorkerArgs& args) {
   configure_logging(false);
-  block_shutdown_signals();
   const IngestConfig config = IngestConfig::from_environment();
   FaceEngine engine(ingest_engine_options(args.models, args.threads, config, args.worker.threads));
   Stores stores = Stores::open(config);

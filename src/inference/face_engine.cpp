@@ -113,6 +113,7 @@ struct Pass {
   int width, height;  // net input
   bool faceapi_full;  // face-api's own mapping of its single square pass, for parity
   int grids = SsdDetector::kGrids;
+  SsdDetector::Precision precision = SsdDetector::Precision::F32;
 };
 
 int round_up(int value, int quantum) { return (value + quantum - 1) / quantum * quantum; }
@@ -163,6 +164,7 @@ std::vector<FaceDetail> FaceEngine::run_passes(const cv::Mat& searched, const cv
   const int long_side = std::max(rgb.cols, rgb.rows);
   const bool coarse = which != Passes::Fine, fine = which != Passes::Coarse;
   std::vector<Pass> passes;
+  const auto precision = options_.quantised_fine_pass ? SsdDetector::Precision::Quantised : SsdDetector::Precision::F32;
   // The whole photo at `scale`, padded bottom and right to whole quanta: the SSD is fully
   // convolutional, so one pass covers any size.
   auto whole_photo = [&](float scale) {
@@ -187,6 +189,7 @@ std::vector<FaceDetail> FaceEngine::run_passes(const cv::Mat& searched, const cv
     if (fine_scale > faceapi_scale * kFinerPass) {
       whole_photo(fine_scale);
       passes.back().grids = options_.fine_pass_grids;
+      passes.back().precision = precision;
     }
   }
   // Coarser: the photo centred on a larger canvas, for faces that fill the frame.
@@ -212,7 +215,7 @@ std::vector<FaceDetail> FaceEngine::run_passes(const cv::Mat& searched, const cv
       float* input = lease.arena().floats(Arena::kInputSlot, static_cast<size_t>(pass.width) * pass.height * 3);
       sample_canvas(pass.canvas, pass.width, pass.height, kSsdNormalization, input);
       found = nets_->ssd.detect(lease, input, pass.height, pass.width, options_.min_confidence, 0.5f,
-                                pass.faceapi_full ? 100 : 1000, pass.grids);
+                                pass.faceapi_full ? 100 : 1000, pass.grids, pass.precision);
     }
     const float canvas_w = static_cast<float>(pass.canvas.width), canvas_h = static_cast<float>(pass.canvas.height);
     for (const SsdBox& b : found) {

@@ -30,7 +30,7 @@ int native_channel_block() {
 
 int FeatureMap::block() const {
   const int native = native_channel_block();
-  return layout == Layout::Nhwc || native == 0 ? c : native;
+  return layout == Layout::Nhwc || quantised || native == 0 ? c : native;
 }
 
 int FeatureMap::padded_channels() const {
@@ -40,8 +40,9 @@ int FeatureMap::padded_channels() const {
 
 dnnl::memory::desc FeatureMap::desc() const {
   const int native = native_channel_block();
-  const tag t = layout == Layout::Nhwc || native == 0 ? tag::nhwc : native == 16 ? tag::nChw16c : tag::nChw8c;
-  return dnnl::memory::desc({n, c, h, w}, dnnl::memory::data_type::f32, t);
+  // oneDNN's integer kernels read and write NHWC only, on every ISA.
+  const tag t = layout == Layout::Nhwc || quantised || native == 0 ? tag::nhwc : native == 16 ? tag::nChw16c : tag::nChw8c;
+  return dnnl::memory::desc({n, c, h, w}, quantised ? dnnl::memory::data_type::u8 : dnnl::memory::data_type::f32, t);
 }
 
 }  // namespace beetroot

@@ -1,11 +1,22 @@
 #include "inference/feature_ops.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <cstring>
 
 #include "inference/error.h"
 
 namespace beetroot {
+
+void quantise(const FeatureMap& in, const FeatureMap& out) {
+  const size_t n = in.size();
+  const float* src = in.data;
+  auto* dst = reinterpret_cast<uint8_t*>(out.data);
+  const float per_step = 1.f / kActivationStep;
+#pragma omp simd
+  for (size_t i = 0; i < n; ++i) dst[i] = static_cast<uint8_t>(std::clamp(std::nearbyint(src[i] * per_step), 0.f, 127.f));
+}
 
 void relu(const FeatureMap& in, const FeatureMap& out) {
   const size_t n = in.size();

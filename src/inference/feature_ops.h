@@ -6,6 +6,9 @@
 
 namespace beetroot {
 
+// out = the f32 ReLU6 outputs `in` as quantised values (kActivationStep), same shape.
+void quantise(const FeatureMap& in, const FeatureMap& out);
+
 // out = max(in, 0), same shape.
 void relu(const FeatureMap& in, const FeatureMap& out);
 

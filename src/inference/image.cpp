@@ -2,11 +2,13 @@
 
 #include <webp/decode.h>
 
+#include <filesystem>
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "inference/error.h"
+#include "inference/reduced_decoding.h"
 
 namespace beetroot {
 namespace {
@@ -45,8 +47,8 @@ ImageInfo probe_jpeg(std::string_view bytes) {
   throw Error(ErrorKind::InvalidImageFormat, "truncated or corrupt JPEG: no frame header");
 }
 
-int jpeg_reduction(const ImageInfo& info, const DecodeOptions& options) {
-  if (info.format != "jpeg" || options.work_long_side <= 0) return 1;
+int decode_reduction(const ImageInfo& info, const DecodeOptions& options) {
+  if (options.work_long_side <= 0) return 1;
   const int long_side = std::max(info.width, info.height);
   int reduction = 1;
   while (reduction < 8 && long_side / (reduction * 2) >= options.work_long_side) reduction *= 2;
@@ -98,7 +100,15 @@ DecodedImage decode_image(std::string_view bytes, const DecodeOptions& options) 
                                               std::to_string(options.max_pixels / 1000000) + " megapixels");
   if (out.info.format == "jpeg" && bytes.rfind("\xFF\xD9") == std::string_view::npos)
     throw Error(ErrorKind::InvalidImageFormat, "truncated JPEG: no end-of-image marker");
-  out.reduction = jpeg_reduction(out.info, options);
+  out.reduction = decode_reduction(out.info, options);
+  if (out.reduction > 1 && out.info.format == "png") {
+    out.rgb = decode_png_reduced(bytes, out.reduction);
+    return out;
+  }
+  if (out.reduction > 1 && out.info.format == "webp") {
+    out.rgb = decode_webp_reduced(bytes, out.info.width, out.info.height, out.reduction);
+    return out;
+  }
   const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
   cv::Mat bgr;
   try {
@@ -111,10 +121,23 @@ DecodedImage decode_image(std::string_view bytes, const DecodeOptions& options) 
   return out;
 }
 
-std::string read_file_bytes(const std::string& path) {
+std::string read_file_bytes(const std::string& path, uint64_t max_bytes) {
+  // Not a FIFO, which would hang the read, nor /dev/zero, which never ends.
+  std::error_code error;
+  const auto status = std::filesystem::status(path, error);
+  if (error) throw Error(ErrorKind::InvalidParameter, "cannot open " + path + ": " + error.message());
+  if (!std::filesystem::is_regular_file(status)) throw Error(ErrorKind::InvalidParameter, path + " is not a regular file");
+  const uint64_t size = std::filesystem::file_size(path, error);
+  if (error) throw Error(ErrorKind::InvalidParameter, "cannot read " + path + ": " + error.message());
+  if (size > max_bytes)
+    throw Error(ErrorKind::ImageTooLarge, path + " is " + std::to_string(size >> 20) + " MiB, above the limit of " +
+                                              std::to_string(max_bytes >> 20) + " MiB for a photo file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorKind::InvalidParameter, "cannot open " + path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  std::string bytes(size, '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(size));
+  bytes.resize(static_cast<size_t>(in.gcount()));
+  return bytes;
 }
 
 }  // namespace beetroot

@@ -16,7 +16,8 @@ ImageInfo probe_image(std::string_view bytes);
 
 struct DecodeOptions {
   uint64_t max_pixels = 100'000'000;  // refused above this, before decoding
-  // JPEGs are decoded at 1/2, 1/4 or 1/8 while the long side stays at least this long (0: full size).
+  // Decoded at 1/2, 1/4 or 1/8 while the long side stays at least this long (0: full size): JPEGs
+  // at that DCT scale, PNG and WebP reduced while they decode.
   int work_long_side = 1600;
 };
 
@@ -27,6 +28,7 @@ struct DecodedImage {
 };
 
 DecodedImage decode_image(std::string_view bytes, const DecodeOptions& options = {});
-std::string read_file_bytes(const std::string& path);
+// A regular file of at most `max_bytes`; anything else gets an error naming what it is.
+std::string read_file_bytes(const std::string& path, uint64_t max_bytes = uint64_t{256} << 20);
 
 }  // namespace beetroot

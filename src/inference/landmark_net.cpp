@@ -68,7 +68,7 @@ std::vector<Landmarks68> LandmarkNet::run(Cores::Lease& lease, const float* inpu
   Impl& m = *impl_;
   Arena& arena = lease.arena();
   auto place = [&](FeatureMap map, int slot) {
-    map.data = arena.floats(slot, map.size());
+    map.data = arena.floats(slot, map.storage_floats());
     return map;
   };
   FeatureMap x{const_cast<float*>(inputs), n, 3, kInputSize, kInputSize, Layout::Nhwc};

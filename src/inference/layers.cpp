@@ -2,6 +2,7 @@
 
 #include <omp.h>
 
+#include <cmath>
 #include <optional>
 #include <string>
 
@@ -87,19 +88,43 @@ Conv2d::Conv2d(const ConvSpec& spec, const std::vector<float>& filters, const st
   if (filters.size() != expected) throw Error(ErrorKind::ModelMissing, "convolution filter size mismatch");
   if (!bias.empty() && bias.size() != static_cast<size_t>(spec.out_channels))
     throw Error(ErrorKind::ModelMissing, "convolution bias size mismatch");
-  bias_ = with_values({{spec.out_channels}, dt::f32, tag::x},
-                      bias.empty() ? std::vector<float>(spec.out_channels, 0.f) : bias);
+  std::vector<float> biases = bias.empty() ? std::vector<float>(spec.out_channels, 0.f) : bias;
   const tag plain = spec.depthwise ? tag::goihw : tag::oihw;
-  packed_.push_back(with_values({weight_dims(spec), dt::f32, plain}, to_oihw(spec, filters)));
+  std::vector<float> oihw = to_oihw(spec, filters);
+  if (!spec.quantised) {
+    packed_.push_back(with_values({weight_dims(spec), dt::f32, plain}, oihw));
+  } else {
+    // One step per output channel, the largest filter value at 127; the bias in the units of the
+    // integer sums, as oneDNN adds it before scaling them.
+    const size_t per_channel = oihw.size() / spec.out_channels;
+    scales_.resize(spec.out_channels);
+    dnnl::memory q({weight_dims(spec), dt::s8, plain}, cpu_engine());
+    auto* values = static_cast<int8_t*>(q.get_data_handle());
+    for (int o = 0; o < spec.out_channels; ++o) {
+      const auto first = oihw.begin() + o * per_channel, last = first + per_channel;
+      float largest = 0;
+      for (auto it = first; it != last; ++it) largest = std::max(largest, std::abs(*it));
+      scales_[o] = largest > 0 ? largest / 127.f : 1.f;
+      for (size_t i = 0; i < per_channel; ++i)
+        values[o * per_channel + i] = static_cast<int8_t>(std::lround(oihw[o * per_channel + i] / scales_[o]));
+      biases[o] /= kActivationStep * scales_[o];
+    }
+    packed_.push_back(q);
+  }
+  bias_ = with_values({{spec.out_channels}, dt::f32, tag::x}, biases);
   // Packed now for the size the net is built for, so the first photo does not pay for it.
   const int typical = std::max(spec.kernel, 32);
-  FeatureMap probe{nullptr, 1, spec.in_channels, typical, typical, spec.in_layout};
+  FeatureMap probe{nullptr, 1, spec.in_channels, typical, typical, spec.in_layout, spec.quantised};
   plan(probe, omp_get_max_threads());
   if (packed_.size() > 1) packed_.erase(packed_.begin());  // the plain copy is no longer needed
 }
 
 Conv2d::Conv2d(Conv2d&& other) noexcept
-    : spec_(other.spec_), bias_(std::move(other.bias_)), packed_(std::move(other.packed_)), plans_(std::move(other.plans_)) {}
+    : spec_(other.spec_),
+      bias_(std::move(other.bias_)),
+      scales_(std::move(other.scales_)),
+      packed_(std::move(other.packed_)),
+      plans_(std::move(other.plans_)) {}
 
 Conv2d::~Conv2d() = default;
 
@@ -115,8 +140,12 @@ uint64_t Conv2d::flops(const FeatureMap& in) const {
 }
 
 FeatureMap Conv2d::output(const FeatureMap& in, float* data) const {
-  return {data, in.n, spec_.out_channels, out_size(in.h), out_size(in.w), Layout::Native};
+  // Integer kernels write NHWC only, their f32 outputs too.
+  return {data, in.n, spec_.out_channels, out_size(in.h), out_size(in.w), spec_.quantised ? Layout::Nhwc : Layout::Native,
+          quantised_output()};
 }
+
+bool Conv2d::quantised_output() const { return spec_.quantised && spec_.activation == Activation::Relu6; }
 
 const dnnl::memory& Conv2d::weights_for(const dnnl::memory::desc& desc) {
   for (const auto& m : packed_)
@@ -138,18 +167,28 @@ std::shared_ptr<Conv2d::Plan> Conv2d::plan(const FeatureMap& in, int threads) {
   const auto [top, bottom] = padding_of(spec_, in.h);
   const auto [left, right] = padding_of(spec_, in.w);
   dnnl::post_ops ops;
+  // Quantised outputs stay in the input's step: the integer sums scale by the filters' steps.
+  const float six = quantised_output() ? 6.f / kActivationStep : 6.f;
   if (spec_.accumulate) ops.append_sum(1.f);
   if (spec_.activation == Activation::Relu) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
-  if (spec_.activation == Activation::Relu6) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip, 0.f, 6.f);
+  if (spec_.activation == Activation::Relu6) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip, 0.f, six);
+  dnnl::primitive_attr attr = user_scratchpad(ops);
+  if (spec_.quantised) {
+    std::vector<float> scales = scales_;
+    if (!quantised_output())
+      for (float& s : scales) s *= kActivationStep;
+    attr.set_output_scales(2, scales);
+  }
+  const dt filter_type = spec_.quantised ? dt::s8 : dt::f32;
   auto describe = [&](const dnnl::memory::desc& src, const dnnl::memory::desc& dst) {
     const dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src,
-                                            {weight_dims(spec_), dt::f32, tag::any}, bias_.get_desc(), dst,
+                                            {weight_dims(spec_), filter_type, tag::any}, bias_.get_desc(), dst,
                                             {spec_.stride, spec_.stride}, {top, left}, {bottom, right});
-    return dnnl::convolution_forward::primitive_desc(d, user_scratchpad(ops), cpu_engine());
+    return dnnl::convolution_forward::primitive_desc(d, attr, cpu_engine());
   };
   auto pd = describe(in.desc(), out.desc());
   if (is_reference(pd)) {
-    auto own = describe({{in.n, in.c, in.h, in.w}, dt::f32, tag::any}, out.desc());
+    auto own = describe({{in.n, in.c, in.h, in.w}, in.desc().data_type(), tag::any}, out.desc());
     if (!is_reference(own)) pd = own;
   }
   auto plan = std::make_shared<Plan>(Plan{dnnl::convolution_forward(pd), weights_for(pd.weights_desc()),

@@ -80,7 +80,7 @@ std::vector<Descriptor> RecognitionNet::run(Cores::Lease& lease, const float* in
   Arena& arena = lease.arena();
   const FeatureMap input{const_cast<float*>(inputs), n, 3, kInputSize, kInputSize, Layout::Nhwc};
   auto place = [&](FeatureMap map, int slot) {
-    map.data = arena.floats(slot, map.size());
+    map.data = arena.floats(slot, map.storage_floats());
     return map;
   };
   const FeatureMap stem = place(m.stem.output(input, nullptr), kStem);

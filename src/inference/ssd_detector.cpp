@@ -23,14 +23,14 @@ constexpr int kHeadStride[kHeads] = {16, 32, 64, 128, 256, 512};
 
 // Pointwise layers: conv + offset, ReLU6.
 Conv2d pointwise(const WeightMap& w, const std::string& name, int kernel, int in_c, int out_c, int stride,
-                 Layout in_layout = Layout::Native) {
-  const ConvSpec spec{kernel, stride, in_c, out_c, false, Padding::Same, Activation::Relu6, false, in_layout};
+                 bool quantised, Layout in_layout = Layout::Native) {
+  const ConvSpec spec{kernel, stride, in_c, out_c, false, Padding::Same, Activation::Relu6, false, in_layout, quantised};
   return Conv2d(spec, w.get(name + "/weights", {kernel, kernel, in_c, out_c}).values,
                 w.get(name + "/convolution_bn_offset", {out_c}).values);
 }
 
 // Depthwise conv with its batch norm folded into the filters, ReLU6.
-Conv2d depthwise(const WeightMap& w, const std::string& name, int channels, int stride) {
+Conv2d depthwise(const WeightMap& w, const std::string& name, int channels, int stride, bool quantised) {
   auto filters = w.get(name + "/depthwise_weights", {3, 3, channels, 1}).values;
   const auto& gamma = w.get(name + "/BatchNorm/gamma", {channels}).values;
   const auto& beta = w.get(name + "/BatchNorm/beta", {channels}).values;
@@ -42,7 +42,8 @@ Conv2d depthwise(const WeightMap& w, const std::string& name, int channels, int 
     for (int k = 0; k < 9; ++k) filters[k * channels + c] *= s;
     bias[c] = beta[c] - mean[c] * s;
   }
-  const ConvSpec spec{3, stride, channels, channels, true, Padding::Same, Activation::Relu6};
+  const ConvSpec spec{3, stride, channels, channels, true, Padding::Same, Activation::Relu6, false, Layout::Native,
+                      quantised};
   return Conv2d(spec, filters, bias);
 }
 
@@ -51,10 +52,10 @@ struct BoxPredictor {
   int anchors;
 };
 
-BoxPredictor box_predictor(const WeightMap& w, int index, int in_c, int anchors) {
+BoxPredictor box_predictor(const WeightMap& w, int index, int in_c, int anchors, bool quantised) {
   const std::string p = "Prediction/BoxPredictor_" + std::to_string(index);
-  const ConvSpec box{.in_channels = in_c, .out_channels = anchors * 4};
-  const ConvSpec cls{.in_channels = in_c, .out_channels = anchors * 3};
+  const ConvSpec box{.in_channels = in_c, .out_channels = anchors * 4, .quantised = quantised};
+  const ConvSpec cls{.in_channels = in_c, .out_channels = anchors * 3, .quantised = quantised};
   return {Conv2d(box, w.get(p + "/BoxEncodingPredictor/weights", {1, 1, in_c, anchors * 4}).values,
                  w.get(p + "/BoxEncodingPredictor/biases").values),
           Conv2d(cls, w.get(p + "/ClassPredictor/weights", {1, 1, in_c, anchors * 3}).values,
@@ -136,10 +137,48 @@ std::vector<float> ssd_anchors(int height, int width) {
   return anchors;
 }
 
-struct SsdDetector::Impl {
-  std::vector<Conv2d> backbone;  // conv_0, then depthwise/pointwise pairs 1..13
+namespace {
+
+// The layers after the first, in f32 or quantised.
+struct SsdLayers {
+  std::vector<Conv2d> backbone;  // depthwise/pointwise pairs 1..13
   std::vector<Conv2d> extra;     // Prediction/Conv2d_0..7
   std::vector<BoxPredictor> predictors;
+};
+
+SsdLayers ssd_layers(const WeightMap& w, bool quantised) {
+  SsdLayers m;
+  const int out_channels[] = {64, 128, 128, 256, 256, 512, 512, 512, 512, 512, 512, 1024, 1024};
+  int channels = 32;
+  for (int layer = 1; layer <= 13; ++layer) {
+    const int stride = (layer == 2 || layer == 4 || layer == 6 || layer == 12) ? 2 : 1;
+    const std::string n = "MobilenetV1/Conv2d_" + std::to_string(layer);
+    m.backbone.push_back(depthwise(w, n + "_depthwise", channels, stride, quantised));
+    m.backbone.push_back(pointwise(w, n + "_pointwise", 1, channels, out_channels[layer - 1], 1, quantised));
+    channels = out_channels[layer - 1];
+  }
+  const int extra_channels[] = {256, 512, 128, 256, 128, 256, 64, 128};
+  for (int i = 0; i < 8; ++i) {
+    const int kernel = i % 2 ? 3 : 1, stride = i % 2 ? 2 : 1;
+    m.extra.push_back(pointwise(w, "Prediction/Conv2d_" + std::to_string(i) + "_pointwise", kernel, channels,
+                                extra_channels[i], stride, quantised));
+    channels = extra_channels[i];
+  }
+  const int head_channels[kHeads] = {512, 1024, 512, 256, 256, 128};
+  for (int i = 0; i < kHeads; ++i)
+    m.predictors.push_back(box_predictor(w, i, head_channels[i], kAnchorsPerCell[i], quantised));
+  return m;
+}
+
+}  // namespace
+
+struct SsdDetector::Impl {
+  explicit Impl(const WeightMap& w)
+      : conv0(pointwise(w, "MobilenetV1/Conv2d_0_pointwise", 3, 3, 32, 2, false, Layout::Nhwc)),
+        f32(ssd_layers(w, false)),
+        quantised(ssd_layers(w, true)) {}
+  Conv2d conv0;  // in f32 always: it reads the photo
+  SsdLayers f32, quantised;
   std::vector<float> trained_anchors;
   std::mutex anchors_mutex;
   std::map<std::pair<int, int>, std::shared_ptr<const std::vector<float>>> anchors;  // by input size
@@ -159,29 +198,9 @@ namespace {
 enum Slot { kPing = 1, kPong, kConv11, kExtra, kHead2, kHeadOut = kHead2 + 4 };  // heads 2-5: a slot each
 }
 
-SsdDetector::SsdDetector(const WeightMap& w) : impl_(std::make_unique<Impl>()) {
-  Impl& m = *impl_;
-  m.backbone.push_back(pointwise(w, "MobilenetV1/Conv2d_0_pointwise", 3, 3, 32, 2, Layout::Nhwc));
-  const int out_channels[] = {64, 128, 128, 256, 256, 512, 512, 512, 512, 512, 512, 1024, 1024};
-  int channels = 32;
-  for (int layer = 1; layer <= 13; ++layer) {
-    const int stride = (layer == 2 || layer == 4 || layer == 6 || layer == 12) ? 2 : 1;
-    const std::string n = "MobilenetV1/Conv2d_" + std::to_string(layer);
-    m.backbone.push_back(depthwise(w, n + "_depthwise", channels, stride));
-    m.backbone.push_back(pointwise(w, n + "_pointwise", 1, channels, out_channels[layer - 1], 1));
-    channels = out_channels[layer - 1];
-  }
-  const int extra_channels[] = {256, 512, 128, 256, 128, 256, 64, 128};
-  for (int i = 0; i < 8; ++i) {
-    const int kernel = i % 2 ? 3 : 1, stride = i % 2 ? 2 : 1;
-    m.extra.push_back(pointwise(w, "Prediction/Conv2d_" + std::to_string(i) + "_pointwise", kernel, channels,
-                                extra_channels[i], stride));
-    channels = extra_channels[i];
-  }
-  const int head_channels[kHeads] = {512, 1024, 512, 256, 256, 128};
-  for (int i = 0; i < kHeads; ++i) m.predictors.push_back(box_predictor(w, i, head_channels[i], kAnchorsPerCell[i]));
-  const int trained_cells = 32 * 32 * 3 + (16 * 16 + 8 * 8 + 4 * 4 + 2 * 2 + 1) * 6;
-  m.trained_anchors = w.get("Output/extra_dim", {1, trained_cells, 4}).values;
+SsdDetector::SsdDetector(const WeightMap& w) : impl_(std::make_unique<Impl>(w)) {
+  const int trained_anchor_count = 32 * 32 * 3 + (16 * 16 + 8 * 8 + 4 * 4 + 2 * 2 + 1) * 6;
+  impl_->trained_anchors = w.get("Output/extra_dim", {1, trained_anchor_count, 4}).values;
 }
 
 SsdDetector::~SsdDetector() = default;
@@ -189,24 +208,34 @@ SsdDetector::~SsdDetector() = default;
 const std::vector<float>& SsdDetector::trained_anchors() const { return impl_->trained_anchors; }
 
 void SsdDetector::forward(Cores::Lease& lease, const float* input, int height, int width, std::vector<float>& boxes,
-                          std::vector<float>& scores, int grids) {
+                          std::vector<float>& scores, int grids, Precision precision) {
   if (grids < 1 || grids > kHeads) throw Error(ErrorKind::Internal, "the SSD has 1 to 6 grids");
-  Impl& m = *impl_;
+  Impl& impl = *impl_;
+  SsdLayers& m = precision == Precision::Quantised ? impl.quantised : impl.f32;
   Arena& arena = lease.arena();
   auto place = [&](FeatureMap map, int slot) {
-    map.data = arena.floats(slot, map.size());
+    map.data = arena.floats(slot, map.storage_floats());
     return map;
   };
-  FeatureMap x{const_cast<float*>(input), 1, 3, height, width, Layout::Nhwc};
+  const FeatureMap photo{const_cast<float*>(input), 1, 3, height, width, Layout::Nhwc};
+  FeatureMap x = place(impl.conv0.output(photo, nullptr), kPing);
+  impl.conv0.run(lease, photo, x);
+  if (precision == Precision::Quantised) {
+    FeatureMap q = x;
+    q.quantised = true;
+    q = place(q, kExtra);  // not kPong: the first layer writes there
+    quantise(x, q);
+    x = q;
+  }
   FeatureMap heads[kHeads];
-  const size_t backbone_layers = grids == 1 ? 23 : m.backbone.size();
+  // Layer i of the backbone after conv_0; pair 11's pointwise output (i 21) feeds the first head.
+  const size_t backbone_layers = grids == 1 ? 22 : m.backbone.size();
   for (size_t i = 0; i < backbone_layers; ++i) {
-    // Pair 11's pointwise output feeds the first head and is kept in a slot of its own.
-    const int slot = i == 22 ? kConv11 : i % 2 ? kPong : kPing;
+    const int slot = i == 21 ? kConv11 : i % 2 ? kPing : kPong;
     const FeatureMap out = place(m.backbone[i].output(x, nullptr), slot);
     m.backbone[i].run(lease, x, out);
     x = out;
-    if (i == 22) heads[0] = out;
+    if (i == 21) heads[0] = out;
   }
   heads[1] = x;
   for (int i = 0; i < 2 * (grids - 2); ++i) {
@@ -230,7 +259,7 @@ void SsdDetector::forward(Cores::Lease& lease, const float* input, int height, i
     to_nhwc(cls, &cls_raw[anchor * 3]);
     anchor += static_cast<size_t>(heads[i].h) * heads[i].w * p.anchors;
   }
-  const auto anchors = m.anchors_for(height, width);  // the finest grids' come first
+  const auto anchors = impl.anchors_for(height, width);  // the finest grids' come first
   if (anchors->size() < cells * 4) throw Error(ErrorKind::Internal, "SSD anchors do not match its grids");
   boxes.resize(cells * 4);
   scores.resize(cells);
@@ -250,9 +279,9 @@ void SsdDetector::forward(Cores::Lease& lease, const float* input, int height, i
 }
 
 std::vector<SsdBox> SsdDetector::detect(Cores::Lease& lease, const float* input, int height, int width, float min_score,
-                                        float iou_threshold, int max_results, int grids) {
+                                        float iou_threshold, int max_results, int grids, Precision precision) {
   std::vector<float> boxes, scores;
-  forward(lease, input, height, width, boxes, scores, grids);
+  forward(lease, input, height, width, boxes, scores, grids, precision);
   std::vector<SsdBox> result;
   for (int idx : non_max_suppression(boxes, scores, max_results, iou_threshold, min_score)) {
     const float* b = &boxes[idx * 4];

@@ -25,15 +25,18 @@ class SsdDetector {
   ~SsdDetector();
 
   static constexpr int kGrids = 6;
+  // Quantised: every layer after the first in 8-bit integers (ConvSpec::quantised).
+  enum class Precision { F32, Quantised };
 
   // input: height x width RGB normalised to [-1, 1]. Returns boxes after NMS, best first.
   // `grids`: only the finest ones are read; 1 stops after the stride-16 grid, whose anchors are
   // the smallest (51 and 102 px), and saves a fifth of the work.
   std::vector<SsdBox> detect(Cores::Lease& lease, const float* input, int height, int width, float min_score,
-                             float iou_threshold = 0.5f, int max_results = 100, int grids = kGrids);
+                             float iou_threshold = 0.5f, int max_results = 100, int grids = kGrids,
+                             Precision precision = Precision::F32);
   // Raw decoded boxes [ymin,xmin,ymax,xmax] (fractions) and face scores for the anchors read.
   void forward(Cores::Lease& lease, const float* input, int height, int width, std::vector<float>& boxes,
-               std::vector<float>& scores, int grids = kGrids);
+               std::vector<float>& scores, int grids = kGrids, Precision precision = Precision::F32);
   // The anchor table shipped with the weights, for 512x512 ([ymin,xmin,ymax,xmax] fractions).
   const std::vector<float>& trained_anchors() const;
 

@@ -10,6 +10,7 @@ namespace beetroot {
 namespace {
 
 std::string read_file(const std::filesystem::path& path) {
+  if (!std::filesystem::is_regular_file(path)) throw Error(ErrorKind::ModelMissing, "model file " + path.string() + " is missing");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorKind::ModelMissing, "cannot open model file " + path.string());
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
@@ -71,7 +72,13 @@ WeightMap WeightMap::load(const std::filesystem::path& manifest_path, int droppe
   try {
     for (const auto& group : manifest) {
       std::string blob;
-      for (const auto& part : group.at("paths")) blob += read_file(manifest_path.parent_path() / part.get<std::string>());
+      for (const auto& part : group.at("paths")) {
+        // Files beside the manifest, nothing else: not "../" nor a device.
+        const std::string name = part.get<std::string>();
+        if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
+          throw Error(ErrorKind::ModelMissing, manifest_path.string() + ": weights path '" + name + "' is not a file name");
+        blob += read_file(manifest_path.parent_path() / name);
+      }
       const auto* bytes = reinterpret_cast<const unsigned char*>(blob.data());
       size_t offset = 0;
       for (const auto& entry : group.at("weights")) {

@@ -79,6 +79,13 @@ std::optional<PhotoRow> Pipeline::record(const std::string& bucket, const std::s
     spdlog::info("Photos: resuming unfinished photoId={} key={}", row.photo_id, key);
     return row;
   }
+  // A new event for a photo that failed (its object missing then, say) is another attempt.
+  if (row.status == PhotoStatus::Failed && photos_.retry_failed(row.photo_id)) {
+    spdlog::info("Photos: retrying failed photoId={} key={} (was: {})", row.photo_id, key, row.error);
+    row.status = PhotoStatus::Pending;
+    row.error.clear();
+    return row;
+  }
   spdlog::info("Photos: already exists; skipping photoId={} key={}", row.photo_id, key);
   return std::nullopt;
 }

@@ -1,6 +1,7 @@
 #include "storage/object_store.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <fstream>
 #include <iterator>
 
@@ -19,6 +20,30 @@ void validate_bucket(const std::string& bucket) {
     throw Error(ErrorKind::InvalidParameter, "invalid bucket name '" + bucket + "' (3-63 characters: a-z, 0-9, '.', '-')");
 }
 
+namespace {
+
+// S3 keys are UTF-8; a key that is not could not be listed as JSON.
+bool valid_utf8(const std::string& text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const int length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (length == 0 || i + length > text.size()) return false;
+    uint32_t point = length == 1 ? c : c & (0x7F >> length);
+    for (int k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next >> 6) != 0x2) return false;
+      point = (point << 6) | (next & 0x3F);
+    }
+    const uint32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (point < smallest[length] || point > 0x10FFFF || (point >= 0xD800 && point <= 0xDFFF)) return false;
+    i += length;
+  }
+  return true;
+}
+
+}  // namespace
+
 void validate_key(const std::string& key) {
   auto refuse = [&](const std::string& why) {
     throw Error(ErrorKind::InvalidParameter, "invalid object key: " + why);
@@ -28,6 +53,7 @@ void validate_key(const std::string& key) {
   if (key.front() == '/') refuse("absolute path '" + key + "'");
   for (unsigned char c : key)
     if (c < 0x20 || c == 0x7F) refuse("contains a NUL or control character");
+  if (!valid_utf8(key)) refuse("not valid UTF-8");
   size_t start = 0;
   while (start <= key.size()) {
     const size_t end = std::min(key.find('/', start), key.size());

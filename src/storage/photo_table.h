@@ -31,6 +31,8 @@ class PhotoTable {
   virtual std::optional<PhotoRow> get(const std::string& photo_id) const = 0;
   virtual void finish(const std::string& photo_id, int face_count, const std::vector<std::string>& thumb_keys) = 0;
   virtual void fail(const std::string& photo_id, const std::string& error) = 0;
+  // A failed photo back to pending, for another attempt; false if it is not failed (any more).
+  virtual bool retry_failed(const std::string& photo_id) = 0;
   virtual std::vector<PhotoRow> list(std::optional<PhotoStatus> status = std::nullopt) const = 0;
   // After thumbnails moved to another person's folder.
   virtual void set_face_thumb_keys(const std::string& photo_id, const std::vector<std::string>& thumb_keys) = 0;

@@ -57,7 +57,9 @@ json FaceApi::list_collections(const Params& p) {
 }
 
 json FaceApi::delete_collection(const Params& p) {
-  collections_.remove(collection_id(p));
+  const std::string id = collection_id(p);
+  refuse_ingestion_collection(id, "DeleteCollection", "would delete every person of People");
+  collections_.remove(id);
   return {{"StatusCode", 200}};
 }
 

@@ -149,4 +149,11 @@ std::string FaceApi::quality_refusal(const FaceDetail& face, const std::string& 
   return "";
 }
 
+void FaceApi::refuse_ingestion_collection(const std::string& id, const char* operation, const char* why) const {
+  if (id == config_.collection_id)
+    throw Error(ErrorKind::InvalidParameter, std::string(operation) + " on '" + id +
+                                                 "', the collection ingestion files People into (REKOGNITION_COLLECTION_ID), " +
+                                                 why);
+}
+
 }  // namespace beetroot::face_api

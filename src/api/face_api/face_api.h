@@ -44,6 +44,8 @@ class FaceApi {
   json search_faces(const Params& p);
   json list_faces(const Params& p);
   json delete_faces(const Params& p);
+  // The collection ingestion files People into is changed only through ingestion and People.
+  void refuse_ingestion_collection(const std::string& id, const char* operation, const char* why) const;
   json compare_faces(const Params& p);
   // Users.
   json create_user(const Params& p);

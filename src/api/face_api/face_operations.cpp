@@ -43,6 +43,8 @@ json FaceApi::detect_faces(const Params& p) {
 }
 
 json FaceApi::index_faces(const Params& p) {
+  refuse_ingestion_collection(collection_id(p), "IndexFaces",
+                              "would make persons without a photo or thumbnail; upload the photo (POST /api/photos) instead");
   const auto collection = collections_.get(collection_id(p));
   const auto external = p.optional_string("ExternalImageId");
   if (external) external_image_id(*external);

@@ -70,6 +70,12 @@ void SqlPhotoTable::fail(const std::string& photo_id, const std::string& error) 
   db_->query("UPDATE " + table() + " SET status = 'failed', error = $1 WHERE photo_id = $2", {error, photo_id});
 }
 
+bool SqlPhotoTable::retry_failed(const std::string& photo_id) {
+  return db_->query("UPDATE " + table() + " SET status = 'pending', error = '' WHERE photo_id = $1 AND status = 'failed'",
+                    {photo_id})
+             .affected == 1;
+}
+
 std::vector<PhotoRow> SqlPhotoTable::list(std::optional<PhotoStatus> status) const {
   const std::string status_text = status ? to_string(*status) : "";
   const auto rows = db_->query(std::string("SELECT ") + kColumns + " FROM " + table() +

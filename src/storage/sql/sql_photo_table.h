@@ -14,6 +14,7 @@ class SqlPhotoTable : public PhotoTable {
   std::optional<PhotoRow> get(const std::string& photo_id) const override;
   void finish(const std::string& photo_id, int face_count, const std::vector<std::string>& thumb_keys) override;
   void fail(const std::string& photo_id, const std::string& error) override;
+  bool retry_failed(const std::string& photo_id) override;
   std::vector<PhotoRow> list(std::optional<PhotoStatus> status) const override;
   void set_face_thumb_keys(const std::string& photo_id, const std::vector<std::string>& thumb_keys) override;
   bool remove_finished(const std::string& photo_id) override;
