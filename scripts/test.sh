@@ -43,4 +43,8 @@ phase "sanitised tests"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir "$here/build-sanitize" --output-on-failure -j4 \
   -E '^(Grouping\.OnePersonAcrossSourcesIsOneAndGroupPhotosStayApart|ImageDecoding\.ExifRotatedPhotosGiveTheUprightFaces)$'
+phase "fuzzing"
+# Each libFuzzer target for 10 s from its seeds (fuzz/corpus/): a smoke run; a night's run is
+# scripts/fuzz.sh 3600.
+"$here/scripts/fuzz.sh" 10 "$here/build-fuzz"
 phase "done"

@@ -53,6 +53,9 @@ TEST(SigV4, RefusesEachKindOfBadRequest) {
   auto unsigned_request = aws_documentation_example();
   unsigned_request.headers.erase("Authorization");
   EXPECT_EQ(type_of(unsigned_request, signed_at(), "iam"), "MissingAuthenticationTokenException");
+  auto far_future = aws_documentation_example();  // found by fuzz/sigv4_fuzzer.cpp: overflowed the clock
+  far_future.headers.find("X-Amz-Date")->second = "24150830T123600Z";
+  EXPECT_EQ(type_of(far_future, signed_at(), "iam"), "IncompleteSignatureException");
   auto malformed = aws_documentation_example();
   malformed.headers.find("Authorization")->second = "AWS4-HMAC-SHA256 Signature=abc";
   EXPECT_EQ(type_of(malformed, signed_at(), "iam"), "IncompleteSignatureException");

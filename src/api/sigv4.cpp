@@ -75,6 +75,8 @@ std::optional<std::chrono::system_clock::time_point> parse_amz_date(const std::s
   std::istringstream in(text);
   in >> std::get_time(&tm, "%Y%m%dT%H%M%SZ");
   if (in.fail() || text.size() != 16) return std::nullopt;
+  // Years the clock's nanoseconds can hold (to 2262): a date like 2415 would overflow them.
+  if (tm.tm_year < 70 || tm.tm_year > 200) return std::nullopt;
   return std::chrono::system_clock::from_time_t(timegm(&tm));
 }
 

@@ -164,8 +164,8 @@ std::shared_ptr<Conv2d::Plan> Conv2d::plan(const FeatureMap& in, int threads) {
   if (auto it = plans_.find(shape); it != plans_.end()) return it->second;
   if (plans_.size() >= kMaxPlans) plans_.clear();
   const FeatureMap out = output(in, nullptr);
-  const auto [top, bottom] = padding_of(spec_, in.h);
-  const auto [left, right] = padding_of(spec_, in.w);
+  const std::pair<int, int> vertical = padding_of(spec_, in.h), horizontal = padding_of(spec_, in.w);
+  const int top = vertical.first, bottom = vertical.second, left = horizontal.first, right = horizontal.second;
   dnnl::post_ops ops;
   // Quantised outputs stay in the input's step: the integer sums scale by the filters' steps.
   const float six = quantised_output() ? 6.f / kActivationStep : 6.f;

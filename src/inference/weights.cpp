@@ -21,6 +21,8 @@ size_t element_count(const std::vector<int>& shape) {
   for (int d : shape) {
     if (d < 0) throw Error(ErrorKind::ModelMissing, "negative dimension in weights manifest");
     n *= static_cast<size_t>(d);
+    // No net has a tensor of a billion weights; a product past it would overflow the byte count.
+    if (n > (size_t{1} << 30)) throw Error(ErrorKind::ModelMissing, "tensor too large in weights manifest");
   }
   return n;
 }
@@ -45,7 +47,7 @@ size_t decode_entry(const nlohmann::json& entry, const unsigned char* data, size
   if (dtype != "float32") return bytes;  // int32 graph constants: not needed by our nets
   out.values.resize(n);
   if (!quantized) {
-    std::memcpy(out.values.data(), data, bytes);
+    if (bytes > 0) std::memcpy(out.values.data(), data, bytes);
     return bytes;
   }
   // Computed in double, then rounded, as TF.js does: float arithmetic moves results by ~1e-5.

@@ -105,6 +105,22 @@ class BadEventsTest(unittest.TestCase):
         self.assertEqual((status, answer["photos"][0]["outcome"]), (200, "queued"))
         wait_for(lambda: status_of() == "done", message="the photo, now there, filed")
 
+    def test_a_key_naming_a_folder_is_no_object(self):
+        folder = os.path.join(self.server.data.name, "objects", "beetroot-photos", "photos-raw", "a-folder")
+        os.makedirs(folder)
+        status, answer = self.post({"Records": [self.record("photos-raw/a-folder")]})
+        self.assertEqual(status, 200)
+        photo_id = answer["photos"][0]["photoId"]
+        row = lambda: {r["photoId"]: r for r in self.photo_rows()}.get(photo_id, {})
+        wait_for(lambda: row().get("status") == "failed", message="the folder's photo failed")
+        self.assertNotIn("attempts", row()["error"])
+        os.makedirs(os.path.join(self.server.data.name, "objects", "beetroot-thumbs", "faces-thumbs", "p1"))
+        status, _, _ = self.server.rest("GET", "/thumbs/faces-thumbs/p1")
+        self.assertEqual(status, 404)
+        with self.assertRaises(botocore.exceptions.ClientError) as refused:
+            self.server.client().detect_faces(Image={"S3Object": {"Bucket": "beetroot-photos", "Name": "photos-raw"}})
+        self.assertEqual(refused.exception.response["Error"]["Code"], "InvalidS3ObjectException")
+
     def test_each_bad_event_is_refused_whole_with_400_and_listings_keep_working(self):
         bad = {
             "invalid UTF-8": {"Records": [self.record("photos-raw/%ff%fe.jpg")]},

@@ -186,6 +186,10 @@ class PeopleApiTest(unittest.TestCase):
         status, body, _ = self.server.upload([("notes.txt", b"just text")])
         self.assertEqual(status, 400, body)
         self.assertIn("notes.txt", body["error"]["message"])
+        truncated = demo_photo(2)[:-20000]  # a whole header, half its data
+        status, body, _ = self.server.upload([("sample2.jpg", demo_photo(2)), ("cut.jpg", truncated)])
+        self.assertEqual(status, 400, body)
+        self.assertIn("cut.jpg", body["error"]["message"])
         status, _, _ = self.server.upload([("huge.jpg", b"\xff\xd8" + b"\0" * (4 * 2**20))])
         self.assertEqual(status, 413)
         self.assertEqual(self.snapshot(), before)

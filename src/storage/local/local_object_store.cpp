@@ -56,7 +56,10 @@ void LocalObjectStore::put(const std::string& bucket, const std::string& key, st
 }
 
 std::optional<std::string> LocalObjectStore::get(const std::string& bucket, const std::string& key) const {
-  std::ifstream in(path_of(bucket, key), std::ios::binary);
+  // A folder is no object, as in S3 (reading one would throw "Is a directory").
+  const auto path = path_of(bucket, key);
+  if (!std::filesystem::is_regular_file(path)) return std::nullopt;
+  std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
