@@ -11,7 +11,7 @@
 
 #include "api/face_api/face_api.h"
 #include "api/face_api/protocol.h"
-#include "inference/error.h"
+#include "base/error.h"
 #include "inference/face_engine.h"
 #include "ingest/stores.h"
 

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "inference/error.h"
+#include "base/error.h"
 #include "inference/image.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

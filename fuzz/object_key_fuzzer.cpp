@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string>
 
-#include "inference/error.h"
+#include "base/error.h"
 #include "ingest/s3_event.h"
 #include "storage/object_store.h"
 

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <string>
 
-#include "inference/error.h"
+#include "base/error.h"
 #include "inference/weights.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -31,6 +31,8 @@ trap '"$here/scripts/test-servers.sh" stop "$servers"; rm -rf "$servers"' EXIT
 server_env=$("$here/scripts/test-servers.sh" start "$servers")  # set -e: no tests without their servers
 eval "$server_env"
 
+phase "layers"
+"$here/scripts/check-layers.sh"
 phase "normal tests"
 # -j4 on two cores: many tests spend their time waiting on servers and clients, not computing.
 ctest --test-dir "$here/build" --output-on-failure -j4

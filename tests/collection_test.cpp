@@ -6,7 +6,7 @@
 
 #include "collection/face_collection.h"
 #include "collection/similarity.h"
-#include "inference/error.h"
+#include "base/error.h"
 #include "inference/face_engine.h"
 #include "storage/sqlite/sqlite_database.h"
 #include "storage/sql/sql_face_store.h"

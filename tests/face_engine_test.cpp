@@ -6,7 +6,7 @@
 #include <opencv2/imgproc.hpp>
 #include <regex>
 
-#include "inference/error.h"
+#include "base/error.h"
 #include "inference/image.h"
 #include "test_support.h"
 

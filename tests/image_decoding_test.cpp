@@ -11,7 +11,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "inference/error.h"
+#include "base/error.h"
 #include "inference/image.h"
 #include "test_support.h"
 

@@ -9,7 +9,7 @@
 #include <sstream>
 #include <thread>
 
-#include "inference/error.h"
+#include "base/error.h"
 #include "inference/image.h"
 #include "ingest/pipeline.h"
 #include "ingest/stores.h"

@@ -10,7 +10,7 @@
 
 #include "api/sigv4.h"
 #include "backends.h"
-#include "inference/error.h"
+#include "base/error.h"
 #include "storage/local/local_object_store.h"
 #include "storage/s3/s3_object_store.h"
 #include "test_support.h"

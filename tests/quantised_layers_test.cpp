@@ -59,11 +59,11 @@ std::pair<std::vector<float>, std::vector<float>> run_both(ConvSpec spec, int si
       FeatureMap widened = output;
       widened.quantised = false;
       widened.data = values.data();
-      std::vector<float> nhwc(values.size());
+      std::vector<float> nhwc(static_cast<size_t>(output.n) * output.h * output.w * output.c);
       to_nhwc(widened, nhwc.data());
       results[quantised] = nhwc;
     } else {
-      std::vector<float> nhwc(output.size());
+      std::vector<float> nhwc(static_cast<size_t>(output.n) * output.h * output.w * output.c);
       to_nhwc(output, nhwc.data());
       results[quantised] = nhwc;
     }
@@ -90,6 +90,7 @@ INSTANTIATE_TEST_SUITE_P(
     Layers, QuantisedConv,
     ::testing::Values(Case{{1, 1, 64, 128, false, Padding::Same, Activation::Relu6}, "PointwiseRelu6"},
                       Case{{1, 1, 64, 24, false, Padding::Same, Activation::None}, "PointwiseLinear"},
+                      Case{{1, 1, 512, 9, false, Padding::Same, Activation::None}, "ClassHead"},
                       Case{{3, 1, 64, 64, true, Padding::Same, Activation::Relu6}, "DepthwiseRelu6"},
                       Case{{3, 2, 64, 64, true, Padding::Same, Activation::Relu6}, "DepthwiseStride2"}),
     [](const auto& info) { return std::string(info.param.name); });

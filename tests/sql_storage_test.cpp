@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "backends.h"
-#include "inference/error.h"
+#include "base/error.h"
 #include "storage/sql/sql_job_queue.h"
 #include "storage/sql/sql_photo_table.h"
 

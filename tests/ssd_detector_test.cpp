@@ -2,6 +2,8 @@
 // found at the same pixel size wherever the input is larger.
 #include <gtest/gtest.h>
 
+#include "inference/compute.h"
+#include "inference/face_engine.h"
 #include "inference/image.h"
 #include "inference/sampling.h"
 #include "inference/ssd_detector.h"
@@ -55,6 +57,35 @@ TEST(SsdDetector, FindsTheSameFacesInALargerInput) {
     EXPECT_NEAR(found[i].left * width, expected[i].left * 512, 0.05);
     EXPECT_NEAR(found[i].bottom * height, expected[i].bottom * 512, 0.05);
     EXPECT_NEAR(found[i].right * width, expected[i].right * 512, 0.05);
+  }
+}
+
+}  // namespace
+}  // namespace beetroot
+
+namespace beetroot {
+namespace {
+
+float overlap(const cv::Rect2f& a, const cv::Rect2f& b) {
+  const float inter = (a & b).area();
+  return inter / (a.area() + b.area() - inter);
+}
+
+// The finer pass in integers finds the faces the f32 one does, at the same places.
+TEST(SsdDetector, QuantisedFinerPassFindsTheFacesOfTheFloatOne) {
+  if (!has_vnni()) GTEST_SKIP() << "no VNNI here: the finer pass runs in f32";
+  EngineOptions integer, floating;
+  floating.quantised_fine_pass = false;
+  FaceEngine quantised(integer), reference(floating);
+  for (const auto& photo : test::demo_photos()) {
+    const cv::Mat rgb = decode_image(read_file_bytes(photo.string())).rgb;
+    const auto expected = reference.detect(rgb), found = quantised.detect(rgb);
+    ASSERT_EQ(found.size(), expected.size()) << photo;
+    for (const auto& e : expected) {
+      float best = 0;
+      for (const auto& f : found) best = std::max(best, overlap(e.box, f.box));
+      EXPECT_GT(best, 0.8f) << photo;
+    }
   }
 }
 

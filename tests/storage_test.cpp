@@ -5,7 +5,7 @@
 
 #include "collection/face_record.h"
 #include "collection/similarity.h"
-#include "inference/error.h"
+#include "base/error.h"
 #include "ingest/s3_event.h"
 #include "storage/local/local_object_store.h"
 

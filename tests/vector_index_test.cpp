@@ -15,7 +15,7 @@
 #include "collection/face_collection.h"
 #include "collection/periodic_snapshots.h"
 #include "collection/vector_index.h"
-#include "inference/error.h"
+#include "base/error.h"
 #include "storage/sql/sql_face_store.h"
 
 namespace beetroot {

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <functional>
 
-#include "inference/error.h"
+#include "base/error.h"
 #include "inference/model_files.h"
 #include "inference/weights.h"
 

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "inference/error.h"
+#include "base/error.h"
 
 namespace beetroot {
 namespace {

@@ -7,9 +7,9 @@
 #include <regex>
 
 #include "web_assets.h"
-#include "inference/error.h"
+#include "base/error.h"
+#include "base/hash.h"
 #include "inference/image.h"
-#include "inference/model_files.h"
 
 namespace beetroot {
 namespace {
@@ -245,6 +245,7 @@ void PeopleApi::add_routes(httplib::Server& server) {
     // is stored: a corrupt or truncated file is refused here, and a bad file in a batch stores none.
     DecodeOptions check;
     check.work_long_side = 1;
+    check.max_pixels = static_cast<uint64_t>(config_.max_megapixels) * 1'000'000;
     for (const auto& [field, file] : req.files) {
       try {
         decode_image(file.content, check);

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstring>
+#include <set>
 
 #include "api/face_api/face_api.h"
 #include "api/people_api.h"
@@ -130,6 +131,19 @@ void Server::observe(const std::string& operation, int status, std::chrono::stea
   metrics_.observe(operation, status, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 }
 
+bool Server::start_inference(const std::string& client) {
+  std::lock_guard lock(inference_mutex_);
+  size_t& in_flight = inference_in_flight_[client];
+  if (in_flight >= options_.max_inference_per_client) return false;
+  ++in_flight;
+  return true;
+}
+
+void Server::end_inference(const std::string& client) {
+  std::lock_guard lock(inference_mutex_);
+  if (--inference_in_flight_[client] == 0) inference_in_flight_.erase(client);
+}
+
 void Server::handle_face_api(const httplib::Request& request, httplib::Response& response) {
   const auto start = std::chrono::steady_clock::now();
   const std::string target = request.get_header_value("X-Amz-Target");
@@ -147,6 +161,26 @@ void Server::handle_face_api(const httplib::Request& request, httplib::Response&
     send_error(response, failure->type, failure->status, failure->message);
     return observe(label, response.status, start);
   }
+  // Calls on an image run the nets: one client may not queue more of them than its share.
+  static const std::set<std::string> kOnImages = {"DetectFaces", "IndexFaces", "SearchFacesByImage", "CompareFaces",
+                                                  "SearchUsersByImage"};
+  const std::string client = access_key_of(request.get_header_value("Authorization")).value_or("");
+  const bool on_image = kOnImages.count(operation) > 0;
+  if (on_image && !start_inference(client)) {
+    metrics_.refused("inference_per_client");
+    send_error(response, "ThrottlingException", 400,
+               "Rate exceeded: this access key has " + std::to_string(options_.max_inference_per_client) +
+                   " calls on images in progress (--max-inference-per-client)");
+    return observe(label, response.status, start);
+  }
+  struct Slot {
+    Server* server;
+    const std::string& client;
+    bool held;
+    ~Slot() {
+      if (held) server->end_inference(client);
+    }
+  } slot{this, client, on_image};
   try {
     nlohmann::json body;
     try {

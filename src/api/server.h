@@ -1,6 +1,8 @@
 #pragma once
 #include <chrono>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "api/guarded_http_server.h"
@@ -27,6 +29,7 @@ struct ServerOptions {
   size_t max_body_bytes = 64 << 20;     // a photo uploaded to /api/photos
   size_t max_api_body_bytes = 8 << 20;  // a face API request: a 5 MB image is 6.7 MB of base64
   ConnectionLimits connections;
+  size_t max_inference_per_client = 16;  // face API calls on an image in flight for one access key
   WorkerOptions ingest;  // threads 0: only enqueue, for `beetroot worker` processes to ingest
   std::string events_token;  // BEETROOT_EVENTS_TOKEN: a bearer token /events/s3 also accepts
 };
@@ -49,6 +52,9 @@ class Server {
   void handle_health(httplib::Response& response);
   // Requests without credentials, answered before their body is read.
   std::optional<EarlyAnswer> refused_before_body(const std::string& path, const HeaderLookup& header) const;
+  // A slot for one more inference call of `client`, or false when it has as many as allowed.
+  bool start_inference(const std::string& client);
+  void end_inference(const std::string& client);
   std::optional<AuthFailure> authenticate(const httplib::Request& request, const std::string& service) const;
   void observe(const std::string& operation, int status, std::chrono::steady_clock::time_point start);
 
@@ -61,6 +67,8 @@ class Server {
   std::unique_ptr<IngestQueue> queue_;
   std::unique_ptr<PeopleApi> people_api_;
   std::unique_ptr<GuardedHttpServer> http_;
+  std::mutex inference_mutex_;
+  std::map<std::string, size_t> inference_in_flight_;  // by access key id
 };
 
 }  // namespace beetroot

@@ -1,7 +1,6 @@
 #include "api/sigv4.h"
 
 #include <openssl/crypto.h>
-#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <ctime>
@@ -9,7 +8,8 @@
 #include <regex>
 #include <sstream>
 
-#include "inference/model_files.h"
+#include "base/encoding.h"
+#include "base/hash.h"
 
 namespace beetroot {
 namespace {
@@ -121,39 +121,6 @@ std::optional<std::string> signature(const SignedRequest& request, const std::ve
 
 }  // namespace
 
-std::string aws_uri_encode(const std::string& text, bool keep_slash) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/')) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
-
-std::string hmac_sha256(const std::string& key, const std::string& data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-       data.size(), digest, &length);
-  return std::string(reinterpret_cast<char*>(digest), length);
-}
-
-std::string to_hex(const std::string& bytes) {
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += hex[c >> 4];
-    out += hex[c & 15];
-  }
-  return out;
-}
-
 std::optional<AuthFailure> verify_sigv4(const SignedRequest& request, const AccessKeys& keys,
                                         std::chrono::system_clock::time_point now, const std::string& service) {
   const auto authorization = header(request, "authorization");
@@ -193,8 +160,14 @@ std::optional<AuthFailure> verify_sigv4(const SignedRequest& request, const Acce
 }
 
 bool names_unknown_key(const std::string& authorization, const AccessKeys& keys) {
+  const auto key = access_key_of(authorization);
+  return key && keys.count(*key) == 0;
+}
+
+std::optional<std::string> access_key_of(const std::string& authorization) {
   const auto auth = parse_authorization(authorization);
-  return auth && keys.count(auth->access_key) == 0;
+  if (!auth) return std::nullopt;
+  return auth->access_key;
 }
 
 void sign_sigv4(SignedRequest& request, const std::string& access_key, const std::string& secret,

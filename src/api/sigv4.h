@@ -37,15 +37,13 @@ std::optional<AuthFailure> verify_sigv4(const SignedRequest& request, const Acce
 // Whether a well-formed Authorization header names a key `keys` lacks: checked on a request's
 // head, before its body is read (the signature itself needs the body).
 bool names_unknown_key(const std::string& authorization, const AccessKeys& keys);
+// The access key id a well-formed Authorization header names.
+std::optional<std::string> access_key_of(const std::string& authorization);
 
 // Adds X-Amz-Date and an Authorization header signing every header present (Host included), as
 // an AWS SDK would; for clients beetroot itself runs (benchmarks).
 void sign_sigv4(SignedRequest& request, const std::string& access_key, const std::string& secret,
                 const std::string& region, const std::string& service, std::chrono::system_clock::time_point now);
 
-// AWS's URI encoding: every byte but A-Z a-z 0-9 - _ . ~ as %XX; '/' kept if `keep_slash`.
-std::string aws_uri_encode(const std::string& text, bool keep_slash);
-std::string hmac_sha256(const std::string& key, const std::string& data);
-std::string to_hex(const std::string& bytes);
 
 }  // namespace beetroot

@@ -27,6 +27,7 @@ EngineOptions ingest_engine_options(const std::string& models, size_t threads, c
   o.model_dir = models;
   o.threads = threads;
   o.min_face_pixels = config.detect_min_face_pixels;
+  o.decode.max_pixels = static_cast<uint64_t>(config.max_megapixels) * 1'000'000;
   // A photo in flight per core, each on its own core, files 8 % more photos/s than all sharing
   // every core (bench/results/2026-12-01-speed.md); fewer photos take the free cores.
   const size_t cores = threads > 0 ? threads : static_cast<size_t>(available_cores());

@@ -6,7 +6,7 @@
 
 #include "cli/commands.h"
 #include "collection/periodic_snapshots.h"
-#include "inference/error.h"
+#include "base/error.h"
 #include "inference/face_engine.h"
 #include "ingest/config.h"
 #include "ingest/stores.h"

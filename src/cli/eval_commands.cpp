@@ -7,7 +7,7 @@
 #include "collection/similarity.h"
 #include "eval/grouping.h"
 #include "eval/lfw.h"
-#include "inference/error.h"
+#include "base/error.h"
 
 namespace beetroot::cli {
 namespace {

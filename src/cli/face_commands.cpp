@@ -7,7 +7,7 @@
 
 #include "api/face_details_json.h"
 #include "cli/commands.h"
-#include "inference/error.h"
+#include "base/error.h"
 #include "inference/face_engine.h"
 
 namespace beetroot::cli {

@@ -13,7 +13,7 @@
 
 #include "cli/common.h"
 #include "cli/progress.h"
-#include "inference/error.h"
+#include "base/error.h"
 #include "inference/image.h"
 #include "ingest/pipeline.h"
 #include "ingest/stores.h"

@@ -52,6 +52,10 @@ void add_serve_command(CLI::App& app) {
   serve->add_option("--port", args->server.port, "Port to listen on (0: any free port)")->capture_default_str();
   serve->add_option("--http-threads", args->server.threads, "Requests handled at once, once all their bytes arrived")
       ->capture_default_str();
+  serve->add_option("--max-inference-per-client", args->server.max_inference_per_client,
+                    "Face API calls on images in progress for one access key; more get ThrottlingException")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   auto& limits = args->server.connections;
   serve->add_option("--max-connections", limits.max_connections, "Connections open at once; more get 503 Retry-After")
       ->capture_default_str();

@@ -4,7 +4,7 @@
 
 #include <chrono>
 
-#include "inference/error.h"
+#include "base/error.h"
 
 namespace beetroot {
 

@@ -8,7 +8,7 @@
 #include <set>
 
 #include "collection/similarity.h"
-#include "inference/error.h"
+#include "base/error.h"
 
 namespace beetroot {
 namespace {

@@ -2,8 +2,8 @@
 
 #include <openssl/rand.h>
 
-#include "inference/error.h"
-#include "inference/model_files.h"
+#include "base/error.h"
+#include "base/hash.h"
 
 namespace beetroot {
 

@@ -8,7 +8,7 @@
 #include <future>
 
 #include "collection/face_collection.h"
-#include "inference/error.h"
+#include "base/error.h"
 
 namespace beetroot {
 namespace {

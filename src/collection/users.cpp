@@ -5,7 +5,7 @@
 
 #include "collection/face_collection.h"
 #include "collection/similarity.h"
-#include "inference/error.h"
+#include "base/error.h"
 #include "inference/face_engine.h"
 
 namespace beetroot {

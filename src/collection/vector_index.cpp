@@ -19,7 +19,7 @@
 #include <numeric>
 #include <thread>
 
-#include "inference/error.h"
+#include "base/error.h"
 
 namespace beetroot {
 

@@ -10,7 +10,7 @@
 #include <sstream>
 #include <thread>
 
-#include "inference/error.h"
+#include "base/error.h"
 #include "inference/image.h"
 
 namespace beetroot {

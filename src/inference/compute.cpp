@@ -50,11 +50,30 @@ Cores::Cores(int count) : count_(count > 0 ? count : available_cores()), free_(c
 
 Cores::~Cores() = default;
 
+namespace {
+thread_local uint64_t current_turn = 0;  // 0: none; each call takes a new one
+}
+
+uint64_t Cores::take_turn() {
+  std::lock_guard lock(mutex_);
+  return next_turn_++;
+}
+
+Cores::Turn::Turn(Cores& cores) : outer_(current_turn) {
+  if (current_turn == 0) current_turn = cores.take_turn();
+}
+
+Cores::Turn::~Turn() { current_turn = outer_; }
+
 Cores::Lease Cores::acquire(int wanted) {
   std::unique_lock lock(mutex_);
-  freed_.wait(lock, [&] { return free_ > 0; });
+  const uint64_t turn = current_turn != 0 ? current_turn : next_turn_++;
+  const auto waiting = waiting_.insert(turn);
+  freed_.wait(lock, [&] { return free_ > 0 && *waiting_.begin() == turn; });
+  waiting_.erase(waiting);
   const int threads = std::min(free_, wanted > 0 ? wanted : count_);
   free_ -= threads;
+  if (free_ > 0) freed_.notify_all();  // the next turn may take what is left
   const size_t workspace = idle_workspaces_.back();
   idle_workspaces_.pop_back();
   lock.unlock();
@@ -89,6 +108,12 @@ dnnl::stream& Cores::Lease::stream() { return owner_->workspaces_[workspace_]->s
 const dnnl::engine& cpu_engine() {
   static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
   return engine;
+}
+
+bool has_vnni() {
+  const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+  auto includes = [isa](dnnl::cpu_isa wanted) { return (isa & static_cast<unsigned>(wanted)) == static_cast<unsigned>(wanted); };
+  return includes(dnnl::cpu_isa::avx512_core_vnni) || includes(dnnl::cpu_isa::avx2_vnni);
 }
 
 }  // namespace beetroot

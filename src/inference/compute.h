@@ -4,7 +4,9 @@
 #include <cstddef>
 #include <dnnl.hpp>
 #include <memory>
+#include <cstdint>
 #include <mutex>
+#include <set>
 #include <vector>
 
 namespace beetroot {
@@ -61,15 +63,33 @@ class Cores {
   };
 
   // Waits for a free core, then takes up to `wanted` (0: all); the calling thread's oneDNN calls
-  // run on that many threads until the lease ends.
+  // run on that many threads until the lease ends. Waiting calls are served oldest turn first.
   Lease acquire(int wanted = 0);
+
+  // While it lives, every net call of this thread waits with the turn it took when made: the
+  // calls of one request (or photo) are served before those of requests that came later, so that
+  // under load requests finish in the order they came instead of all finishing late together.
+  class Turn {
+   public:
+    explicit Turn(Cores& cores);
+    ~Turn();
+    Turn(const Turn&) = delete;
+    Turn& operator=(const Turn&) = delete;
+
+   private:
+    uint64_t outer_;
+  };
   int count() const { return count_; }
 
  private:
   struct Workspace;
   void release(int threads, size_t workspace);
 
+  uint64_t take_turn();
+
   int count_;
+  uint64_t next_turn_ = 1;
+  std::multiset<uint64_t> waiting_;  // the turns of the calls waiting for a core
   std::mutex mutex_;
   std::condition_variable freed_;
   int free_;
@@ -79,6 +99,10 @@ class Cores {
 
 // The CPU engine every net's primitives are created on.
 const dnnl::engine& cpu_engine();
+
+// Whether oneDNN runs integer convolutions on VNNI dot products here (AVX-512 VNNI or AVX-VNNI),
+// within the cap DNNL_MAX_CPU_ISA sets.
+bool has_vnni();
 
 // Cores this process may run on (its affinity mask), at least 1.
 int available_cores();

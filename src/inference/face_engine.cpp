@@ -5,7 +5,7 @@
 #include <numbers>
 #include <opencv2/imgproc.hpp>
 
-#include "inference/error.h"
+#include "base/error.h"
 #include "inference/landmark_net.h"
 #include "inference/model_files.h"
 #include "inference/sampling.h"
@@ -164,7 +164,8 @@ std::vector<FaceDetail> FaceEngine::run_passes(const cv::Mat& searched, const cv
   const int long_side = std::max(rgb.cols, rgb.rows);
   const bool coarse = which != Passes::Fine, fine = which != Passes::Coarse;
   std::vector<Pass> passes;
-  const auto precision = options_.quantised_fine_pass ? SsdDetector::Precision::Quantised : SsdDetector::Precision::F32;
+  const auto precision =
+      options_.quantised_fine_pass && has_vnni() ? SsdDetector::Precision::Quantised : SsdDetector::Precision::F32;
   // The whole photo at `scale`, padded bottom and right to whole quanta: the SSD is fully
   // convolutional, so one pass covers any size.
   auto whole_photo = [&](float scale) {

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "inference/error.h"
+#include "base/error.h"
 
 namespace beetroot {
 

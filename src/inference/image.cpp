@@ -7,7 +7,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "inference/error.h"
+#include "base/error.h"
 #include "inference/reduced_decoding.h"
 
 namespace beetroot {

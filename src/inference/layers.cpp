@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "inference/error.h"
+#include "base/error.h"
 
 namespace beetroot {
 namespace {

@@ -12,6 +12,4 @@ std::filesystem::path default_model_dir();
 // (models/face-api-1.7.15.sha256); names the file and the command that fixes it.
 void verify_model_files(const std::filesystem::path& dir);
 
-std::string sha256_hex(std::string_view bytes);
-
 }  // namespace beetroot

@@ -10,7 +10,7 @@
 #include <opencv2/imgproc.hpp>
 #include <vector>
 
-#include "inference/error.h"
+#include "base/error.h"
 
 namespace beetroot {
 namespace {

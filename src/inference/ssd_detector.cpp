@@ -7,7 +7,7 @@
 #include <numeric>
 #include <string>
 
-#include "inference/error.h"
+#include "base/error.h"
 #include "inference/feature_ops.h"
 #include "inference/layers.h"
 #include "inference/weights.h"

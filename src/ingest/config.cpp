@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 
-#include "inference/error.h"
+#include "base/error.h"
 
 namespace beetroot {
 namespace {
@@ -38,6 +38,7 @@ IngestConfig IngestConfig::from_environment() {
   c.grouping = parse_grouping_rule(env("GROUPING_RULE", "linkage"));
   c.min_face_pixels = env_number("MIN_FACE_PIXELS", c.min_face_pixels, 0, 10000);
   c.min_sharpness = env_number("MIN_SHARPNESS", c.min_sharpness, 0, 100);
+  c.max_megapixels = static_cast<int>(env_number("MAX_MEGAPIXELS", 100, 1, 1000));
   c.detect_min_face_pixels = static_cast<int>(env_number("DETECT_MIN_FACE_PIXELS", 40, 0, 10000));
   c.hnsw_ef_search = static_cast<size_t>(env_number("HNSW_EF_SEARCH", static_cast<float>(c.hnsw_ef_search), 1, 100000));
   c.snapshot_minutes = env_number("SNAPSHOT_MINUTES", static_cast<float>(c.snapshot_minutes), 0, 10080);

@@ -19,6 +19,7 @@ struct IngestConfig {
   GroupingRule grouping = GroupingRule::Linkage;  // GROUPING_RULE: linkage, exemplars or tutorial
   float min_face_pixels = 20.f;     // MIN_FACE_PIXELS: smaller faces are not indexed (SMALL_BOUNDING_BOX)
   float min_sharpness = 5.f;        // MIN_SHARPNESS: blurrier faces are not indexed (LOW_SHARPNESS)
+  int max_megapixels = 100;  // MAX_MEGAPIXELS: larger photos are refused before decoding
   int detect_min_face_pixels = 40;  // DETECT_MIN_FACE_PIXELS: the smallest face found (photo at 1920 px); 0: coarse passes only
   // HNSW_EF_SEARCH: candidates a search of a large collection keeps; more finds more, more slowly.
   size_t hnsw_ef_search = VectorIndexOptions{}.hnsw_ef_search;

@@ -6,7 +6,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "inference/error.h"
+#include "base/error.h"
 
 namespace beetroot {
 namespace {
@@ -112,6 +112,7 @@ void Pipeline::give_up(const PhotoRow& row, const std::string& reason) {
 }
 
 IngestResult Pipeline::process(const PhotoRow& row, const std::string* bytes) {
+  const Cores::Turn turn(engine_.cores());  // this photo's net calls before those of photos begun later
   IngestResult result{IngestResult::Outcome::Processed, row.photo_id, {}, {}, ""};
   DetectedImage detected;
   try {

@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "inference/error.h"
+#include "base/error.h"
 #include "storage/object_store.h"
 
 namespace beetroot {

@@ -1,6 +1,6 @@
 #include "ingest/stores.h"
 
-#include "inference/error.h"
+#include "base/error.h"
 #include "storage/postgres/postgres_database.h"
 #include "storage/sql/sql_face_store.h"
 #include "storage/sql/sql_job_queue.h"

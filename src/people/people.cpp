@@ -6,7 +6,7 @@
 #include <map>
 #include <set>
 
-#include "inference/error.h"
+#include "base/error.h"
 
 namespace beetroot {
 namespace {

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <iterator>
 
-#include "inference/error.h"
+#include "base/error.h"
 #include "storage/local/local_object_store.h"
 #include "storage/s3/s3_object_store.h"
 

@@ -3,8 +3,8 @@
 #include <chrono>
 #include <ctime>
 
-#include "inference/error.h"
-#include "inference/model_files.h"
+#include "base/error.h"
+#include "base/hash.h"
 
 namespace beetroot {
 

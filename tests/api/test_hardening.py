@@ -4,6 +4,7 @@ import os
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 import urllib.parse
@@ -137,6 +138,20 @@ class BadEventsTest(unittest.TestCase):
         self.assertNotIn("photos-raw/first.jpg", keys)  # nothing of a refused event was queued
 
 
+class PixelLimitTest(unittest.TestCase):
+    def test_a_photo_over_max_megapixels_is_refused_before_decoding(self):
+        server = BeetrootServer(extra_env={"MAX_MEGAPIXELS": "2"})
+        try:
+            with self.assertRaises(botocore.exceptions.ClientError) as refused:
+                server.client().detect_faces(Image={"Bytes": demo_photo(2)})  # 1920x1367: 2.6 megapixels
+            self.assertEqual(refused.exception.response["Error"]["Code"], "ImageTooLargeException")
+            self.assertIn("above the limit of 2 megapixels", refused.exception.response["Error"]["Message"])
+            status, body, _ = server.upload([("big.jpg", demo_photo(2))])
+            self.assertEqual(status, 413, body)
+        finally:
+            server.stop()
+
+
 class IngestInputsTest(unittest.TestCase):
     """`beetroot ingest` on files that never end or never arrive."""
 
@@ -181,7 +196,8 @@ class SlowClientsTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.server = BeetrootServer(args=("--header-seconds", "3", "--http-threads", "4", "--max-connections", "64"))
+        cls.server = BeetrootServer(args=("--header-seconds", "3", "--http-threads", "4", "--max-connections", "64",
+                                          "--max-inference-per-client", "1"))
 
     @classmethod
     def tearDownClass(cls):
@@ -218,6 +234,27 @@ class SlowClientsTest(unittest.TestCase):
                 answered, _, _, _ = read_response(s)  # not one byte of the body sent
             self.assertEqual(answered, status, path)
         self.assertIn('beetroot_refusals_total{reason="unauthenticated"}', self.server.get("/metrics")[1])
+
+    def test_a_client_over_its_inference_share_is_throttled(self):
+        photo = demo_photo(2)
+        outcomes = []
+        clients = [self.server.client() for _ in range(4)]  # made here: boto3 makes clients unsafely in threads
+
+        def detect(client):
+            try:
+                client.detect_faces(Image={"Bytes": photo})
+                outcomes.append("ok")
+            except botocore.exceptions.ClientError as error:
+                outcomes.append(error.response["Error"]["Code"])
+        threads = [threading.Thread(target=detect, args=(c,)) for c in clients]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertIn("ok", outcomes)
+        self.assertIn("ThrottlingException", outcomes)
+        self.assertEqual(set(outcomes), {"ok", "ThrottlingException"})
+        self.assertIn('beetroot_refusals_total{reason="inference_per_client"}', self.server.get("/metrics")[1])
 
     def test_pipelined_requests_are_all_answered(self):
         with connect(self.server.url) as s:

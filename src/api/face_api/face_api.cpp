@@ -42,6 +42,7 @@ json FaceApi::call(const std::string& operation, const json& request) {
   if (found == operations_.end())
     throw ApiError("UnknownOperationException", 400, "operation '" + operation + "' is not supported");
   if (!request.is_object()) throw ApiError("SerializationException", 400, "the request body must be a JSON object");
+  const Cores::Turn turn(engine_.cores());  // this request's net calls before those of later ones
   try {
     return (this->*found->second)(Params(request));
   } catch (const Error& e) {

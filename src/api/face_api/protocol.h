@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "collection/face_record.h"
-#include "inference/error.h"
+#include "base/error.h"
 
 namespace beetroot::face_api {
 

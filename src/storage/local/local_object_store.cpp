@@ -7,7 +7,7 @@
 #include <atomic>
 #include <fstream>
 
-#include "inference/error.h"
+#include "base/error.h"
 
 namespace beetroot {
 namespace {

@@ -11,8 +11,9 @@
 #include <random>
 #include <thread>
 
-#include "api/sigv4.h"
-#include "inference/error.h"
+#include "base/encoding.h"
+#include "base/hash.h"
+#include "base/error.h"
 
 namespace beetroot {
 
@@ -31,12 +32,6 @@ namespace {
 std::string env(const char* name, const std::string& fallback = "") {
   const char* v = std::getenv(name);
   return v && *v ? v : fallback;
-}
-
-std::string sha256_hex(std::string_view bytes) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
-  return to_hex(std::string(reinterpret_cast<const char*>(digest), sizeof digest));
 }
 
 struct CurlDeleter {

@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "inference/error.h"
+#include "base/error.h"
 #include "storage/photo_table.h"
 
 namespace beetroot {

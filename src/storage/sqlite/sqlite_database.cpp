@@ -2,7 +2,7 @@
 
 #include <memory>
 
-#include "inference/error.h"
+#include "base/error.h"
 
 namespace beetroot {
 namespace {
