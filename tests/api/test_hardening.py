@@ -28,7 +28,8 @@ class HardeningTest(unittest.TestCase):
         cls.server.stop()
 
     def signed(self, operation, body, extra_headers=None, payload_signed=True):
-        request = AWSRequest(method="POST", url=self.server.url + "/", data=json.dumps(body).encode(),
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        request = AWSRequest(method="POST", url=self.server.url + "/", data=data,
                              headers={"Content-Type": "application/x-amz-json-1.1", **(extra_headers or {})})
         if operation:
             request.headers["X-Amz-Target"] = "RekognitionService." + operation
@@ -56,6 +57,15 @@ class HardeningTest(unittest.TestCase):
                 call()
             self.assertEqual(refused.exception.response["Error"]["Code"], "InvalidParameterException")
             self.assertIn("REKOGNITION_COLLECTION_ID", refused.exception.response["Error"]["Message"])
+
+    def test_bytes_that_are_not_utf8_in_paths_get_4xx_not_500(self):
+        for path in ("/api/people/%ff%fe", "/thumbs/faces-thumbs/%ff/x.jpg", "/api/photos/%ff"):
+            status, body, _ = self.server.rest("GET", path)
+            self.assertIn(status, (400, 404), path)
+            self.assertTrue(body["error"]["message"], path)
+        status, body = self.server.send(self.signed("DescribeCollection", b'{"CollectionId": "\xff\xfe"}'))
+        self.assertEqual(status, 400)
+        self.assertEqual(body["__type"], "SerializationException")
 
     def test_an_unsigned_payload_is_refused(self):
         self.rek.create_collection(CollectionId="kept-too")
