@@ -12,6 +12,7 @@
 #include "api/face_api/face_api.h"
 #include "api/face_api/protocol.h"
 #include "base/error.h"
+#include "base/json_text.h"
 #include "inference/face_engine.h"
 #include "ingest/stores.h"
 
@@ -41,7 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   try {
-    world->api.call(operation, body).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    beetroot::json_text(world->api.call(operation, body));
   } catch (const beetroot::face_api::ApiError&) {
   }
   return 0;

@@ -4,12 +4,12 @@
 #include <random>
 #include <thread>
 
+#include "base/error.h"
 #include "collection/face_collection.h"
 #include "collection/similarity.h"
-#include "base/error.h"
 #include "inference/face_engine.h"
-#include "storage/sqlite/sqlite_database.h"
 #include "storage/sql/sql_face_store.h"
+#include "storage/sqlite/sqlite_database.h"
 #include "backends.h"
 
 namespace beetroot {

@@ -3,9 +3,9 @@
 
 #include <fstream>
 
+#include "base/error.h"
 #include "collection/face_record.h"
 #include "collection/similarity.h"
-#include "base/error.h"
 #include "ingest/s3_event.h"
 #include "storage/local/local_object_store.h"
 

@@ -11,11 +11,11 @@
 #include <thread>
 
 #include "backends.h"
+#include "base/error.h"
 #include "collection/collections.h"
 #include "collection/face_collection.h"
 #include "collection/periodic_snapshots.h"
 #include "collection/vector_index.h"
-#include "base/error.h"
 #include "storage/sql/sql_face_store.h"
 
 namespace beetroot {

@@ -28,10 +28,11 @@ std::string lower(std::string text) {
   return text;
 }
 
-// The value of header `name` (lower case) in a request head, if present.
-std::optional<std::string> head_value(const std::string& head, const std::string& name) {
+// The value of header `name` (lower case) in a request head, if present; `lowered` is the head
+// in lower case, made once per request.
+std::optional<std::string> head_value(const std::string& head, const std::string& lowered, const std::string& name) {
   const std::string key = "\r\n" + name + ":";
-  const size_t at = lower(head).find(key);
+  const size_t at = lowered.find(key);
   if (at == std::string::npos) return std::nullopt;
   const size_t start = at + key.size(), end = head.find("\r\n", start);
   std::string value = head.substr(start, end - start);
@@ -49,6 +50,26 @@ const char* reason_phrase(int status) {
     case 403: return "Forbidden";
     default: return "Service Unavailable";
   }
+}
+
+// The address and port of a socket's peer (`getpeername`) or own end (`getsockname`).
+void address_of(int fd, int (*get)(int, sockaddr*, socklen_t*), std::string& ip, int& port) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof address;
+  char text[INET6_ADDRSTRLEN] = "";
+  port = 0;
+  if (get(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+    if (address.ss_family == AF_INET) {
+      const auto* a = reinterpret_cast<const sockaddr_in*>(&address);
+      inet_ntop(AF_INET, &a->sin_addr, text, sizeof text);
+      port = ntohs(a->sin_port);
+    } else if (address.ss_family == AF_INET6) {
+      const auto* a = reinterpret_cast<const sockaddr_in6*>(&address);
+      inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text);
+      port = ntohs(a->sin6_port);
+    }
+  }
+  ip = text;
 }
 
 }  // namespace
@@ -88,24 +109,7 @@ class GuardedHttpServer::RequestStream : public httplib::Stream {
     ip = c_.client;
     port = c_.port;
   }
-  void get_local_ip_and_port(std::string& ip, int& port) const override {
-    sockaddr_storage address{};
-    socklen_t length = sizeof address;
-    ip.clear();
-    port = 0;
-    if (getsockname(c_.fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return;
-    char text[INET6_ADDRSTRLEN] = "";
-    if (address.ss_family == AF_INET) {
-      const auto* a = reinterpret_cast<const sockaddr_in*>(&address);
-      inet_ntop(AF_INET, &a->sin_addr, text, sizeof text);
-      port = ntohs(a->sin_port);
-    } else if (address.ss_family == AF_INET6) {
-      const auto* a = reinterpret_cast<const sockaddr_in6*>(&address);
-      inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text);
-      port = ntohs(a->sin6_port);
-    }
-    ip = text;
-  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override { address_of(c_.fd, getsockname, ip, port); }
   socket_t socket() const override { return c_.fd; }
   // What is left of the buffer: requests the client sent behind this one.
   std::string leftover() const { return c_.buffer.substr(std::min(offset_, c_.buffer.size())); }
@@ -164,21 +168,7 @@ bool GuardedHttpServer::process_and_close_socket(socket_t sock) {
   auto c = std::make_unique<Connection>();
   c->fd = sock;
   c->deadline = Clock::now() + limits_.header_time;
-  sockaddr_storage address{};
-  socklen_t length = sizeof address;
-  if (getpeername(sock, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-    char text[INET6_ADDRSTRLEN] = "";
-    if (address.ss_family == AF_INET) {
-      const auto* a = reinterpret_cast<const sockaddr_in*>(&address);
-      inet_ntop(AF_INET, &a->sin_addr, text, sizeof text);
-      c->port = ntohs(a->sin_port);
-    } else if (address.ss_family == AF_INET6) {
-      const auto* a = reinterpret_cast<const sockaddr_in6*>(&address);
-      inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text);
-      c->port = ntohs(a->sin6_port);
-    }
-    c->client = text;
-  }
+  address_of(sock, getpeername, c->client, c->port);
   fcntl(sock, F_SETFL, fcntl(sock, F_GETFL) | O_NONBLOCK);
   std::lock_guard lock(mutex_);
   if (stopping_) {
@@ -269,13 +259,14 @@ bool GuardedHttpServer::request_complete(Connection& c) const {
   if (!c.head_read) {
     const size_t end = c.buffer.find("\r\n\r\n");
     if (end == std::string::npos) return false;
-    const std::string head = c.buffer.substr(0, end + 2);
+    const std::string head = c.buffer.substr(0, end + 2), lowered = lower(head);
+    auto header = [&](const std::string& name) { return head_value(head, lowered, name); };
     c.head_read = true;
     c.deadline = Clock::now() + limits_.request_time;
     // Read by the worker as it comes: chunked bodies, clients waiting for "100 Continue", and
     // bodies httplib refuses (413) before reading them.
-    const auto length = head_value(head, "content-length");
-    const bool streamed = head_value(head, "transfer-encoding").has_value() || head_value(head, "expect").has_value();
+    const auto length = header("content-length");
+    const bool streamed = header("transfer-encoding").has_value() || header("expect").has_value();
     size_t body = 0;
     if (length) {
       try {
@@ -291,7 +282,7 @@ bool GuardedHttpServer::request_complete(Connection& c) const {
       const std::string method = line.substr(0, space);
       std::string path = space == std::string::npos ? "" : line.substr(space + 1, second - space - 1);
       path = path.substr(0, path.find('?'));
-      c.early = head_check_(method, path, [&head](const std::string& name) { return head_value(head, name); });
+      c.early = head_check_(method, path, header);
       if (c.early) return true;
     }
     if (streamed || body > max_body_bytes_) return true;
@@ -359,16 +350,12 @@ void GuardedHttpServer::answer(Connection& c, int status, const std::string& rea
     if (refused_) refused_(reason);
   }
   const int fd = c.fd;
+  std::unique_ptr<Connection> owned;  // keeps `c` alive to the end when it is a waiting one
   if (auto it = waiting_.find(fd); it != waiting_.end()) {
     epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
-    buffered_ -= it->second->buffer.size();
-    auto owned = std::move(it->second);  // `c` lives until the end of this function
+    buffered_ -= c.buffer.size();
+    owned = std::move(it->second);
     waiting_.erase(it);
-    if (--per_client_[owned->client] == 0) per_client_.erase(owned->client);
-    --open_;
-    ::shutdown(fd, SHUT_RDWR);
-    ::close(fd);
-    return;
   }
   if (--per_client_[c.client] == 0) per_client_.erase(c.client);
   --open_;

@@ -9,6 +9,7 @@
 #include "web_assets.h"
 #include "base/error.h"
 #include "base/hash.h"
+#include "base/json_text.h"
 #include "inference/image.h"
 
 namespace beetroot {
@@ -19,7 +20,7 @@ constexpr size_t kMaxNameLength = 200;
 
 void send_json(httplib::Response& res, const json& body, int status = 200) {
   res.status = status;
-  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
+  res.set_content(json_text(body), "application/json");
 }
 
 void send_error(httplib::Response& res, int status, const std::string& code, const std::string& message) {

@@ -8,6 +8,7 @@
 
 #include "api/face_api/face_api.h"
 #include "api/people_api.h"
+#include "base/json_text.h"
 #include "ingest/ingest_queue.h"
 #include "ingest/pipeline.h"
 #include "ingest/s3_event.h"
@@ -26,7 +27,7 @@ SignedRequest signed_request(const httplib::Request& r) {
 
 void send_error(httplib::Response& response, const std::string& type, int status, const std::string& message) {
   response.status = status;
-  response.set_content(nlohmann::json{{"__type", type}, {"Message", message}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), kJson11);
+  response.set_content(json_text(nlohmann::json{{"__type", type}, {"Message", message}}), kJson11);
 }
 
 }  // namespace
@@ -188,7 +189,7 @@ void Server::handle_face_api(const httplib::Request& request, httplib::Response&
     } catch (const nlohmann::json::exception& e) {
       throw face_api::ApiError("SerializationException", 400, std::string("request body is not JSON: ") + e.what());
     }
-    response.set_content(api_->call(operation, body).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), kJson11);
+    response.set_content(json_text(api_->call(operation, body)), kJson11);
   } catch (const face_api::ApiError& e) {
     send_error(response, e.type(), e.status(), e.what());
   }
@@ -211,7 +212,7 @@ void Server::handle_s3_events(const httplib::Request& request, httplib::Response
       const auto result = queue_->enqueue(ref.bucket, ref.key);
       queued.push_back({{"bucket", ref.bucket}, {"key", ref.key}, {"photoId", result.photo_id}, {"outcome", result.outcome}});
     }
-    response.set_content(nlohmann::json{{"photos", queued}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
+    response.set_content(json_text(nlohmann::json{{"photos", queued}}), "application/json");
   } catch (const Error& e) {
     const auto api_error = face_api::api_error_for(e);
     send_error(response, api_error.type(), api_error.status(), e.what());

@@ -4,9 +4,9 @@
 #include <filesystem>
 #include <string>
 
+#include "base/error.h"
 #include "cli/commands.h"
 #include "collection/periodic_snapshots.h"
-#include "base/error.h"
 #include "inference/face_engine.h"
 #include "ingest/config.h"
 #include "ingest/stores.h"

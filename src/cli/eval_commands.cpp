@@ -3,11 +3,11 @@
 #include <memory>
 #include <set>
 
+#include "base/error.h"
 #include "cli/common.h"
 #include "collection/similarity.h"
 #include "eval/grouping.h"
 #include "eval/lfw.h"
-#include "base/error.h"
 
 namespace beetroot::cli {
 namespace {

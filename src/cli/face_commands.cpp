@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "api/face_details_json.h"
-#include "cli/commands.h"
 #include "base/error.h"
+#include "cli/commands.h"
 #include "inference/face_engine.h"
 
 namespace beetroot::cli {

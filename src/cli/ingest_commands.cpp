@@ -11,13 +11,14 @@
 #include <set>
 #include <thread>
 
+#include "base/error.h"
+#include "base/json_text.h"
 #include "cli/common.h"
 #include "cli/progress.h"
-#include "base/error.h"
 #include "inference/image.h"
 #include "ingest/pipeline.h"
-#include "ingest/stores.h"
 #include "ingest/s3_event.h"
+#include "ingest/stores.h"
 #include "people/people.h"
 
 namespace beetroot::cli {
@@ -138,7 +139,7 @@ void print_photos() {
                              {"status", to_string(row.status)}, {"faceCount", row.face_count},
                              {"faceThumbKeys", row.face_thumb_keys}};
     if (!row.error.empty()) j["error"] = row.error;
-    std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    std::cout << json_text(j) << "\n";
   }
 }
 
@@ -152,10 +153,9 @@ void print_people() {
     for (const auto& p : page.people) {
       std::vector<std::string> thumbs;
       for (const auto& f : people.faces_of(p.person_id)) thumbs.push_back(f.thumb_key);
-      std::cout << nlohmann::ordered_json{{"personId", p.person_id}, {"name", p.name},
-                                          {"hidden", p.hidden},       {"faceCount", p.face_count},
-                                          {"photoCount", p.photo_count}, {"thumbnails", thumbs}}
-                       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+      std::cout << json_text(nlohmann::ordered_json{{"personId", p.person_id},     {"name", p.name},
+                                                    {"hidden", p.hidden},           {"faceCount", p.face_count},
+                                                    {"photoCount", p.photo_count}, {"thumbnails", thumbs}})
                 << "\n";
     }
     if (page.people.size() < kPage) break;
@@ -170,11 +170,10 @@ void run_recluster() {
     throw Error(ErrorKind::InvalidParameter, "recluster regroups by average linkage; GROUPING_RULE must be linkage");
   Stores storage = Stores::open(config);
   const auto r = storage.people->recluster(config.match_threshold);
-  std::cout << nlohmann::ordered_json{{"personsBefore", r.persons_before},
-                                      {"personsSplitOff", r.persons_split_off},
-                                      {"merges", r.merges},
-                                      {"personsAfter", r.persons_after}}
-                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+  std::cout << json_text(nlohmann::ordered_json{{"personsBefore", r.persons_before},
+                                                {"personsSplitOff", r.persons_split_off},
+                                                {"merges", r.merges},
+                                                {"personsAfter", r.persons_after}})
             << "\n";
 }
 

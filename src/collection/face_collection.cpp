@@ -7,8 +7,8 @@
 #include <limits>
 #include <set>
 
-#include "collection/similarity.h"
 #include "base/error.h"
+#include "collection/similarity.h"
 
 namespace beetroot {
 namespace {

@@ -6,7 +6,7 @@
 namespace beetroot {
 namespace {
 
-// Calibration anchors, measured with `beetroot eval lfw --calibrate` (README).
+// Calibration anchors, measured with `beetroot eval lfw --calibrate` (docs/faces-and-persons.md).
 constexpr float kDistanceAt95 = 0.467f;  // false-match rate 1e-4 over 87 million LFW pairs
 constexpr float kDistanceAt80 = 0.600f;  // LFW 10-fold accuracy-optimal threshold
 // Different-person pairs of LFW: mean distance, and the correlation of one face's distances to

@@ -7,8 +7,8 @@
 #include <fstream>
 #include <future>
 
-#include "collection/face_collection.h"
 #include "base/error.h"
+#include "collection/face_collection.h"
 
 namespace beetroot {
 namespace {

@@ -3,9 +3,9 @@
 #include <map>
 #include <set>
 
+#include "base/error.h"
 #include "collection/face_collection.h"
 #include "collection/similarity.h"
-#include "base/error.h"
 #include "inference/face_engine.h"
 
 namespace beetroot {

@@ -202,7 +202,7 @@ using Candidate = std::pair<float, hnswlib::tableint>;  // code distance, elemen
 // them the deleted ones nearer than the farthest (a deleted element still leads to its
 // neighbours). A sorted array rather than hnswlib's two priority queues: one binary search and
 // one move per insertion, and the nearest unexpanded candidate is the first one not marked;
-// 1.03-1.16x faster than the queues at 1M faces (README, "The vector index").
+// 1.03-1.16x faster than the queues at 1M faces (docs/performance.md, "The vector index").
 class CandidatePool {
  public:
   explicit CandidatePool(size_t ef) : ef_(ef) { entries_.reserve(ef + 1); }
@@ -285,7 +285,7 @@ class GraphSearch {
   // Starts reading these elements' codes, every line, so that the reads overlap. Plain loads, not
   // prefetch instructions: prefetching the codes saved nothing measurable here (most likely dropped
   // on TLB misses, which nearly every code causes at 10M faces), while reading them ahead like this
-  // made a search at 10M faces 1.8x faster, 2.2x with the codes in an array of their own (README,
+  // made a search at 10M faces 1.8x faster, 2.2x with the codes in an array of their own (docs/performance.md,
   // "The vector index").
   void read_ahead(const hnswlib::tableint* elements, size_t count) const {
     for (size_t i = 0; i < count; ++i) {
@@ -355,7 +355,7 @@ class GraphSearch {
 // 64, and a search rarely reached them (29 of its 48 misses at ef 128). Such a face gets links from
 // the nearest faces a search from it finds, while their lists have room, until it has 3/4 M links
 // in: at 1M faces, recall@1 at ef 128 went from 0.976 to 0.9925 for 7 % more search time, more than
-// ef 256 gave (README, "The vector index").
+// ef 256 gave (docs/performance.md, "The vector index").
 size_t wanted_links_in(const Graph& graph) { return graph.maxM_ * 3 / 4; }
 // The breadth of the search for a weakly reached face's nearest: 40 from the face itself did as well
 // as 100 from the graph's entry (recall at 1M), in half the time.

@@ -25,7 +25,7 @@ struct VectorIndexOptions {
   size_t hnsw_ef_construction = 100;
   // Candidates a search keeps; more is slower and finds more. 768: at 10M faces recall@1 0.9935 of
   // the face and 0.9945 of the person for a p99 of 2.5 ms (bench/vector_index_bench, 2,000
-  // queries; README, "The vector index"); at 1M 1.000 in 1.4 ms, next to ~100 ms of inference per photo.
+  // queries; docs/performance.md, "The vector index"); at 1M 1.000 in 1.4 ms, next to ~100 ms of inference per photo.
   size_t hnsw_ef_search = 768;
 };
 

@@ -111,9 +111,14 @@ const dnnl::engine& cpu_engine() {
 }
 
 bool has_vnni() {
-  const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
-  auto includes = [isa](dnnl::cpu_isa wanted) { return (isa & static_cast<unsigned>(wanted)) == static_cast<unsigned>(wanted); };
-  return includes(dnnl::cpu_isa::avx512_core_vnni) || includes(dnnl::cpu_isa::avx2_vnni);
+  static const bool vnni = [] {  // asked once: every photo's finer pass asks
+    const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+    auto includes = [isa](dnnl::cpu_isa wanted) {
+      return (isa & static_cast<unsigned>(wanted)) == static_cast<unsigned>(wanted);
+    };
+    return includes(dnnl::cpu_isa::avx512_core_vnni) || includes(dnnl::cpu_isa::avx2_vnni);
+  }();
+  return vnni;
 }
 
 }  // namespace beetroot

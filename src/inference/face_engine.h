@@ -42,7 +42,7 @@ struct EngineOptions {
   // A photo with no face is searched again with its lightness equalised (CLAHE): dark,
   // low-contrast faces the SSD misses. Photos with faces never take this path.
   bool contrast_rescue = true;
-  // Descriptor = mean of the chip's and its mirror image's (better separated people: README).
+  // Descriptor = mean of the chip's and its mirror image's (better separated people: docs/performance.md, LFW verification).
   bool mirror_average = true;
   int recognition_weight_bits = 8;  // fewer only to measure what quantisation costs (eval lfw)
   DecodeOptions decode;

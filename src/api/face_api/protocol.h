@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "collection/face_record.h"
 #include "base/error.h"
+#include "collection/face_record.h"
 
 namespace beetroot::face_api {
 

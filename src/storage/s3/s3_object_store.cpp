@@ -12,8 +12,8 @@
 #include <thread>
 
 #include "base/encoding.h"
-#include "base/hash.h"
 #include "base/error.h"
+#include "base/hash.h"
 
 namespace beetroot {
 
