@@ -60,6 +60,7 @@ const char* onednn_isa() {
     case dnnl::cpu_isa::avx512_core: return "AVX-512";
     case dnnl::cpu_isa::avx512_core_vnni: return "AVX-512 (VNNI)";
     case dnnl::cpu_isa::avx512_core_bf16: return "AVX-512 (BF16)";
+    case dnnl::cpu_isa::avx512_core_amx: return "AVX-512 (AMX)";
     default: return "other";
   }
 }

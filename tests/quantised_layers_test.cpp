@@ -95,5 +95,28 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{{3, 2, 64, 64, true, Padding::Same, Activation::Relu6}, "DepthwiseStride2"}),
     [](const auto& info) { return std::string(info.param.name); });
 
+// The first layer writes f32 in the native layout (channel blocks on AVX2); its quantised values
+// must land at the same channel and pixel of the NHWC map the integer layers read.
+TEST(Quantise, KeepsEachValueAtItsChannelAndPixel) {
+  const int channels = 20, height = 3, width = 5;  // 20: not a whole number of 8- or 16-channel blocks
+  FeatureMap in{nullptr, 1, channels, height, width, Layout::Native};
+  std::vector<float> values(in.size(), -1.f);
+  in.data = values.data();
+  auto level = [&](int c, int y, int x) { return (c * 7 + y * 11 + x * 13) % 128; };
+  for (int c = 0; c < channels; ++c)
+    for (int y = 0; y < height; ++y)
+      for (int x = 0; x < width; ++x) in.data[in.offset(0, c, y, x)] = level(c, y, x) * kActivationStep;
+  FeatureMap out = in;
+  out.quantised = true;
+  std::vector<float> storage(out.storage_floats());
+  out.data = storage.data();
+  quantise(in, out);
+  const auto* levels = reinterpret_cast<const uint8_t*>(out.data);
+  for (int c = 0; c < channels; ++c)
+    for (int y = 0; y < height; ++y)
+      for (int x = 0; x < width; ++x)
+        ASSERT_EQ(levels[out.offset(0, c, y, x)], level(c, y, x)) << "channel " << c << " at " << y << "," << x;
+}
+
 }  // namespace
 }  // namespace beetroot

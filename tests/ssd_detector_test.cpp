@@ -73,7 +73,7 @@ float overlap(const cv::Rect2f& a, const cv::Rect2f& b) {
 
 // The finer pass in integers finds the faces the f32 one does, at the same places.
 TEST(SsdDetector, QuantisedFinerPassFindsTheFacesOfTheFloatOne) {
-  if (!has_vnni()) GTEST_SKIP() << "no VNNI here: the finer pass runs in f32";
+  if (!has_integer_kernels()) GTEST_SKIP() << "no integer kernels here: the finer pass runs in f32";
   EngineOptions integer, floating;
   floating.quantised_fine_pass = false;
   FaceEngine quantised(integer), reference(floating);

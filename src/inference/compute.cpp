@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <new>
+#include <string>
 
 namespace beetroot {
 
@@ -110,15 +111,26 @@ const dnnl::engine& cpu_engine() {
   return engine;
 }
 
-bool has_vnni() {
-  static const bool vnni = [] {  // asked once: every photo's finer pass asks
-    const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
-    auto includes = [isa](dnnl::cpu_isa wanted) {
-      return (isa & static_cast<unsigned>(wanted)) == static_cast<unsigned>(wanted);
+bool has_integer_kernels() {
+  static const bool jitted = [] {  // asked once: every photo's finer pass asks
+    using dt = dnnl::memory::data_type;
+    using tag = dnnl::memory::format_tag;
+    // The SSD's two layer kinds on u8 NHWC activations: a 3x3 depthwise and a 1x1 convolution.
+    auto jitted_for = [](const dnnl::memory::dims& weights, int channels) {
+      const dnnl::memory::desc src({1, 64, 32, 32}, dt::u8, tag::nhwc), dst({1, channels, 32, 32}, dt::u8, tag::nhwc);
+      const int pad = weights.back() / 2;
+      const dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src,
+                                              {weights, dt::s8, tag::any}, dst, {1, 1}, {pad, pad}, {pad, pad});
+      try {
+        const dnnl::convolution_forward::primitive_desc pd(d, cpu_engine());
+        return std::string(pd.impl_info_str()).rfind("ref", 0) != 0;
+      } catch (const dnnl::error&) {
+        return false;
+      }
     };
-    return includes(dnnl::cpu_isa::avx512_core_vnni) || includes(dnnl::cpu_isa::avx2_vnni);
+    return jitted_for({64, 1, 1, 3, 3}, 64) && jitted_for({128, 64, 1, 1}, 128);
   }();
-  return vnni;
+  return jitted;
 }
 
 }  // namespace beetroot

@@ -100,9 +100,9 @@ class Cores {
 // The CPU engine every net's primitives are created on.
 const dnnl::engine& cpu_engine();
 
-// Whether oneDNN runs integer convolutions on VNNI dot products here (AVX-512 VNNI or AVX-VNNI),
-// within the cap DNNL_MAX_CPU_ISA sets.
-bool has_vnni();
+// Whether oneDNN has jitted integer convolutions here (AVX2 and up, within the cap
+// DNNL_MAX_CPU_ISA sets); elsewhere only its reference kernels, hundreds of times slower.
+bool has_integer_kernels();
 
 // Cores this process may run on (its affinity mask), at least 1.
 int available_cores();

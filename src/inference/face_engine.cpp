@@ -165,7 +165,7 @@ std::vector<FaceDetail> FaceEngine::run_passes(const cv::Mat& searched, const cv
   const bool coarse = which != Passes::Fine, fine = which != Passes::Coarse;
   std::vector<Pass> passes;
   const auto precision =
-      options_.quantised_fine_pass && has_vnni() ? SsdDetector::Precision::Quantised : SsdDetector::Precision::F32;
+      options_.quantised_fine_pass && has_integer_kernels() ? SsdDetector::Precision::Quantised : SsdDetector::Precision::F32;
   // The whole photo at `scale`, padded bottom and right to whole quanta: the SSD is fully
   // convolutional, so one pass covers any size.
   auto whole_photo = [&](float scale) {

@@ -33,10 +33,10 @@ struct EngineOptions {
   float ssd_min_face = 28.f;   // that reliable size, in SSD input pixels (bench/detection_bench)
   int large_face_input = 512;  // the large-face canvas's SSD input side
   int fine_pass_grids = 1;     // the SSD grids the finer pass reads: its smallest anchors suffice there
-  // The finer pass's SSD in 8-bit integers (ConvSpec::quantised) where the CPU has VNNI:
-  // detection 1.6x as fast, the same recall (bench/results/2026-12-01-speed.md). Not on AVX2
-  // without VNNI, where oneDNN 2.6's integer SSD finds faces that are not there. The coarser passes
-  // stay in f32: quantised, they lose marginal faces and move boxes by several percent.
+  // The finer pass's SSD in 8-bit integers (ConvSpec::quantised) where oneDNN has integer kernels
+  // (AVX2 and up): detection 1.6x as fast with VNNI, the same recall
+  // (bench/results/2026-12-01-speed.md). The coarser passes stay in f32: quantised, they lose
+  // marginal faces and move boxes by several percent.
   bool quantised_fine_pass = true;
   float min_confidence = 0.5f;  // SSD score
   // A photo with no face is searched again with its lightness equalised (CLAHE): dark,

@@ -10,12 +10,21 @@
 namespace beetroot {
 
 void quantise(const FeatureMap& in, const FeatureMap& out) {
-  const size_t n = in.size();
-  const float* src = in.data;
   auto* dst = reinterpret_cast<uint8_t*>(out.data);
   const float per_step = 1.f / kActivationStep;
+  // A block of channels of one pixel is contiguous in both layouts (NHWC: every channel).
+  const int b = in.block();
+  for (int i = 0; i < in.n; ++i)
+    for (int c = 0; c < in.c; c += b)
+      for (int y = 0; y < in.h; ++y)
+        for (int x = 0; x < in.w; ++x) {
+          const float* s = in.data + in.offset(i, c, y, x);
+          uint8_t* d = dst + out.offset(i, c, y, x);
+          const int count = std::min(b, in.c - c);
 #pragma omp simd
-  for (size_t i = 0; i < n; ++i) dst[i] = static_cast<uint8_t>(std::clamp(std::nearbyint(src[i] * per_step), 0.f, 127.f));
+          for (int k = 0; k < count; ++k)
+            d[k] = static_cast<uint8_t>(std::clamp(std::nearbyint(s[k] * per_step), 0.f, 127.f));
+        }
 }
 
 void relu(const FeatureMap& in, const FeatureMap& out) {

@@ -6,7 +6,8 @@
 
 namespace beetroot {
 
-// out = the f32 ReLU6 outputs `in` as quantised values (kActivationStep), same shape.
+// out = the f32 ReLU6 outputs `in` as quantised values (kActivationStep), same shape, in the
+// quantised layout (NHWC) whatever the layout of `in`.
 void quantise(const FeatureMap& in, const FeatureMap& out);
 
 // out = max(in, 0), same shape.
