@@ -48,6 +48,9 @@ Server::Server(ServerOptions options, FaceEngine& engine, Stores& stores, Access
                      [this] { return static_cast<double>(queue_->processed()); });
   metrics_.add_value("beetroot_faces_indexed_total", "counter", "Faces indexed by IndexFaces and by ingestion.",
                      [this] { return static_cast<double>(api_->faces_indexed() + queue_->faces_filed()); });
+  metrics_.add_value("beetroot_repeated_requests_total", "counter",
+                     "Retried requests answered with their first answer instead of being done again.",
+                     [this] { return static_cast<double>(api_->repeated_requests()); });
 
   http_->set_head_check([this](const std::string&, const std::string& path, const HeaderLookup& header) {
     return refused_before_body(path, header);

@@ -55,12 +55,14 @@ class BeetrootServer:
         self.log.flush()
         return (pathlib.Path(self.data.name) / "server.log").read_text()
 
-    def client(self, secret=None, **config):
-        # No retries: a timed-out IndexFaces retried would index its faces twice and hide the timeout.
+    def client(self, secret=None, retries=False, **config):
+        # No retries unless asked: a retry would hide a timeout or an error the test should see.
         # (botocore's "max_attempts" counts retries after the first; "total_max_attempts" counts all.)
+        if not retries:
+            config["retries"] = {"total_max_attempts": 1}
         return boto3.client("rekognition", endpoint_url=self.url, region_name="us-east-1",
                             aws_access_key_id=self.key_id, aws_secret_access_key=secret or self.secret,
-                            config=Config(retries={"total_max_attempts": 1}, **config))
+                            config=Config(**config))
 
     def signed_call(self, operation, body, secret=None, signed_at=None, service="rekognition", path="/"):
         """Operations this boto3 predates (the users API): a request signed by botocore's own SigV4

@@ -1,8 +1,10 @@
 #include "api/face_api/face_api.h"
 
 #include <algorithm>
+#include <set>
 
 #include "api/face_details_json.h"
+#include "base/hash.h"
 #include "collection/similarity.h"
 
 namespace beetroot::face_api {
@@ -43,11 +45,23 @@ json FaceApi::call(const std::string& operation, const json& request) {
     throw ApiError("UnknownOperationException", 400, "operation '" + operation + "' is not supported");
   if (!request.is_object()) throw ApiError("SerializationException", 400, "the request body must be a JSON object");
   const Cores::Turn turn(engine_.cores());  // this request's net calls before those of later ones
-  try {
-    return (this->*found->second)(Params(request));
-  } catch (const Error& e) {
-    throw api_error_for(e);
-  }
+  auto run = [&] {
+    try {
+      return (this->*found->second)(Params(request));
+    } catch (const Error& e) {
+      throw api_error_for(e);
+    }
+  };
+  const std::string digest = sha256_hex(operation + "\n" + request.dump());
+  // A retried IndexFaces is known by its whole content (image, ExternalImageId, collection...);
+  // the operations of the cloud API that take a ClientRequestToken, by that token.
+  if (operation == "IndexFaces") return repeated_.answer(digest, digest, run);
+  static const std::set<std::string> kWithToken = {"CreateUser", "DeleteUser", "AssociateFaces", "DisassociateFaces"};
+  if (const auto token = request.find("ClientRequestToken");
+      token != request.end() && token->is_string() && kWithToken.count(operation))
+    return repeated_.answer(operation + "\n" + request.value("CollectionId", "") + "\n" + token->get<std::string>(), digest,
+                            run);
+  return run();
 }
 
 std::string FaceApi::read_image_bytes(const json& image) {

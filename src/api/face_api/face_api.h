@@ -4,6 +4,7 @@
 #include <string>
 
 #include "api/face_api/protocol.h"
+#include "api/face_api/repeated_requests.h"
 #include "collection/collections.h"
 #include "inference/face_engine.h"
 #include "ingest/config.h"
@@ -29,6 +30,8 @@ class FaceApi {
   json call(const std::string& operation, const json& request);
 
   int64_t faces_indexed() const { return faces_indexed_; }
+  // Requests answered with the answer of the same request made a moment before (a client's retry).
+  int64_t repeated_requests() const { return repeated_.repeats(); }
 
  private:
   using Operation = json (FaceApi::*)(const Params&);
@@ -72,6 +75,7 @@ class FaceApi {
   const IngestConfig& config_;
   std::map<std::string, Operation> operations_;
   std::atomic<int64_t> faces_indexed_{0};
+  RepeatedRequests repeated_{std::chrono::minutes(10), 4096};
 };
 
 }  // namespace beetroot::face_api
