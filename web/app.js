@@ -42,11 +42,14 @@ async function api(path, options = {}) {
 }
 
 function showLogin(message) {
-  view.replaceChildren(el("form", { class: "login", onsubmit: (event) => {
+  view.replaceChildren(el("form", { class: "login", onsubmit: async (event) => {
       event.preventDefault();
       const token = event.target.elements.token.value.trim();
-      document.cookie = `beetroot_token=${encodeURIComponent(token)}; path=/; SameSite=Strict; max-age=31536000`;
-      route();
+      // The server sets the session cookie (HttpOnly): this script never stores the token.
+      const response = await fetch("/api/login", { method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json" }, body: JSON.stringify({ token }) });
+      if (response.ok) route();
+      else showLogin(response.status === 401 ? "That is not the API token." : "Signing in failed.");
     } },
     el("h2", {}, "Sign in"),
     el("p", { class: "muted" }, message || "Enter the API token (BEETROOT_API_TOKEN, or the file api-token in beetroot's data folder)."),
@@ -266,6 +269,10 @@ async function watchIngestion() {
   } finally { watchIngestion.running = false; }
 }
 
+document.getElementById("sign-out").addEventListener("click", async () => {
+  await fetch("/api/logout", { method: "POST", credentials: "same-origin" });
+  showLogin("Signed out.");
+});
 document.getElementById("file-input").addEventListener("change", (e) => { upload(e.target.files); e.target.value = ""; });
 const hint = document.getElementById("drop-hint");
 addEventListener("dragover", (e) => { e.preventDefault(); hint.hidden = false; });

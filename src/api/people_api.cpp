@@ -8,6 +8,7 @@
 
 #include "web_assets.h"
 #include "base/error.h"
+#include "base/encoding.h"
 #include "base/hash.h"
 #include "base/json_text.h"
 #include "inference/image.h"
@@ -129,21 +130,40 @@ std::string upload_key(const std::string& prefix, const std::string& filename, s
 
 PeopleApi::PeopleApi(People& people, PhotoTable& photos, ObjectStore& objects, IngestQueue& queue,
                      const IngestConfig& config, std::string token)
-    : people_(people), photos_(photos), objects_(objects), queue_(queue), config_(config), token_(std::move(token)) {}
+    : people_(people),
+      photos_(photos),
+      objects_(objects),
+      queue_(queue),
+      config_(config),
+      token_(std::move(token)),
+      // Not the token itself: it never sits in a browser's cookie jar, and a new token ends every session.
+      session_(to_hex(hmac_sha256(token_, "beetroot People page session"))) {}
 
 namespace {
 constexpr const char* kUnauthorized = "a valid API token is required (Authorization: Bearer <token>)";
+constexpr const char* kSessionCookie = "beetroot_session";
+
+bool same_secret(const std::string& given, const std::string& secret) {
+  return given.size() == secret.size() && CRYPTO_memcmp(given.data(), secret.data(), secret.size()) == 0;
 }
 
-bool PeopleApi::authorized(const std::string& authorization, const std::string& cookies) const {
-  std::string given = authorization.rfind("Bearer ", 0) == 0 ? authorization.substr(7) : "";
-  if (given.empty()) {
-    static const std::regex cookie(R"((?:^|;\s*)beetroot_token=([^;]*))");
-    std::smatch m;
-    if (std::regex_search(cookies, m, cookie)) given = m[1];
-  }
-  return given.size() == token_.size() && CRYPTO_memcmp(given.data(), token_.data(), token_.size()) == 0;
+// HttpOnly: no page script reads it; SameSite=Strict: no other site's page sends it; Secure where a
+// TLS proxy in front says the page came over HTTPS.
+void set_session_cookie(const httplib::Request& req, httplib::Response& res, const std::string& value, long max_age) {
+  const bool https = req.get_header_value("X-Forwarded-Proto") == "https";
+  res.set_header("Set-Cookie", std::string(kSessionCookie) + "=" + value + "; Path=/; Max-Age=" + std::to_string(max_age) +
+                                   "; HttpOnly; SameSite=Strict" + (https ? "; Secure" : ""));
 }
+}  // namespace
+
+bool PeopleApi::authorized(const std::string& authorization, const std::string& cookies) const {
+  if (authorization.rfind("Bearer ", 0) == 0) return same_secret(authorization.substr(7), token_);
+  static const std::regex cookie(R"((?:^|;\s*)beetroot_session=([^;]*))");
+  std::smatch m;
+  return std::regex_search(cookies, m, cookie) && same_secret(m[1], session_);
+}
+
+bool PeopleApi::is_sign_in(const std::string& path) { return path == "/api/login" || path == "/api/logout"; }
 
 std::string PeopleApi::unauthorized_json() {
   return nlohmann::json{{"error", {{"code", "Unauthorized"}, {"message", kUnauthorized}}}}.dump();
@@ -163,6 +183,21 @@ void PeopleApi::add_routes(httplib::Server& server) {
       }
     };
   };
+
+  // The page signs in with the token and gets the session cookie from the server.
+  server.Post("/api/login", [this](const httplib::Request& req, httplib::Response& res) {
+    const auto body = nlohmann::json::parse(req.body, nullptr, false, true);
+    if (!body.is_object() || !body.contains("token") || !body["token"].is_string())
+      return send_error(res, 400, "BadRequest", "the body must be JSON: {\"token\": \"<API token>\"}");
+    if (!same_secret(body["token"].get<std::string>(), token_))
+      return send_error(res, 401, "Unauthorized", "that is not the API token");
+    set_session_cookie(req, res, session_, 365L * 24 * 3600);
+    res.status = 204;
+  });
+  server.Post("/api/logout", [](const httplib::Request& req, httplib::Response& res) {
+    set_session_cookie(req, res, "", 0);
+    res.status = 204;
+  });
 
   server.Get("/api/people", guarded([this](const httplib::Request& req, httplib::Response& res) {
     const std::string sort = req.has_param("sort") ? req.get_param_value("sort") : "faces";

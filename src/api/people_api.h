@@ -11,15 +11,17 @@ class Server;
 namespace beetroot {
 
 // The People REST API under /api/, thumbnails under /thumbs/, and the People page at /.
-// Every /api/ and /thumbs/ request carries the API token: `Authorization: Bearer <token>` or the
-// cookie `beetroot_token` (which the page sets, so that <img> requests carry it too).
+// Every /api/ and /thumbs/ request carries the API token, `Authorization: Bearer <token>`, or the
+// session cookie `POST /api/login` sets for the page (so that <img> requests carry it too).
 class PeopleApi {
  public:
   PeopleApi(People& people, PhotoTable& photos, ObjectStore& objects, IngestQueue& queue, const IngestConfig& config,
             std::string token);
   void add_routes(httplib::Server& server);
-  // The API token, from `Authorization: Bearer` or the page's cookie.
+  // The API token from `Authorization: Bearer`, or the page's session cookie.
   bool authorized(const std::string& authorization, const std::string& cookies) const;
+  // Paths that need no credentials: signing in and out.
+  static bool is_sign_in(const std::string& path);
   // The body a refused request gets.
   static std::string unauthorized_json();
 
@@ -30,6 +32,7 @@ class PeopleApi {
   IngestQueue& queue_;
   const IngestConfig& config_;
   std::string token_;
+  std::string session_;  // the session cookie's value, derived from the token
 };
 
 }  // namespace beetroot

@@ -109,7 +109,7 @@ void Server::stop() { http_->stop(); }
 std::optional<EarlyAnswer> Server::refused_before_body(const std::string& path, const HeaderLookup& header) const {
   const std::string authorization = header("authorization").value_or("");
   if (path.rfind("/api/", 0) == 0) {
-    if (people_api_->authorized(authorization, header("cookie").value_or(""))) return std::nullopt;
+    if (PeopleApi::is_sign_in(path) || people_api_->authorized(authorization, header("cookie").value_or(""))) return std::nullopt;
     return EarlyAnswer{401, "unauthenticated", PeopleApi::unauthorized_json()};
   }
   if (path != "/" && path != "/events/s3") return std::nullopt;

@@ -1,7 +1,10 @@
 """The People API: list, rename, hide, merge, move a face, upload and delete photos, thumbnails with
 caching headers; bad tokens, unknown ids, malformed bodies and oversized uploads change nothing."""
+import json
 import pathlib
 import unittest
+import urllib.error
+import urllib.request
 
 from beetroot_server import BeetrootServer, LFW, demo_photo, wait_for
 
@@ -30,6 +33,42 @@ class PeopleApiTest(unittest.TestCase):
         """Everything the API shows, to check that a refused request changed nothing."""
         people = self.people(limit=1000, hidden="true")["people"]
         return people, [self.server.rest("GET", f"/api/people/{p['personId']}")[1] for p in people]
+
+    def without_token(self, method, path, body=None, headers=None):
+        """A request with no Authorization header: (status, Set-Cookie header or None)."""
+        request = urllib.request.Request(self.server.url + path, method=method, headers=headers or {},
+                                         data=None if body is None else body.encode())
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, response.headers.get("Set-Cookie")
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers.get("Set-Cookie")
+
+    def test_the_page_signs_in_with_a_session_cookie_the_server_sets(self):
+        login = json.dumps({"token": self.server.token})
+        self.assertEqual(self.without_token("POST", "/api/login", json.dumps({"token": "wrong"})), (401, None))
+        self.assertEqual(self.without_token("POST", "/api/login", "not json")[0], 400)
+        self.assertEqual(self.without_token("POST", "/api/login", json.dumps({"token": 7}))[0], 400)
+
+        status, cookie = self.without_token("POST", "/api/login", login)
+        self.assertEqual(status, 204)
+        attributes = [a.strip() for a in cookie.split(";")]
+        name, value = attributes[0].split("=", 1)
+        self.assertEqual(name, "beetroot_session")
+        self.assertNotIn(self.server.token, cookie)
+        self.assertTrue({"HttpOnly", "SameSite=Strict", "Path=/"} <= set(attributes), cookie)
+        self.assertNotIn("Secure", attributes)  # served over plain HTTP here
+        behind_tls = self.without_token("POST", "/api/login", login, {"X-Forwarded-Proto": "https"})[1]
+        self.assertIn("Secure", [a.strip() for a in behind_tls.split(";")])
+
+        self.assertEqual(self.without_token("GET", "/api/people", headers={"Cookie": f"beetroot_session={value}"})[0], 200)
+        for wrong in (f"beetroot_session={self.server.token}", f"beetroot_token={self.server.token}",
+                      f"beetroot_session={value[:-1]}"):
+            self.assertEqual(self.without_token("GET", "/api/people", headers={"Cookie": wrong})[0], 401, wrong)
+
+        status, cleared = self.without_token("POST", "/api/logout")
+        self.assertEqual(status, 204)
+        self.assertIn("Max-Age=0", cleared)
 
     def test_people_are_listed_paged_and_sorted_with_their_faces(self):
         everyone = self.people(limit=1000)

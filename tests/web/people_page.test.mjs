@@ -76,10 +76,15 @@ test("people page: upload, grid, rename, merge, move a face, delete a photo, rel
   // A wrong token is refused; the right one opens the page.
   await page.fill("input[name=token]", "wrong");
   await page.click("form.login button");
-  await page.waitForSelector("form.login");
+  await page.waitForSelector("text=That is not the API token.");
   await page.fill("input[name=token]", token);
   await page.click("form.login button");
   await page.waitForSelector("text=No people yet");
+  // The server set the session cookie: out of the page script's reach, and not the token itself.
+  const session = (await page.context().cookies()).find((c) => c.name === "beetroot_session");
+  assert.ok(session && session.httpOnly && session.sameSite === "Strict", JSON.stringify(session));
+  assert.notEqual(session.value, token);
+  assert.equal(await page.evaluate(() => document.cookie), "");
 
   // Five demo photos through the file picker, then one more and a repeat of a person's photo dropped.
   const photos = [1, 2, 3, 4, 5].map((n) => join(demo, `sample${n}.jpg`));
@@ -157,10 +162,16 @@ test("people page: upload, grid, rename, merge, move a face, delete a photo, rel
 
   // A phone-sized screen.
   const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
-  await phone.context().addCookies([{ name: "beetroot_token", value: token, url }]);
   await phone.goto(url);
+  await phone.fill("input[name=token]", token);
+  await phone.click("form.login button");
   await phone.waitForSelector(".tile");
   await phone.screenshot({ path: join(artifacts, "people-grid-phone.png") });
+  // Signing out ends the session: the next load asks for the token again.
+  await phone.click("#sign-out");
+  await phone.waitForSelector("text=Signed out.");
+  await phone.reload();
+  await phone.waitForSelector("form.login");
 });
 
 async function photoCount() {
