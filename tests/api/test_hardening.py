@@ -14,18 +14,86 @@ import botocore.exceptions
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from beetroot_server import BeetrootServer, demo_photo, wait_for
+import hashlib
+import urllib.request
+
+from beetroot_server import LFW, BeetrootServer, demo_photo, wait_for
+
+# The slowest /healthz answer allowed while the attacks run (the sanitisers slow every step).
+HEALTH_SECONDS = 5.0 if os.environ.get("BEETROOT_SANITIZED") == "1" else 1.0
 
 
-class HardeningTest(unittest.TestCase):
+class HealthWatch(threading.Thread):
+    """Asks /healthz on a new connection every 0.2 s, and keeps the slowest answer."""
+
+    def __init__(self, url):
+        super().__init__(daemon=True)
+        self.url, self.slowest, self.failures, self.done = url, 0.0, [], threading.Event()
+
+    def run(self):
+        while not self.done.wait(0.2):
+            start = time.monotonic()
+            try:
+                urllib.request.urlopen(self.url + "/healthz", timeout=30).read()
+            except urllib.error.HTTPError as answered:  # a refusal with a status is an answer
+                answered.read()
+            except Exception as error:
+                self.failures.append(repr(error))
+            self.slowest = max(self.slowest, time.monotonic() - start)
+
+
+class Unharmed:
+    """While a test class attacks its server: stored data taken before the attacks must equal the
+    data after them, and /healthz must answer in time throughout."""
+
+    @classmethod
+    def watch(cls):
+        cls.rek = cls.server.client()
+        cls.rek.create_collection(CollectionId="stored-before")
+        cls.rek.index_faces(CollectionId="stored-before", Image={"Bytes": demo_photo(3)}, ExternalImageId="stored-before")
+        lfw = LFW / "George_W_Bush/George_W_Bush_0001.jpg"
+        status, body, _ = cls.server.upload([("kept.jpg", lfw.read_bytes() if lfw.exists() else demo_photo(4))])
+        assert status == 202, body
+        cls.kept_photo = body["photos"][0]["photoId"]
+        wait_for(lambda: cls.server.rest("GET", f"/api/photos/{cls.kept_photo}")[1]["status"] == "done",
+                 message="the kept photo filed")
+        cls.before = cls.stored()
+        cls.health = HealthWatch(cls.server.url)
+        cls.health.start()
+
+    @classmethod
+    def stored(cls):
+        """The collections, the kept collection's faces, the kept photo's row and its thumbnails' bytes."""
+        collections = cls.rek.list_collections()["CollectionIds"]
+        faces = sorted(json.dumps(f, sort_keys=True) for f in cls.rek.list_faces(CollectionId="stored-before")["Faces"])
+        row = cls.server.rest("GET", f"/api/photos/{cls.kept_photo}")[1]
+        thumbs = {f["thumbUrl"]: hashlib.sha256(cls.server.rest("GET", f["thumbUrl"])[1]).hexdigest() for f in row["faces"]}
+        return collections, faces, row, thumbs
+
+    @classmethod
+    def check_unharmed(cls):
+        cls.health.done.set()
+        cls.health.join()
+        collections, faces, row, thumbs = cls.stored()
+        assert set(cls.before[0]) <= set(collections), (cls.before[0], collections)
+        assert (faces, row, thumbs) == cls.before[1:], "stored data changed"
+        assert thumbs and faces, "nothing was kept to compare"
+        assert not cls.health.failures, cls.health.failures
+        assert cls.health.slowest < HEALTH_SECONDS, f"/healthz took {cls.health.slowest:.2f} s"
+
+
+class HardeningTest(Unharmed, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.server = BeetrootServer()
-        cls.rek = cls.server.client()
+        cls.watch()
 
     @classmethod
     def tearDownClass(cls):
-        cls.server.stop()
+        try:
+            cls.check_unharmed()
+        finally:
+            cls.server.stop()
 
     def signed(self, operation, body, extra_headers=None, payload_signed=True):
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
@@ -79,16 +147,20 @@ class HardeningTest(unittest.TestCase):
         self.assertIn("UNSIGNED-PAYLOAD", body["Message"])
 
 
-class BadEventsTest(unittest.TestCase):
+class BadEventsTest(Unharmed, unittest.TestCase):
     """S3 events that once got a 500, or were half queued, or broke listings for good."""
 
     @classmethod
     def setUpClass(cls):
         cls.server = BeetrootServer()
+        cls.watch()
 
     @classmethod
     def tearDownClass(cls):
-        cls.server.stop()
+        try:
+            cls.check_unharmed()
+        finally:
+            cls.server.stop()
 
     def post(self, body):
         return self.server.signed_call(None, body, path="/events/s3", service="s3")
@@ -201,17 +273,21 @@ def read_response(sock, data=b""):
     return int(lines[0].split()[1]), headers, rest[:length], rest[length:]
 
 
-class SlowClientsTest(unittest.TestCase):
+class SlowClientsTest(Unharmed, unittest.TestCase):
     """Clients that send slowly or open many connections cannot take the server offline."""
 
     @classmethod
     def setUpClass(cls):
         cls.server = BeetrootServer(args=("--header-seconds", "3", "--http-threads", "4", "--max-connections", "64",
                                           "--max-inference-per-client", "1"))
+        cls.watch()
 
     @classmethod
     def tearDownClass(cls):
-        cls.server.stop()
+        try:
+            cls.check_unharmed()
+        finally:
+            cls.server.stop()
 
     def test_slowloris_does_not_stall_the_server(self):
         drips = [connect(self.server.url) for _ in range(40)]
