@@ -46,7 +46,7 @@ std::pair<std::vector<float>, std::vector<float>> run_both(ConvSpec spec, int si
       FeatureMap q = input;
       q.quantised = true;
       q.data = packed.data();
-      quantise(input, q);
+      quantise(lease, input, q);
       input = q;
     }
     std::vector<float> storage(static_cast<size_t>(size) * size * (out + 64) * 2);
@@ -110,7 +110,9 @@ TEST(Quantise, KeepsEachValueAtItsChannelAndPixel) {
   out.quantised = true;
   std::vector<float> storage(out.storage_floats());
   out.data = storage.data();
-  quantise(in, out);
+  Cores cores(1);
+  Cores::Lease lease = cores.acquire();
+  quantise(lease, in, out);
   const auto* levels = reinterpret_cast<const uint8_t*>(out.data);
   for (int c = 0; c < channels; ++c)
     for (int y = 0; y < height; ++y)

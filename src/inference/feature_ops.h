@@ -2,13 +2,14 @@
 // The few steps between layers that oneDNN's fused post-ops do not cover, on feature maps.
 #include <vector>
 
+#include "inference/compute.h"
 #include "inference/feature_map.h"
 
 namespace beetroot {
 
 // out = the f32 ReLU6 outputs `in` as quantised values (kActivationStep), same shape, in the
 // quantised layout (NHWC) whatever the layout of `in`.
-void quantise(const FeatureMap& in, const FeatureMap& out);
+void quantise(Cores::Lease& lease, const FeatureMap& in, const FeatureMap& out);
 
 // out = max(in, 0), same shape.
 void relu(const FeatureMap& in, const FeatureMap& out);

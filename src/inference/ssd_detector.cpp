@@ -224,7 +224,7 @@ void SsdDetector::forward(Cores::Lease& lease, const float* input, int height, i
     FeatureMap q = x;
     q.quantised = true;
     q = place(q, kExtra);  // not kPong: the first layer writes there
-    quantise(x, q);
+    quantise(lease, x, q);
     x = q;
   }
   FeatureMap heads[kHeads];
