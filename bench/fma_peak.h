@@ -1,8 +1,11 @@
 #pragma once
 // This machine's FP32 FMA peak, measured now: a plain loop of independent FMAs with the widest
-// vectors the CPU has (AVX-512 where present, else AVX2), on 1 or more threads. Every speed the
-// benchmarks print is a share of it, not of some library's GEMM.
+// vectors oneDNN's kernels may use (AVX-512 where the CPU has it, unless DNNL_MAX_CPU_ISA caps the
+// kernels at AVX2), on 1 or more threads. Every speed the benchmarks print is a share of it, not
+// of some library's GEMM.
 #include <immintrin.h>
+
+#include <dnnl.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -44,7 +47,9 @@ struct FmaPeak {
 
 // Best of three runs of ~0.2 s on `threads` threads at once.
 inline FmaPeak fma_peak(int threads) {
-  const bool avx512 = __builtin_cpu_supports("avx512f");
+  const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+  const auto avx512_core = static_cast<unsigned>(dnnl::cpu_isa::avx512_core);
+  const bool avx512 = __builtin_cpu_supports("avx512f") && (isa & avx512_core) == avx512_core;
   const long iterations = 100'000'000;
   const int lanes = avx512 ? 16 : 8;
   double best = 0;
