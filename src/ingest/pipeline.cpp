@@ -7,6 +7,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "base/error.h"
+#include "collection/admission.h"
 
 namespace beetroot {
 namespace {
@@ -137,12 +138,11 @@ IngestResult Pipeline::process(const PhotoRow& row, const std::string* bytes) {
   const cv::Mat& rgb = detected.image.rgb;
   spdlog::info("DetectFaces: photoId={} faces={}", row.photo_id, detected.faces.size());
   std::vector<FaceDetail> admitted;
+  const AdmissionBar bar = admission_bar("AUTO", config_.min_face_pixels, config_.min_sharpness);
   for (size_t i = 0; i < detected.faces.size(); ++i) {
     const FaceDetail& f = detected.faces[i];
-    const char* reason = std::min(f.box.width, f.box.height) < config_.min_face_pixels ? "SMALL_BOUNDING_BOX"
-                         : f.quality.sharpness < config_.min_sharpness                ? "LOW_SHARPNESS"
-                                                                                      : nullptr;
-    if (reason) {
+    const std::string reason = admission_refusal(f, bar);
+    if (!reason.empty()) {
       spdlog::info("UnindexedFace: photoId={} detection={} reason={}", row.photo_id, i + 1, reason);
       result.unindexed.push_back({static_cast<int>(i + 1), reason});
       continue;

@@ -16,7 +16,7 @@ namespace beetroot {
 // A face the collection would not index, with the cloud API's reason.
 struct UnindexedFace {
   int detection_index;
-  std::string reason;  // SMALL_BOUNDING_BOX, LOW_SHARPNESS
+  std::string reason;  // collection/admission.h
 };
 
 struct IngestResult {

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "api/face_details_json.h"
+#include "collection/admission.h"
 #include "base/hash.h"
 #include "collection/similarity.h"
 
@@ -147,21 +148,7 @@ json refusals_json(const std::vector<FaceRefusal>& refused, bool with_confidence
 }
 
 std::string FaceApi::quality_refusal(const FaceDetail& face, const std::string& filter) const {
-  if (filter == "NONE") return "";
-  struct Bar {
-    float min_pixels, min_sharpness, min_confidence, max_yaw;
-  };
-  // AUTO is what ingestion files; LOW lets more through, HIGH less.
-  const Bar auto_bar{config_.min_face_pixels, config_.min_sharpness, 0.5f, 90.f};
-  const Bar bar = filter == "LOW"    ? Bar{auto_bar.min_pixels * 0.75f, auto_bar.min_sharpness * 0.5f, 0.5f, 90.f}
-                  : filter == "HIGH" ? Bar{auto_bar.min_pixels * 2.f, auto_bar.min_sharpness * 2.f, 0.9f, 45.f}
-                  : filter == "MEDIUM" ? Bar{auto_bar.min_pixels * 1.5f, auto_bar.min_sharpness * 1.5f, 0.7f, 60.f}
-                                       : auto_bar;
-  if (std::min(face.box.width, face.box.height) < bar.min_pixels) return "SMALL_BOUNDING_BOX";
-  if (face.quality.sharpness < bar.min_sharpness) return "LOW_SHARPNESS";
-  if (face.score < bar.min_confidence) return "LOW_CONFIDENCE";
-  if (std::abs(face.pose.yaw) > bar.max_yaw) return "EXTREME_POSE";
-  return "";
+  return admission_refusal(face, admission_bar(filter, config_.min_face_pixels, config_.min_sharpness));
 }
 
 void FaceApi::refuse_ingestion_collection(const std::string& id, const char* operation, const char* why) const {

@@ -1,0 +1,40 @@
+// One admission rule for ingestion and IndexFaces: AUTO is ingestion's bar, LOW lets more
+// through, MEDIUM and HIGH fewer, NONE everything; each refusal names the cloud API's reason.
+#include <gtest/gtest.h>
+
+#include "collection/admission.h"
+
+namespace beetroot {
+namespace {
+
+FaceDetail face(float side, float sharpness, float score = 0.9f, float yaw = 0.f) {
+  FaceDetail f{};
+  f.box = {0, 0, side, side * 1.2f};
+  f.quality.sharpness = sharpness;
+  f.score = score;
+  f.pose.yaw = yaw;
+  return f;
+}
+
+std::string refusal(const std::string& filter, const FaceDetail& f) {
+  return admission_refusal(f, admission_bar(filter, 20.f, 5.f));
+}
+
+TEST(Admission, EachFilterIsStricterThanTheOneBelowIt) {
+  const FaceDetail small = face(17, 50), blurred = face(100, 4), unsure = face(100, 50, 0.6f),
+                   turned = face(100, 50, 0.95f, 70), clear = face(100, 50);
+  EXPECT_EQ(refusal("AUTO", small), "SMALL_BOUNDING_BOX");
+  EXPECT_EQ(refusal("LOW", small), "");
+  EXPECT_EQ(refusal("AUTO", blurred), "LOW_SHARPNESS");
+  EXPECT_EQ(refusal("LOW", blurred), "");
+  EXPECT_EQ(refusal("AUTO", unsure), "");
+  EXPECT_EQ(refusal("MEDIUM", unsure), "LOW_CONFIDENCE");
+  EXPECT_EQ(refusal("MEDIUM", turned), "EXTREME_POSE");
+  EXPECT_EQ(refusal("AUTO", turned), "");
+  for (const char* filter : {"NONE", "LOW", "AUTO", "MEDIUM", "HIGH"}) EXPECT_EQ(refusal(filter, clear), "") << filter;
+  for (const auto& f : {small, blurred, unsure, turned, face(1, 0, 0.1f, 170)}) EXPECT_EQ(refusal("NONE", f), "");
+  EXPECT_EQ(refusal("HIGH", face(39, 50)), "SMALL_BOUNDING_BOX");
+}
+
+}  // namespace
+}  // namespace beetroot
