@@ -50,7 +50,9 @@ struct FaceChanges {
   std::vector<FaceRefusal> refused;
 };
 
-// One collection: its faces persisted in a FaceStore, its exemplars in an in-memory exact index.
+// One collection: its faces persisted in a FaceStore; the descriptors its grouping rule searches
+// (exemplars, or every face under Linkage) in a VectorIndex in memory: an exact scan for small
+// collections, a graph of codes from 20,000 faces on.
 class FaceCollection {
  public:
   // Opens (creating if needed) the collection and loads its index.
