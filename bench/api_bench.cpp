@@ -126,7 +126,7 @@ std::string full_hd_photo() {
 void run(size_t face_count, FaceEngine& engine, const std::string& photo) {
   const fs::path data = fs::temp_directory_path() / ("beetroot-api-bench-" + std::to_string(getpid()));
   fs::remove_all(data);
-  IngestConfig config = IngestConfig::in_folder(data);
+  Settings config = Settings::in_folder(data);
 
   const DetectedImage detected = engine.detect(photo);
   const FaceDetail& face = detected.faces.front();

@@ -78,14 +78,14 @@ Timing ttfb(int port, const std::string& path, int repeats) {
 }
 
 struct Served {
-  IngestConfig config;
+  Settings config;
   Stores stores;
   FaceEngine& engine;
   std::unique_ptr<Server> server;
   std::thread thread;
   int port = 0;
   Served(const fs::path& data, size_t people, FaceEngine& e)
-      : config(IngestConfig::in_folder(data)), stores(Stores::open(config)), engine(e) {
+      : config(Settings::in_folder(data)), stores(Stores::open(config)), engine(e) {
     fill_people(stores, people);
     ServerOptions options;
     options.port = 0;

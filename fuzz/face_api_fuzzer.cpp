@@ -14,13 +14,13 @@
 #include "base/error.h"
 #include "base/json_text.h"
 #include "inference/face_engine.h"
-#include "ingest/stores.h"
+#include "app/stores.h"
 
 namespace {
 
 struct World {
-  beetroot::IngestConfig config =
-      beetroot::IngestConfig::in_folder(std::filesystem::temp_directory_path() /
+  beetroot::Settings config =
+      beetroot::Settings::in_folder(std::filesystem::temp_directory_path() /
                                         ("beetroot-face-api-fuzz-" + std::to_string(getpid())));
   beetroot::FaceEngine engine;
   beetroot::Stores stores = beetroot::Stores::open(config);

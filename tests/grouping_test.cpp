@@ -8,7 +8,7 @@
 
 #include "inference/image.h"
 #include "ingest/pipeline.h"
-#include "ingest/stores.h"
+#include "app/stores.h"
 #include "test_support.h"
 
 namespace beetroot {
@@ -46,8 +46,8 @@ std::vector<Labelled> photo_set(const fs::path& shared) {
 struct Library {
   fs::path data = fs::temp_directory_path() / ("beetroot-grouping-" + std::to_string(getpid()) + "-" +
                                                testing::UnitTest::GetInstance()->current_test_info()->name());
-  Stores stores = (fs::remove_all(data), Stores::open(IngestConfig::in_folder(data)));
-  Pipeline pipeline{test::engine(), stores};
+  Stores stores = (fs::remove_all(data), Stores::open(Settings::in_folder(data)));
+  Pipeline pipeline = stores.pipeline(test::engine());
   ~Library() { fs::remove_all(data); }
 };
 
@@ -120,7 +120,7 @@ TEST(Grouping, ReclusterSplitsAWrongMergeAndMovesTheThumbnails) {
     const auto row = stores.photos->get(f.photo_id);
     ASSERT_TRUE(row);
     johns_of_person[f.person_id].insert(row->key.find("Salley") != std::string::npos ? "Salley" : "Simm");
-    EXPECT_EQ(f.thumb_key, people.thumb_key(f.person_id, f.photo_id, f.face_index));
+    EXPECT_EQ(f.thumb_key, people.thumbnails().key(f.person_id, f.photo_id, f.face_index));
     EXPECT_TRUE(stores.objects->get(stores.config.thumbs_bucket, f.thumb_key)) << f.thumb_key;
     EXPECT_EQ(row->face_thumb_keys, std::vector<std::string>{f.thumb_key});
   }

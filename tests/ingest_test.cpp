@@ -12,7 +12,7 @@
 #include "base/error.h"
 #include "inference/image.h"
 #include "ingest/pipeline.h"
-#include "ingest/stores.h"
+#include "app/stores.h"
 #include "test_support.h"
 
 namespace beetroot {
@@ -43,8 +43,8 @@ struct Sandbox {
     cv::imwrite(path.string(), bgr);
     return path;
   }
-  IngestConfig config() const {
-    return IngestConfig::in_folder(data);
+  Settings config() const {
+    return Settings::in_folder(data);
   }
 };
 
@@ -158,7 +158,7 @@ TEST(Ingest, BadFilesAreReportedAndTheBatchCompletes) {
 
 TEST(Ingest, HandlesS3ObjectCreatedEvents) {
   Sandbox box;
-  IngestConfig config = box.config();
+  Settings config = box.config();
   {
     Stores s = Stores::open(config);
     s.objects->put(config.raw_bucket, "photos-raw/summer trip/beach.jpg", read_file_bytes(test::demo_photos()[1].string()));
@@ -187,7 +187,7 @@ TEST(Ingest, ConcurrentPhotosOfTheSamePeopleCreateEachPersonOnce) {
   Sandbox box;
   Stores s = Stores::open(box.config());
   FaceEngine& engine = test::engine();
-  Pipeline pipeline(engine, s);
+  Pipeline pipeline = s.pipeline(engine);
   std::vector<std::string> copies;
   for (int i = 0; i < 4; ++i) {
     std::vector<uchar> jpeg;
@@ -208,28 +208,6 @@ TEST(Ingest, ConcurrentPhotosOfTheSamePeopleCreateEachPersonOnce) {
   }
   EXPECT_EQ(persons.size(), results[0].faces.size());
   expect_consistent(box);
-}
-
-TEST(IngestConfig, ReadsSettingsFromTheEnvironmentAndNamesABadOne) {
-  setenv("HNSW_EF_SEARCH", "512", 1);
-  setenv("FACE_MATCH_THRESHOLD", "90", 1);
-  setenv("SNAPSHOT_MINUTES", "5", 1);
-  const auto config = IngestConfig::from_environment();
-  EXPECT_EQ(config.hnsw_ef_search, 512u);
-  EXPECT_FLOAT_EQ(config.match_threshold, 90.f);
-  EXPECT_DOUBLE_EQ(config.snapshot_minutes, 5);
-  setenv("HNSW_EF_SEARCH", "many", 1);
-  try {
-    IngestConfig::from_environment();
-    ADD_FAILURE() << "HNSW_EF_SEARCH=many was accepted";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("HNSW_EF_SEARCH='many'"), std::string::npos) << e.what();
-  }
-  unsetenv("HNSW_EF_SEARCH");
-  unsetenv("FACE_MATCH_THRESHOLD");
-  unsetenv("SNAPSHOT_MINUTES");
-  EXPECT_EQ(IngestConfig::from_environment().hnsw_ef_search, VectorIndexOptions{}.hnsw_ef_search);
-  EXPECT_DOUBLE_EQ(IngestConfig::from_environment().snapshot_minutes, 30);
 }
 
 }  // namespace

@@ -129,7 +129,7 @@ std::string upload_key(const std::string& prefix, const std::string& filename, s
 }  // namespace
 
 PeopleApi::PeopleApi(People& people, PhotoTable& photos, ObjectStore& objects, IngestQueue& queue,
-                     const IngestConfig& config, std::string token)
+                     const Settings& config, std::string token)
     : people_(people),
       photos_(photos),
       objects_(objects),

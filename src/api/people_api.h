@@ -1,6 +1,7 @@
 #pragma once
 #include <string>
 
+#include "app/settings.h"
 #include "ingest/ingest_queue.h"
 #include "people/people.h"
 
@@ -15,7 +16,7 @@ namespace beetroot {
 // session cookie `POST /api/login` sets for the page (so that <img> requests carry it too).
 class PeopleApi {
  public:
-  PeopleApi(People& people, PhotoTable& photos, ObjectStore& objects, IngestQueue& queue, const IngestConfig& config,
+  PeopleApi(People& people, PhotoTable& photos, ObjectStore& objects, IngestQueue& queue, const Settings& config,
             std::string token);
   void add_routes(httplib::Server& server);
   // The API token from `Authorization: Bearer`, or the page's session cookie.
@@ -30,7 +31,7 @@ class PeopleApi {
   PhotoTable& photos_;
   ObjectStore& objects_;
   IngestQueue& queue_;
-  const IngestConfig& config_;
+  const Settings& config_;
   std::string token_;
   std::string session_;  // the session cookie's value, derived from the token
 };

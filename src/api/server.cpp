@@ -35,7 +35,7 @@ void send_error(httplib::Response& response, const std::string& type, int status
 Server::Server(ServerOptions options, FaceEngine& engine, Stores& stores, AccessKeys keys, std::string api_token)
     : options_(std::move(options)), stores_(stores), keys_(std::move(keys)) {
   api_ = std::make_unique<face_api::FaceApi>(engine, *stores_.collections, *stores_.objects, stores_.config);
-  pipeline_ = std::make_unique<Pipeline>(engine, stores_);
+  pipeline_.reset(new Pipeline(stores_.pipeline(engine)));  // built in place: a Pipeline does not move
   queue_ = std::make_unique<IngestQueue>(*pipeline_, *stores_.jobs, options_.ingest);
   people_api_ = std::make_unique<PeopleApi>(*stores_.people, *stores_.photos, *stores_.objects, *queue_, stores_.config,
                                             std::move(api_token));

@@ -9,7 +9,7 @@
 #include "api/metrics.h"
 #include "api/sigv4.h"
 #include "ingest/ingest_queue.h"
-#include "ingest/stores.h"
+#include "app/stores.h"
 
 namespace beetroot {
 

@@ -21,7 +21,7 @@ PeriodicSnapshots periodic_snapshots(Stores& stores) {
   return PeriodicSnapshots(*stores.collections, std::chrono::duration_cast<std::chrono::milliseconds>(minutes));
 }
 
-EngineOptions ingest_engine_options(const std::string& models, size_t threads, const IngestConfig& config,
+EngineOptions ingest_engine_options(const std::string& models, size_t threads, const Settings& config,
                                     size_t photos_at_once) {
   EngineOptions o;
   o.model_dir = models;

@@ -8,8 +8,8 @@
 #include "cli/commands.h"
 #include "collection/periodic_snapshots.h"
 #include "inference/face_engine.h"
-#include "ingest/config.h"
-#include "ingest/stores.h"
+#include "app/settings.h"
+#include "app/stores.h"
 
 namespace beetroot::cli {
 
@@ -18,7 +18,7 @@ void configure_logging(bool quiet);
 
 // The engine as ingestion runs it: faces down to DETECT_MIN_FACE_PIXELS found.
 // The engine for `photos_at_once` photos in flight (a server: 1, each request on all free cores).
-EngineOptions ingest_engine_options(const std::string& models, size_t threads, const IngestConfig& config,
+EngineOptions ingest_engine_options(const std::string& models, size_t threads, const Settings& config,
                                     size_t photos_at_once);
 
 // Saves the index snapshots that changed every SNAPSHOT_MINUTES while a command runs.

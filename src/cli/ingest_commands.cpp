@@ -18,7 +18,7 @@
 #include "inference/image.h"
 #include "ingest/pipeline.h"
 #include "ingest/s3_event.h"
-#include "ingest/stores.h"
+#include "app/stores.h"
 #include "people/people.h"
 
 namespace beetroot::cli {
@@ -59,7 +59,7 @@ std::vector<PhotoFile> collect_photos(const std::vector<std::string>& paths, con
 }
 
 // Stores each photo and queues it for `beetroot worker` processes, without loading the models.
-void queue_photos(const std::vector<PhotoFile>& files, const IngestConfig& config) {
+void queue_photos(const std::vector<PhotoFile>& files, const Settings& config) {
   Stores storage = Stores::open(config);
   size_t queued = 0;
   for (const auto& file : files) {
@@ -80,14 +80,14 @@ void queue_photos(const std::vector<PhotoFile>& files, const IngestConfig& confi
 }
 
 void run_ingest(const IngestArgs& args) {
-  const IngestConfig config = IngestConfig::from_environment();
+  const Settings config = Settings::from_environment();
   const auto files = collect_photos(args.paths, config.raw_prefix);
   configure_logging(isatty(STDERR_FILENO));
   if (args.queue_only) return queue_photos(files, config);
   FaceEngine engine(ingest_engine_options(args.models, args.threads, config, args.workers));
   Stores storage = Stores::open(config);
   const auto snapshots = periodic_snapshots(storage);
-  Pipeline pipeline(engine, storage);
+  Pipeline pipeline = storage.pipeline(engine);
   pipeline.resume_pending();
   Progress progress(files.size());  // started now: rates leave out loading the models
   std::atomic<size_t> next{0}, failed{0};
@@ -121,10 +121,10 @@ void run_handle_event(const std::string& event_file, const IngestArgs& args) {
   if (!in) throw Error(ErrorKind::InvalidParameter, "cannot open " + event_file);
   const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   const auto objects = parse_s3_event(text);
-  const IngestConfig config = IngestConfig::from_environment();
+  const Settings config = Settings::from_environment();
   FaceEngine engine(ingest_engine_options(args.models, args.threads, config, 1));
   Stores storage = Stores::open(config);
-  Pipeline pipeline(engine, storage);
+  Pipeline pipeline = storage.pipeline(engine);
   for (const auto& o : objects) {
     const auto r = pipeline.ingest_object(o.bucket, o.key);
     if (r.outcome == IngestResult::Outcome::Failed) set_exit_code(1);
@@ -132,7 +132,7 @@ void run_handle_event(const std::string& event_file, const IngestArgs& args) {
 }
 
 void print_photos() {
-  Stores storage = Stores::open(IngestConfig::from_environment());
+  Stores storage = Stores::open(Settings::from_environment());
   for (const auto& row : storage.photos->list()) {
     nlohmann::ordered_json j{{"photoId", row.photo_id},        {"bucket", row.bucket},
                              {"key", row.key},                 {"uploadedAt", row.uploaded_at},
@@ -145,7 +145,7 @@ void print_photos() {
 
 // Everyone, hidden people too, as the People page shows them: most faces first, with names.
 void print_people() {
-  Stores storage = Stores::open(IngestConfig::from_environment());
+  Stores storage = Stores::open(Settings::from_environment());
   const People& people = *storage.people;
   constexpr size_t kPage = 1000;
   for (size_t offset = 0;; offset += kPage) {
@@ -165,7 +165,7 @@ void print_people() {
 // Repairs the grouping offline; prints what changed as one JSON line.
 void run_recluster() {
   configure_logging(isatty(STDERR_FILENO));
-  const IngestConfig config = IngestConfig::from_environment();
+  const Settings config = Settings::from_environment();
   if (config.grouping != GroupingRule::Linkage)
     throw Error(ErrorKind::InvalidParameter, "recluster regroups by average linkage; GROUPING_RULE must be linkage");
   Stores storage = Stores::open(config);

@@ -28,7 +28,7 @@ void run_serve(ServeArgs args) {
   args.server.connections.request_time = milliseconds(args.request_seconds);
   args.server.connections.idle_time = milliseconds(args.idle_seconds);
 
-  const IngestConfig config = IngestConfig::from_environment();
+  const Settings config = Settings::from_environment();
   if (const char* token = std::getenv("BEETROOT_EVENTS_TOKEN")) args.server.events_token = token;
   FaceEngine engine(ingest_engine_options(args.models, args.threads, config, 1));
   Stores stores = Stores::open(config);

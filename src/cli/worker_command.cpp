@@ -3,7 +3,7 @@
 #include "cli/common.h"
 #include "cli/shutdown.h"
 #include "ingest/ingest_queue.h"
-#include "ingest/stores.h"
+#include "app/stores.h"
 
 namespace beetroot::cli {
 namespace {
@@ -16,11 +16,11 @@ struct WorkerArgs {
 
 void run_worker(const WorkerArgs& args) {
   configure_logging(false);
-  const IngestConfig config = IngestConfig::from_environment();
+  const Settings config = Settings::from_environment();
   FaceEngine engine(ingest_engine_options(args.models, args.threads, config, args.worker.threads));
   Stores stores = Stores::open(config);
   const auto snapshots = periodic_snapshots(stores);
-  Pipeline pipeline(engine, stores);
+  Pipeline pipeline = stores.pipeline(engine);
   IngestQueue queue(pipeline, *stores.jobs, args.worker);
   queue.queue_pending();
   ShutdownOnSignal shutdown([&queue] { queue.stop(); });

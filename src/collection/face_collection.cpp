@@ -33,6 +33,15 @@ GroupingRule parse_grouping_rule(const std::string& name) {
               "unknown grouping rule '" + name + "' (expected linkage, exemplars or tutorial)");
 }
 
+const char* to_string(GroupingRule rule) {
+  switch (rule) {
+    case GroupingRule::Tutorial: return "tutorial";
+    case GroupingRule::Exemplars: return "exemplars";
+    case GroupingRule::Linkage: return "linkage";
+  }
+  return "linkage";
+}
+
 FaceCollection::FaceCollection(FaceStore& store, std::string collection_id, GroupingRule rule,
                                VectorIndexOptions index_options, std::filesystem::path snapshot_dir)
     : store_(store),

@@ -23,6 +23,7 @@ enum class GroupingRule {
   Linkage,
 };
 GroupingRule parse_grouping_rule(const std::string& name);
+const char* to_string(GroupingRule rule);
 
 struct FaceMatch {
   std::string face_id, person_id, photo_id, user_id;

@@ -7,7 +7,7 @@
 #include <random>
 #include <set>
 
-#include "ingest/stores.h"
+#include "app/stores.h"
 
 namespace beetroot {
 namespace {
@@ -66,7 +66,7 @@ GroupingEvaluation evaluate_grouping(const DescriptorMap& descriptors, GroupingR
   std::shuffle(photos.begin(), photos.end(), std::mt19937(seed));
   // The stores `beetroot ingest` opens, with the database in memory and no thumbnails written.
   const auto scratch = std::filesystem::temp_directory_path() / ("beetroot-eval-" + random_uuid());
-  IngestConfig config = IngestConfig::in_folder(scratch);
+  Settings config = Settings::in_folder(scratch);
   config.database = ":memory:";
   config.grouping = rule;
   config.match_threshold = threshold;

@@ -39,28 +39,29 @@ class StageTimer {
 
 }  // namespace
 
-Pipeline::Pipeline(FaceEngine& engine, Stores& stores)
+Pipeline::Pipeline(FaceEngine& engine, ObjectStore& objects, PhotoTable& photos, FaceCollection& collection, People& people,
+                   PipelineSettings settings)
     : engine_(engine),
-      objects_(*stores.objects),
-      photos_(*stores.photos),
-      collection_(*stores.collection),
-      people_(*stores.people),
-      config_(stores.config) {}
+      objects_(objects),
+      photos_(photos),
+      collection_(collection),
+      people_(people),
+      settings_(std::move(settings)) {}
 
 IngestResult Pipeline::ingest_bytes(const std::string& key, std::string_view bytes) {
   validate_key(key);
-  const std::string photo_id = photo_id_for(config_.raw_bucket, key);
-  if (photos_.get(photo_id)) return record_and_process(config_.raw_bucket, key, nullptr);
+  const std::string photo_id = photo_id_for(settings_.raw_bucket, key);
+  if (photos_.get(photo_id)) return record_and_process(settings_.raw_bucket, key, nullptr);
   const std::string owned(bytes);
-  objects_.put(config_.raw_bucket, key, owned);  // before the row: a row always has its object
-  return record_and_process(config_.raw_bucket, key, &owned);
+  objects_.put(settings_.raw_bucket, key, owned);  // before the row: a row always has its object
+  return record_and_process(settings_.raw_bucket, key, &owned);
 }
 
 bool Pipeline::accepts(const std::string& bucket, const std::string& key) const {
   validate_bucket(bucket);
   validate_key(key);
-  if (key.rfind(config_.raw_prefix, 0) == 0) return true;
-  spdlog::info("Event: key {} is outside RAW_PREFIX {}; skipping", key, config_.raw_prefix);
+  if (key.rfind(settings_.raw_prefix, 0) == 0) return true;
+  spdlog::info("Event: key {} is outside RAW_PREFIX {}; skipping", key, settings_.raw_prefix);
   return false;
 }
 
@@ -138,7 +139,7 @@ IngestResult Pipeline::process(const PhotoRow& row, const std::string* bytes) {
   const cv::Mat& rgb = detected.image.rgb;
   spdlog::info("DetectFaces: photoId={} faces={}", row.photo_id, detected.faces.size());
   std::vector<FaceDetail> admitted;
-  const AdmissionBar bar = admission_bar("AUTO", config_.min_face_pixels, config_.min_sharpness);
+  const AdmissionBar bar = admission_bar("AUTO", settings_.min_face_pixels, settings_.min_sharpness);
   for (size_t i = 0; i < detected.faces.size(); ++i) {
     const FaceDetail& f = detected.faces[i];
     const std::string reason = admission_refusal(f, bar);
@@ -166,21 +167,21 @@ IngestResult Pipeline::process(const PhotoRow& row, const std::string* bytes) {
     faces.push_back(std::move(record));
   }
   auto thumb_key = [&](const std::string& person_id, int index) {
-    return config_.thumbs_prefix + person_id + "/" + row.photo_id + "_face_" + std::to_string(index) + ".jpg";
+    return people_.thumbnails().key(person_id, row.photo_id, index);
   };
   {
     StageTimer timer(times_.assign_us);
-    result.faces = collection_.assign(row.photo_id, std::move(faces), config_.match_threshold, thumb_key);
+    result.faces = collection_.assign(row.photo_id, std::move(faces), settings_.match_threshold, thumb_key);
   }
   std::vector<std::string> keys;
   for (const auto& face : result.faces) {
     std::string jpeg;
     {
       StageTimer timer(times_.encode_us);
-      jpeg = encode_thumbnail(rgb, face.box, config_.thumb_jpeg_quality);
+      jpeg = encode_thumbnail(rgb, face.box, settings_.thumb_jpeg_quality);
     }
     StageTimer timer(times_.store_us);
-    objects_.put(config_.thumbs_bucket, face.thumb_key, jpeg);
+    objects_.put(people_.thumbnails().bucket, face.thumb_key, jpeg);
     keys.push_back(face.thumb_key);
   }
   photos_.finish(row.photo_id, static_cast<int>(keys.size()), keys);
@@ -189,7 +190,7 @@ IngestResult Pipeline::process(const PhotoRow& row, const std::string* bytes) {
   // persons apart, for the next photo near them or `beetroot recluster` to join.
   {
     StageTimer timer(times_.assign_us);
-    if (!people_.merge_linked(result.faces, config_.match_threshold).empty()) {
+    if (!people_.merge_linked(result.faces, settings_.match_threshold).empty()) {
       std::vector<std::string> ids;
       for (const auto& f : result.faces) ids.push_back(f.face_id);
       result.faces = collection_.faces(ids);

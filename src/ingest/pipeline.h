@@ -6,8 +6,7 @@
 
 #include "collection/face_collection.h"
 #include "inference/face_engine.h"
-#include "ingest/config.h"
-#include "ingest/stores.h"
+#include "people/people.h"
 #include "storage/object_store.h"
 #include "storage/photo_table.h"
 
@@ -33,12 +32,23 @@ struct StageTimes {
   std::atomic<int64_t> read_us{0}, decode_us{0}, detect_us{0}, describe_us{0}, assign_us{0}, encode_us{0}, store_us{0};
 };
 
+// What ingestion needs of the settings (app/settings.h names them).
+struct PipelineSettings {
+  float match_threshold = 95.f;  // FACE_MATCH_THRESHOLD
+  float min_face_pixels = 20.f;  // MIN_FACE_PIXELS
+  float min_sharpness = 5.f;     // MIN_SHARPNESS
+  std::string raw_bucket = "beetroot-photos";  // RAW_BUCKET
+  std::string raw_prefix = "photos-raw/";      // RAW_PREFIX
+  int thumb_jpeg_quality = 90;                 // THUMB_JPEG_QUALITY
+};
+
 // Turns one photo in the object store into filed faces. Re-running a photo is always safe:
 // its row stays 'pending' until thumbnails and faces are stored, and face identities derive from
 // (photoId, face index), so a retry finds and reuses what an earlier attempt wrote.
 class Pipeline {
  public:
-  Pipeline(FaceEngine& engine, Stores& stores);
+  Pipeline(FaceEngine& engine, ObjectStore& objects, PhotoTable& photos, FaceCollection& collection, People& people,
+           PipelineSettings settings);
 
   // Stores the file's bytes under RAW_PREFIX in the raw bucket (unless already recorded) and ingests it.
   IngestResult ingest_bytes(const std::string& key, std::string_view bytes);
@@ -58,7 +68,7 @@ class Pipeline {
   // Whether ingest_object would take this key (inside RAW_PREFIX); logs the skip if not.
   bool accepts(const std::string& bucket, const std::string& key) const;
 
-  const IngestConfig& config() const { return config_; }
+  const PipelineSettings& settings() const { return settings_; }
   const StageTimes& stage_times() const { return times_; }
 
  private:
@@ -70,7 +80,7 @@ class Pipeline {
   PhotoTable& photos_;
   FaceCollection& collection_;
   People& people_;
-  IngestConfig config_;
+  PipelineSettings settings_;
   StageTimes times_;
 };
 

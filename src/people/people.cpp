@@ -17,12 +17,8 @@ constexpr size_t kMaxRegroupFaces = 1000;
 }  // namespace
 
 People::People(FaceCollection& collection, FaceStore& faces, ObjectStore& objects, PhotoTable& photos,
-               IngestConfig config)
-    : collection_(collection), faces_(faces), objects_(objects), photos_(photos), config_(std::move(config)) {}
-
-std::string People::thumb_key(const std::string& person_id, const std::string& photo_id, int face_index) const {
-  return config_.thumbs_prefix + person_id + "/" + photo_id + "_face_" + std::to_string(face_index) + ".jpg";
-}
+               ThumbnailLayout thumbnails)
+    : collection_(collection), faces_(faces), objects_(objects), photos_(photos), thumbnails_(std::move(thumbnails)) {}
 
 People::Page People::list(PeopleOrder order, bool include_hidden, size_t offset, size_t limit) const {
   return {faces_.people(collection_.id(), order, include_hidden, offset, limit),
@@ -65,9 +61,9 @@ void People::set_hidden(const std::string& person_id, bool hidden) {
 void People::move(const std::vector<FaceRecord>& faces, const std::string& person_id) {
   std::map<std::string, std::string> renamed;  // old thumbnail key -> new
   for (const auto& f : faces) {
-    const std::string to = thumb_key(person_id, f.photo_id, f.face_index);
+    const std::string to = thumbnails_.key(person_id, f.photo_id, f.face_index);
     if (f.thumb_key.empty() || f.thumb_key == to) continue;
-    if (auto bytes = objects_.get(config_.thumbs_bucket, f.thumb_key)) objects_.put(config_.thumbs_bucket, to, *bytes);
+    if (auto bytes = objects_.get(thumbnails_.bucket, f.thumb_key)) objects_.put(thumbnails_.bucket, to, *bytes);
     renamed[f.thumb_key] = to;
   }
   std::vector<std::string> ids;
@@ -83,9 +79,9 @@ void People::move(const std::vector<FaceRecord>& faces, const std::string& perso
       photos_.set_face_thumb_keys(photo_id, row->face_thumb_keys);
     }
   };
-  auto new_key = [&](const FaceRecord& f) { return thumb_key(f.person_id, f.photo_id, f.face_index); };
+  auto new_key = [&](const FaceRecord& f) { return thumbnails_.key(f.person_id, f.photo_id, f.face_index); };
   collection_.move_faces(ids, person_id, new_key, update_photo_rows);
-  for (const auto& [from, to] : renamed) objects_.remove(config_.thumbs_bucket, from);
+  for (const auto& [from, to] : renamed) objects_.remove(thumbnails_.bucket, from);
 }
 
 PersonSummary People::merge(const std::string& survivor, const std::vector<std::string>& others) {
@@ -169,7 +165,7 @@ void People::delete_photo(const std::string& photo_id) {
       throw Error(ErrorKind::Conflict, "photo " + photo_id + " changed while it was being deleted");
   });
   for (const auto& f : faces)
-    if (!f.thumb_key.empty()) objects_.remove(config_.thumbs_bucket, f.thumb_key);
+    if (!f.thumb_key.empty()) objects_.remove(thumbnails_.bucket, f.thumb_key);
   objects_.remove(row->bucket, row->key);
   spdlog::info("Photos: deleted photoId={} faces={}", photo_id, faces.size());
 }

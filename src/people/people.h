@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "collection/face_collection.h"
-#include "ingest/config.h"
+#include "people/thumbnail_layout.h"
 #include "storage/object_store.h"
 #include "storage/photo_table.h"
 
@@ -16,7 +16,7 @@ namespace beetroot {
 // (THUMBS_PREFIX<personId>/), and the Photos rows always name them.
 class People {
  public:
-  People(FaceCollection& collection, FaceStore& faces, ObjectStore& objects, PhotoTable& photos, IngestConfig config);
+  People(FaceCollection& collection, FaceStore& faces, ObjectStore& objects, PhotoTable& photos, ThumbnailLayout thumbnails);
 
   struct Page {
     std::vector<PersonSummary> people;
@@ -50,7 +50,7 @@ class People {
   // photo is still being ingested.
   void delete_photo(const std::string& photo_id);
 
-  std::string thumb_key(const std::string& person_id, const std::string& photo_id, int face_index) const;
+  const ThumbnailLayout& thumbnails() const { return thumbnails_; }
 
  private:
   void move(const std::vector<FaceRecord>& faces, const std::string& person_id);
@@ -60,7 +60,7 @@ class People {
   FaceStore& faces_;
   ObjectStore& objects_;
   PhotoTable& photos_;
-  IngestConfig config_;
+  ThumbnailLayout thumbnails_;
   std::mutex mutex_;  // one correction at a time: a rename never interleaves with a merge
 };
 

@@ -16,7 +16,7 @@ constexpr size_t kMaxS3ImageBytes = 15 * 1024 * 1024;  // Image.S3Object, as the
 
 }  // namespace
 
-FaceApi::FaceApi(FaceEngine& engine, Collections& collections, ObjectStore& objects, const IngestConfig& config)
+FaceApi::FaceApi(FaceEngine& engine, Collections& collections, ObjectStore& objects, const Settings& config)
     : engine_(engine), collections_(collections), objects_(objects), config_(config) {
   operations_ = {
       {"CreateCollection", &FaceApi::create_collection},

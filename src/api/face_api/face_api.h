@@ -7,7 +7,7 @@
 #include "api/face_api/repeated_requests.h"
 #include "collection/collections.h"
 #include "inference/face_engine.h"
-#include "ingest/config.h"
+#include "app/settings.h"
 #include "storage/object_store.h"
 
 namespace beetroot::face_api {
@@ -24,7 +24,7 @@ json refusals_json(const std::vector<FaceRefusal>& refused, bool with_confidence
 // request in, one JSON response out (or an ApiError). Knows nothing of HTTP.
 class FaceApi {
  public:
-  FaceApi(FaceEngine& engine, Collections& collections, ObjectStore& objects, const IngestConfig& config);
+  FaceApi(FaceEngine& engine, Collections& collections, ObjectStore& objects, const Settings& config);
 
   bool knows(const std::string& operation) const { return operations_.count(operation) != 0; }
   json call(const std::string& operation, const json& request);
@@ -72,7 +72,7 @@ class FaceApi {
   FaceEngine& engine_;
   Collections& collections_;
   ObjectStore& objects_;
-  const IngestConfig& config_;
+  const Settings& config_;
   std::map<std::string, Operation> operations_;
   std::atomic<int64_t> faces_indexed_{0};
   RepeatedRequests repeated_{std::chrono::minutes(10), 4096};

@@ -2,7 +2,8 @@
 #include <memory>
 
 #include "collection/collections.h"
-#include "ingest/config.h"
+#include "app/settings.h"
+#include "ingest/pipeline.h"
 #include "people/people.h"
 #include "storage/job_queue.h"
 #include "storage/object_store.h"
@@ -11,9 +12,10 @@
 
 namespace beetroot {
 
-// The stores one configuration points at, opened together.
+// The composition root: the stores the settings point at, opened together. The only code that
+// names SQLite, PostgreSQL or S3.
 struct Stores {
-  IngestConfig config;
+  Settings config;
   std::shared_ptr<SqlDatabase> database;  // SQLite at DATABASE_PATH, or PostgreSQL at DATABASE_URL
   std::unique_ptr<ObjectStore> objects;
   std::unique_ptr<PhotoTable> photos;
@@ -23,9 +25,11 @@ struct Stores {
   std::shared_ptr<FaceCollection> collection;  // REKOGNITION_COLLECTION_ID, which ingestion files into
   std::unique_ptr<People> people;               // the people of that collection
 
-  static Stores open(const IngestConfig& config);
+  static Stores open(const Settings& config);
+  // Ingestion over these stores.
+  Pipeline pipeline(FaceEngine& engine);
 };
 
-std::shared_ptr<SqlDatabase> open_database(const IngestConfig& config);
+std::shared_ptr<SqlDatabase> open_database(const Settings& config);
 
 }  // namespace beetroot

@@ -1,4 +1,4 @@
-#include "ingest/stores.h"
+#include "app/stores.h"
 
 #include "base/error.h"
 #include "storage/postgres/postgres_database.h"
@@ -9,14 +9,14 @@
 
 namespace beetroot {
 
-std::shared_ptr<SqlDatabase> open_database(const IngestConfig& config) {
+std::shared_ptr<SqlDatabase> open_database(const Settings& config) {
   if (config.database_url.empty()) return std::make_shared<SqliteDatabase>(config.database);
   if (is_postgres_url(config.database_url)) return std::make_shared<PostgresDatabase>(config.database_url);
   throw Error(ErrorKind::InvalidParameter,
               "DATABASE_URL must be a postgresql:// URL (leave it unset for SQLite at DATABASE_PATH)");
 }
 
-Stores Stores::open(const IngestConfig& config) {
+Stores Stores::open(const Settings& config) {
   Stores s;
   s.config = config;
   s.database = open_database(config);
@@ -29,8 +29,12 @@ Stores Stores::open(const IngestConfig& config) {
   s.collections = std::make_unique<Collections>(
       *s.faces, config.grouping, config.data_dir.empty() ? std::filesystem::path() : config.data_dir / "index", index_options);
   s.collection = s.collections->open(config.collection_id);
-  s.people = std::make_unique<People>(*s.collection, *s.faces, *s.objects, *s.photos, config);
+  s.people = std::make_unique<People>(*s.collection, *s.faces, *s.objects, *s.photos, config.thumbnails());
   return s;
+}
+
+Pipeline Stores::pipeline(FaceEngine& engine) {
+  return Pipeline(engine, *objects, *photos, *collection, *people, config.pipeline());
 }
 
 }  // namespace beetroot
