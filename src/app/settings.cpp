@@ -29,17 +29,17 @@ std::string home() {
   return home && *home ? home : "/tmp";
 }
 
-// A text setting, a member of Settings.
-SettingEntry text(const char* name, const char* default_text, const char* meaning, std::string Settings::*member) {
+// A text setting, a member of Settings; `default_text` where its default derives from others.
+SettingEntry text(const char* name, const char* meaning, std::string Settings::*member,
+                  const char* default_text = nullptr) {
   return {name, default_text, meaning, [member](Settings& s, const std::string& v) { s.*member = v; },
           [member](const Settings& s) { return s.*member; }};
 }
 
 // A number from `low` to `high`, stored as T.
 template <typename T>
-SettingEntry numeric(const char* name, const char* default_text, const char* meaning, T Settings::*member, float low,
-                     float high) {
-  return {name, default_text, meaning,
+SettingEntry numeric(const char* name, const char* meaning, T Settings::*member, float low, float high) {
+  return {name, nullptr, meaning,
           [=](Settings& s, const std::string& v) { s.*member = static_cast<T>(number(name, v, low, high)); },
           [member](const Settings& s) { return shown(static_cast<double>(s.*member)); }};
 }
@@ -48,50 +48,46 @@ SettingEntry numeric(const char* name, const char* default_text, const char* mea
 
 const std::vector<SettingEntry>& settings_table() {
   static const std::vector<SettingEntry> table = {
-      text("REKOGNITION_COLLECTION_ID", "`beetroot-faces`", "the face collection people are filed in", &Settings::collection_id),
-      numeric("FACE_MATCH_THRESHOLD", "`95`", "similarity (percent) at or above which a face is the same person",
+      text("REKOGNITION_COLLECTION_ID", "the face collection people are filed in", &Settings::collection_id),
+      numeric("FACE_MATCH_THRESHOLD", "similarity (percent) at or above which a face is the same person",
               &Settings::match_threshold, 0, 100),
-      text("RAW_BUCKET", "`beetroot-photos`", "bucket of the uploaded photos", &Settings::raw_bucket),
-      text("RAW_PREFIX", "`photos-raw/`", "key prefix of uploaded photos; events for other keys are skipped",
+      text("RAW_BUCKET", "bucket of the uploaded photos", &Settings::raw_bucket),
+      text("RAW_PREFIX", "key prefix of uploaded photos; events for other keys are skipped",
            &Settings::raw_prefix),
-      text("THUMBS_BUCKET", "`beetroot-thumbs`", "bucket of the face thumbnails", &Settings::thumbs_bucket),
-      text("THUMBS_PREFIX", "`faces-thumbs/`", "key prefix of the face thumbnails", &Settings::thumbs_prefix),
-      text("PHOTOS_TABLE", "`Photos`", "name of the photos table", &Settings::photos_table),
-      numeric("THUMB_JPEG_QUALITY", "`90`", "thumbnail JPEG quality", &Settings::thumb_jpeg_quality, 1, 100),
-      {"GROUPING_RULE", "`linkage`",
+      text("THUMBS_BUCKET", "bucket of the face thumbnails", &Settings::thumbs_bucket),
+      text("THUMBS_PREFIX", "key prefix of the face thumbnails", &Settings::thumbs_prefix),
+      text("PHOTOS_TABLE", "name of the photos table", &Settings::photos_table),
+      numeric("THUMB_JPEG_QUALITY", "thumbnail JPEG quality", &Settings::thumb_jpeg_quality, 1, 100),
+      {"GROUPING_RULE", nullptr,
        "how faces become persons (docs/faces-and-persons.md): `linkage` (average linkage over every face of a person, "
        "with merges); `exemplars`: the best single face above the threshold; `tutorial`: the tutorial's rule, one "
        "exemplar per person",
        [](Settings& s, const std::string& v) { s.grouping = parse_grouping_rule(v); },
        [](const Settings& s) { return std::string(to_string(s.grouping)); }},
-      numeric("MAX_MEGAPIXELS", "`100`",
-              "photos with more pixels are refused (`ImageTooLargeException`) before any is decoded",
+      numeric("MAX_MEGAPIXELS", "photos with more pixels are refused (`ImageTooLargeException`) before any is decoded",
               &Settings::max_megapixels, 1, 1000),
-      numeric("DETECT_MIN_FACE_PIXELS", "`40`",
-              "the smallest face found, in pixels of the photo scaled to 1,920 px on its long side (Rekognition's "
+      numeric("DETECT_MIN_FACE_PIXELS", "the smallest face found, in pixels of the photo scaled to 1,920 px on its long side (Rekognition's "
               "documented minimum); `0`: face-api's single 512 pass and the large-face canvas only, about 2x faster",
               &Settings::detect_min_face_pixels, 0, 10000),
-      numeric("MIN_FACE_PIXELS", "`20`", "smaller faces are reported (`SMALL_BOUNDING_BOX`) and not indexed",
+      numeric("MIN_FACE_PIXELS", "smaller faces are reported (`SMALL_BOUNDING_BOX`) and not indexed",
               &Settings::min_face_pixels, 0, 10000),
-      numeric("MIN_SHARPNESS", "`5`", "blurrier faces (Quality.Sharpness) are reported (`LOW_SHARPNESS`) and not indexed",
+      numeric("MIN_SHARPNESS", "blurrier faces (Quality.Sharpness) are reported (`LOW_SHARPNESS`) and not indexed",
               &Settings::min_sharpness, 0, 100),
-      numeric("HNSW_EF_SEARCH", "`768`",
-              "candidates a search keeps in a collection of 20,000 faces or more (HNSW graph): more finds the nearest "
+      numeric("HNSW_EF_SEARCH", "candidates a search keeps in a collection of 20,000 faces or more (HNSW graph): more finds the nearest "
               "face more often, more slowly ([performance.md](performance.md), \"The vector index\")",
               &Settings::hnsw_ef_search, 1, 100000),
-      numeric("SNAPSHOT_MINUTES", "`30`",
-              "how often `serve`, `worker` and `ingest` save the index snapshot of a collection that changed (also at "
+      numeric("SNAPSHOT_MINUTES", "how often `serve`, `worker` and `ingest` save the index snapshot of a collection that changed (also at "
               "stop); `0`: only at stop",
               &Settings::snapshot_minutes, 0, 10080),
       {"BEETROOT_DATA", "`~/.local/share/beetroot/data`", "where the embedded stores live",
        [](Settings& s, const std::string& v) { s.data_dir = v; },
        [](const Settings& s) { return s.data_dir.string(); }},
-      text("OBJECT_STORE_URL", "`file://$BEETROOT_DATA/objects`", "object store", &Settings::object_store_url),
+      text("OBJECT_STORE_URL", "object store", &Settings::object_store_url, "`file://$BEETROOT_DATA/objects`"),
       {"DATABASE_PATH", "`$BEETROOT_DATA/beetroot.db`", "SQLite database (WAL)",
        [](Settings& s, const std::string& v) { s.database = v; },
        [](const Settings& s) { return s.database.string(); }},
-      text("DATABASE_URL", "unset", "`postgresql://...`: PostgreSQL instead of SQLite (docs/storage-and-scale-out.md)",
-           &Settings::database_url),
+      text("DATABASE_URL", "`postgresql://...`: PostgreSQL instead of SQLite (docs/storage-and-scale-out.md)",
+           &Settings::database_url, "unset"),
       {"BEETROOT_MODELS", "`~/.local/share/beetroot/models`",
        "model weights (`--models` overrides; read where the models are loaded)", nullptr,
        [](const Settings&) { return default_model_dir().string(); }},
@@ -122,10 +118,14 @@ PipelineSettings Settings::pipeline() const {
   return {match_threshold, min_face_pixels, min_sharpness, raw_bucket, raw_prefix, thumb_jpeg_quality};
 }
 
+std::string SettingEntry::shown_default() const {
+  return default_text ? default_text : "`" + show(Settings{}) + "`";
+}
+
 std::string settings_markdown() {
   std::string out = "| variable | default | meaning |\n| --- | --- | --- |\n";
   for (const auto& e : settings_table())
-    out += std::string("| `") + e.name + "` | " + e.default_text + " | " + e.meaning + " |\n";
+    out += std::string("| `") + e.name + "` | " + e.shown_default() + " | " + e.meaning + " |\n";
   return out;
 }
 

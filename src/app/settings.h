@@ -48,12 +48,15 @@ struct Settings {
 
 struct SettingEntry {
   const char* name;  // the environment variable
-  const char* default_text;
+  const char* default_text;  // where it is not Settings{}'s value: derived from others, or read elsewhere
   const char* meaning;  // Markdown
   // Parses a value into the settings; null for the few read where they are used (noted in `meaning`).
   std::function<void(Settings&, const std::string&)> apply;
   // The value as `beetroot settings` prints it.
   std::function<std::string(const Settings&)> show;
+
+  // As the docs show it: `default_text`, or Settings{}'s value.
+  std::string shown_default() const;
 };
 
 const std::vector<SettingEntry>& settings_table();

@@ -16,7 +16,7 @@ void print_settings(bool markdown) {
   }
   const Settings settings = Settings::from_environment();
   for (const auto& entry : settings_table())
-    std::cout << entry.name << "=" << entry.show(settings) << "\n    default " << entry.default_text << ": "
+    std::cout << entry.name << "=" << entry.show(settings) << "\n    default " << entry.shown_default() << ": "
               << entry.meaning << "\n";
 }
 
