@@ -66,17 +66,20 @@ const std::vector<SettingEntry>& settings_table() {
        [](const Settings& s) { return std::string(to_string(s.grouping)); }},
       numeric("MAX_MEGAPIXELS", "photos with more pixels are refused (`ImageTooLargeException`) before any is decoded",
               &Settings::max_megapixels, 1, 1000),
-      numeric("DETECT_MIN_FACE_PIXELS", "the smallest face found, in pixels of the photo scaled to 1,920 px on its long side (Rekognition's "
+      numeric("DETECT_MIN_FACE_PIXELS",
+              "the smallest face found, in pixels of the photo scaled to 1,920 px on its long side (Rekognition's "
               "documented minimum); `0`: face-api's single 512 pass and the large-face canvas only, about 2x faster",
               &Settings::detect_min_face_pixels, 0, 10000),
       numeric("MIN_FACE_PIXELS", "smaller faces are reported (`SMALL_BOUNDING_BOX`) and not indexed",
               &Settings::min_face_pixels, 0, 10000),
       numeric("MIN_SHARPNESS", "blurrier faces (Quality.Sharpness) are reported (`LOW_SHARPNESS`) and not indexed",
               &Settings::min_sharpness, 0, 100),
-      numeric("HNSW_EF_SEARCH", "candidates a search keeps in a collection of 20,000 faces or more (HNSW graph): more finds the nearest "
+      numeric("HNSW_EF_SEARCH",
+              "candidates a search keeps in a collection of 20,000 faces or more (HNSW graph): more finds the nearest "
               "face more often, more slowly ([performance.md](performance.md), \"The vector index\")",
               &Settings::hnsw_ef_search, 1, 100000),
-      numeric("SNAPSHOT_MINUTES", "how often `serve`, `worker` and `ingest` save the index snapshot of a collection that changed (also at "
+      numeric("SNAPSHOT_MINUTES",
+              "how often `serve`, `worker` and `ingest` save the index snapshot of a collection that changed (also at "
               "stop); `0`: only at stop",
               &Settings::snapshot_minutes, 0, 10080),
       {"BEETROOT_DATA", "`~/.local/share/beetroot/data`", "where the embedded stores live",
