@@ -11,10 +11,10 @@
 
 #include "api/face_api/face_api.h"
 #include "api/face_api/protocol.h"
+#include "app/stores.h"
 #include "base/error.h"
 #include "base/json_text.h"
 #include "inference/face_engine.h"
-#include "app/stores.h"
 
 namespace {
 

@@ -6,9 +6,9 @@
 #include <map>
 #include <set>
 
+#include "app/stores.h"
 #include "inference/image.h"
 #include "ingest/pipeline.h"
-#include "app/stores.h"
 #include "test_support.h"
 
 namespace beetroot {

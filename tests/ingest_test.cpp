@@ -9,10 +9,10 @@
 #include <sstream>
 #include <thread>
 
+#include "app/stores.h"
 #include "base/error.h"
 #include "inference/image.h"
 #include "ingest/pipeline.h"
-#include "app/stores.h"
 #include "test_support.h"
 
 namespace beetroot {

@@ -6,12 +6,12 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
-#include "web_assets.h"
-#include "base/error.h"
 #include "base/encoding.h"
+#include "base/error.h"
 #include "base/hash.h"
 #include "base/json_text.h"
 #include "inference/image.h"
+#include "web_assets.h"
 
 namespace beetroot {
 namespace {

@@ -8,8 +8,8 @@
 #include "api/guarded_http_server.h"
 #include "api/metrics.h"
 #include "api/sigv4.h"
-#include "ingest/ingest_queue.h"
 #include "app/stores.h"
+#include "ingest/ingest_queue.h"
 
 namespace beetroot {
 

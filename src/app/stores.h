@@ -1,8 +1,8 @@
 #pragma once
 #include <memory>
 
-#include "collection/collections.h"
 #include "app/settings.h"
+#include "collection/collections.h"
 #include "ingest/pipeline.h"
 #include "people/people.h"
 #include "storage/job_queue.h"

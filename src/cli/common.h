@@ -4,12 +4,12 @@
 #include <filesystem>
 #include <string>
 
+#include "app/settings.h"
+#include "app/stores.h"
 #include "base/error.h"
 #include "cli/commands.h"
 #include "collection/periodic_snapshots.h"
 #include "inference/face_engine.h"
-#include "app/settings.h"
-#include "app/stores.h"
 
 namespace beetroot::cli {
 

@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "app/stores.h"
 #include "base/error.h"
 #include "base/json_text.h"
 #include "cli/common.h"
@@ -18,7 +19,6 @@
 #include "inference/image.h"
 #include "ingest/pipeline.h"
 #include "ingest/s3_event.h"
-#include "app/stores.h"
 #include "people/people.h"
 
 namespace beetroot::cli {

@@ -1,9 +1,9 @@
 #include <spdlog/spdlog.h>
 
+#include "app/stores.h"
 #include "cli/common.h"
 #include "cli/shutdown.h"
 #include "ingest/ingest_queue.h"
-#include "app/stores.h"
 
 namespace beetroot::cli {
 namespace {

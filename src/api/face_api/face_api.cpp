@@ -4,8 +4,8 @@
 #include <set>
 
 #include "api/face_details_json.h"
-#include "collection/admission.h"
 #include "base/hash.h"
+#include "collection/admission.h"
 #include "collection/similarity.h"
 
 namespace beetroot::face_api {

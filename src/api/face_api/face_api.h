@@ -5,9 +5,9 @@
 
 #include "api/face_api/protocol.h"
 #include "api/face_api/repeated_requests.h"
+#include "app/settings.h"
 #include "collection/collections.h"
 #include "inference/face_engine.h"
-#include "app/settings.h"
 #include "storage/object_store.h"
 
 namespace beetroot::face_api {
