@@ -3,6 +3,7 @@
 // and its work is not done twice: an SDK retrying a timed-out IndexFaces (boto3 retries by
 // default) must not index the same faces again, and an operation that carries the cloud API's
 // ClientRequestToken is done once per token.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
