@@ -39,14 +39,6 @@ std::vector<VectorIndex::Hit> nearest_first(std::vector<VectorIndex::Hit> hits, 
 
 }  // namespace
 
-float squared_distance(const float* a, const float* b) {
-  float sum = 0;
-  // Lets the compiler vectorise the sum (reordering float additions), 4-8x faster than in order.
-#pragma omp simd reduction(+ : sum)
-  for (size_t k = 0; k < kD; ++k) sum += (a[k] - b[k]) * (a[k] - b[k]);
-  return sum;
-}
-
 VectorIndex::VectorIndex(VectorIndexOptions options) : options_(options) {}
 VectorIndex::~VectorIndex() = default;
 VectorIndex::VectorIndex(VectorIndex&&) noexcept = default;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "collection/huge_page_allocator.h"
+#include "inference/descriptor.h"
 
 namespace hnswlib {
 template <typename T>
@@ -29,9 +30,6 @@ struct VectorIndexOptions {
   size_t hnsw_ef_search = 768;
 };
 
-// Squared Euclidean distance of two 128-D descriptors.
-float squared_distance(const float* a, const float* b);
-
 class QuantizedSpace;
 
 // A face's code for the graph search, in two whole cache lines of its own: inside hnswlib's
@@ -47,7 +45,7 @@ struct alignas(64) GraphCode {
 // through millions of faces waits on memory, not arithmetic.
 class VectorIndex {
  public:
-  static constexpr size_t kDimensions = 128;
+  static constexpr size_t kDimensions = std::tuple_size_v<Descriptor>;
   using Hit = std::pair<float, uint32_t>;  // distance, slot
 
   explicit VectorIndex(VectorIndexOptions options = {});

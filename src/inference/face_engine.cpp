@@ -388,10 +388,4 @@ cv::Point2f landmark_centre(const std::array<cv::Point2f, 68>& points, int first
   return sum / static_cast<float>(last - first + 1);
 }
 
-float descriptor_distance(const Descriptor& a, const Descriptor& b) {
-  float sum = 0;
-  for (size_t i = 0; i < a.size(); ++i) sum += (a[i] - b[i]) * (a[i] - b[i]);
-  return std::sqrt(sum);
-}
-
 }  // namespace beetroot

@@ -117,7 +117,4 @@ class FaceEngine {
 // Mean of landmarks first..last (68-point numbering): eyes are 36-41 and 42-47, the mouth 48-67.
 cv::Point2f landmark_centre(const std::array<cv::Point2f, 68>& points, int first, int last);
 
-// Euclidean distance between descriptors.
-float descriptor_distance(const Descriptor& a, const Descriptor& b);
-
 }  // namespace beetroot

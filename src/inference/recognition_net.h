@@ -4,12 +4,11 @@
 #include <vector>
 
 #include "inference/compute.h"
+#include "inference/descriptor.h"
 
 namespace beetroot {
 
 class WeightMap;
-
-using Descriptor = std::array<float, 128>;
 
 // dlib's ResNet-34-style face recognition net as shipped by face-api, 150x150 input.
 class RecognitionNet {
