@@ -53,15 +53,19 @@ json FaceApi::call(const std::string& operation, const json& request) {
       throw api_error_for(e);
     }
   };
-  const std::string digest = sha256_hex(operation + "\n" + request.dump());
   // A retried IndexFaces is known by its whole content (image, ExternalImageId, collection...);
-  // the operations of the cloud API that take a ClientRequestToken, by that token.
-  if (operation == "IndexFaces") return repeated_.answer(digest, digest, run);
+  // the operations of the cloud API that take a ClientRequestToken, by that token. Only these are
+  // hashed: an image can be megabytes.
+  const auto digest = [&] { return sha256_hex(operation + "\n" + request.dump()); };
+  if (operation == "IndexFaces") {
+    const std::string content = digest();
+    return repeated_.answer(content, content, run);
+  }
   static const std::set<std::string> kWithToken = {"CreateUser", "DeleteUser", "AssociateFaces", "DisassociateFaces"};
   if (const auto token = request.find("ClientRequestToken");
       token != request.end() && token->is_string() && kWithToken.count(operation))
-    return repeated_.answer(operation + "\n" + request.value("CollectionId", "") + "\n" + token->get<std::string>(), digest,
-                            run);
+    return repeated_.answer(operation + "\n" + request.value("CollectionId", "") + "\n" + token->get<std::string>(),
+                            digest(), run);
   return run();
 }
 
