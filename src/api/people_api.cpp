@@ -158,7 +158,7 @@ void set_session_cookie(const httplib::Request& req, httplib::Response& res, con
 
 bool PeopleApi::authorized(const std::string& authorization, const std::string& cookies) const {
   if (authorization.rfind("Bearer ", 0) == 0) return same_secret(authorization.substr(7), token_);
-  static const std::regex cookie(R"((?:^|;\s*)beetroot_session=([^;]*))");
+  static const std::regex cookie(std::string(R"((?:^|;\s*))") + kSessionCookie + "=([^;]*)");
   std::smatch m;
   return std::regex_search(cookies, m, cookie) && same_secret(m[1], session_);
 }

@@ -32,14 +32,14 @@ struct StageTimes {
   std::atomic<int64_t> read_us{0}, decode_us{0}, detect_us{0}, describe_us{0}, assign_us{0}, encode_us{0}, store_us{0};
 };
 
-// What ingestion needs of the settings (app/settings.h names them).
+// What ingestion needs of the settings; app/settings.h fills it (names, defaults, meanings).
 struct PipelineSettings {
-  float match_threshold = 95.f;  // FACE_MATCH_THRESHOLD
-  float min_face_pixels = 20.f;  // MIN_FACE_PIXELS
-  float min_sharpness = 5.f;     // MIN_SHARPNESS
-  std::string raw_bucket = "beetroot-photos";  // RAW_BUCKET
-  std::string raw_prefix = "photos-raw/";      // RAW_PREFIX
-  int thumb_jpeg_quality = 90;                 // THUMB_JPEG_QUALITY
+  float match_threshold;      // FACE_MATCH_THRESHOLD
+  float min_face_pixels;      // MIN_FACE_PIXELS
+  float min_sharpness;        // MIN_SHARPNESS
+  std::string raw_bucket;     // RAW_BUCKET
+  std::string raw_prefix;     // RAW_PREFIX
+  int thumb_jpeg_quality;     // THUMB_JPEG_QUALITY
 };
 
 // Turns one photo in the object store into filed faces. Re-running a photo is always safe:

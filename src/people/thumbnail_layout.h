@@ -6,9 +6,10 @@
 
 namespace beetroot {
 
+// Filled from the settings (app/settings.h).
 struct ThumbnailLayout {
-  std::string bucket = "beetroot-thumbs";
-  std::string prefix = "faces-thumbs/";
+  std::string bucket;  // THUMBS_BUCKET
+  std::string prefix;  // THUMBS_PREFIX
 
   std::string key(const std::string& person_id, const std::string& photo_id, int face_index) const {
     return prefix + person_id + "/" + photo_id + "_face_" + std::to_string(face_index) + ".jpg";
