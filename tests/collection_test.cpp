@@ -11,6 +11,7 @@
 #include "storage/sql/sql_face_store.h"
 #include "storage/sqlite/sqlite_database.h"
 #include "backends.h"
+#include "synthetic_descriptors.h"
 
 namespace beetroot {
 namespace {
@@ -36,24 +37,8 @@ class FaceCollectionOn : public FaceStoreOn {};
 INSTANTIATE_TEST_SUITE_P(Backends, FaceStoreOn, ::testing::Values("sqlite", "postgres"));
 INSTANTIATE_TEST_SUITE_P(Backends, FaceCollectionOn, ::testing::Values("sqlite", "postgres"));
 
-// A random unit-length descriptor scaled like real ones, and a neighbour at a chosen distance.
-Descriptor random_descriptor(std::mt19937& rng) {
-  std::normal_distribution<float> n(0, 1);
-  Descriptor d;
-  float norm = 0;
-  for (float& v : d) {
-    v = n(rng);
-    norm += v * v;
-  }
-  for (float& v : d) v *= 0.9f / std::sqrt(norm);
-  return d;
-}
-Descriptor at_distance(const Descriptor& d, float distance, std::mt19937& rng) {
-  Descriptor direction = random_descriptor(rng), out;
-  const float scale = distance / descriptor_distance(direction, Descriptor{});
-  for (size_t i = 0; i < d.size(); ++i) out[i] = d[i] + direction[i] * scale;
-  return out;
-}
+using test::at_distance;
+using test::random_descriptor;
 
 FaceRecord face(int index, const Descriptor& d) {
   FaceRecord f;

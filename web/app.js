@@ -286,6 +286,7 @@ async function route() {
   try {
     if (page === "person" && id) await showPerson(id);
     else if (page === "photo" && id) await showPhoto(id);
+    else if (page === "questions") await showQuestions();
     else await showPeople();
   } catch (error) {
     if (error.status !== 401) view.replaceChildren(el("p", { class: "empty" }, `Something went wrong: ${error.message}`));

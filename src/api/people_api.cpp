@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "api/rest.h"
 #include "base/encoding.h"
 #include "base/error.h"
 #include "base/hash.h"
@@ -17,82 +18,8 @@ namespace beetroot {
 namespace {
 
 using nlohmann::json;
+using namespace rest;
 constexpr size_t kMaxNameLength = 200;
-
-void send_json(httplib::Response& res, const json& body, int status = 200) {
-  res.status = status;
-  res.set_content(json_text(body), "application/json");
-}
-
-void send_error(httplib::Response& res, int status, const std::string& code, const std::string& message) {
-  send_json(res, {{"error", {{"code", code}, {"message", message}}}}, status);
-}
-
-int status_for(ErrorKind kind) {
-  switch (kind) {
-    case ErrorKind::NotFound: return 404;
-    case ErrorKind::Conflict:
-    case ErrorKind::AlreadyExists: return 409;
-    case ErrorKind::ImageTooLarge: return 413;
-    case ErrorKind::InvalidParameter:
-    case ErrorKind::InvalidImageFormat: return 400;
-    case ErrorKind::ModelMissing:
-    case ErrorKind::Internal: break;
-  }
-  return 500;
-}
-
-std::string code_for(int status) {
-  switch (status) {
-    case 400: return "BadRequest";
-    case 401: return "Unauthorized";
-    case 404: return "NotFound";
-    case 409: return "Conflict";
-    case 413: return "TooLarge";
-  }
-  return "InternalError";
-}
-
-// Ids in paths are checked before they reach a store: a malformed one is a 404 that says why.
-std::string checked_id(const std::string& id, const std::regex& pattern, const char* what) {
-  if (!std::regex_match(id, pattern)) throw Error(ErrorKind::NotFound, std::string("no ") + what + " has the id '" + id + "'");
-  return id;
-}
-std::string person_id(const std::string& id) {
-  static const std::regex uuid(R"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})");
-  return checked_id(id, uuid, "person");
-}
-std::string face_id(const std::string& id) {
-  static const std::regex uuid(R"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})");
-  return checked_id(id, uuid, "face");
-}
-std::string photo_id(const std::string& id) {
-  static const std::regex hex20(R"([0-9a-f]{20})");
-  return checked_id(id, hex20, "photo");
-}
-
-json body_object(const httplib::Request& req) {
-  json body;
-  try {
-    body = json::parse(req.body.empty() ? "{}" : req.body);
-  } catch (const json::exception& e) {
-    throw Error(ErrorKind::InvalidParameter, std::string("body is not JSON: ") + e.what());
-  }
-  if (!body.is_object()) throw Error(ErrorKind::InvalidParameter, "body must be a JSON object");
-  return body;
-}
-
-std::string thumb_url(const std::string& key) { return key.empty() ? "" : "/thumbs/" + key; }
-
-json person_json(const PersonSummary& p) {
-  return {{"personId", p.person_id},       {"name", p.name},
-          {"hidden", p.hidden},            {"faceCount", p.face_count},
-          {"photoCount", p.photo_count},   {"coverUrl", thumb_url(p.cover_thumb_key)}};
-}
-
-json box_json(const cv::Rect2f& b) {
-  return {{"left", b.x}, {"top", b.y}, {"width", b.width}, {"height", b.height}};
-}
 
 std::string content_type_of(std::string_view bytes) {
   try {
@@ -175,12 +102,7 @@ void PeopleApi::add_routes(httplib::Server& server) {
     return [this, handler](const httplib::Request& req, httplib::Response& res) {
       if (!authorized(req.get_header_value("Authorization"), req.get_header_value("Cookie")))
         return send_error(res, 401, "Unauthorized", kUnauthorized);
-      try {
-        handler(req, res);
-      } catch (const Error& e) {
-        const int status = status_for(e.kind());
-        send_error(res, status, code_for(status), e.what());
-      }
+      answer_errors(res, [&] { handler(req, res); });
     };
   };
 
@@ -211,12 +133,19 @@ void PeopleApi::add_routes(httplib::Server& server) {
       return std::stol(text);
     };
     const long offset = number("offset", 0, 100000000), limit = number("limit", 100, 1000);
-    const auto page = people_.list(sort == "name" ? PeopleOrder::Name : PeopleOrder::FaceCount,
-                                   req.get_param_value("hidden") == "true", offset, limit);
+    const std::string shelf = req.has_param("shelf") ? req.get_param_value("shelf") : "all";
+    if (shelf != "all" && shelf != "main" && shelf != "others")
+      throw Error(ErrorKind::InvalidParameter, "shelf must be all, main or others");
+    const PeopleFilter filter{req.get_param_value("hidden") == "true",
+                              shelf == "main"     ? PeopleShelf::Main
+                              : shelf == "others" ? PeopleShelf::Others
+                                                  : PeopleShelf::Everyone,
+                              config_.people_min_faces};
+    const auto page = people_.list(sort == "name" ? PeopleOrder::Name : PeopleOrder::FaceCount, filter, offset, limit);
     json people = json::array();
     for (const auto& p : page.people) people.push_back(person_json(p));
     send_json(res, {{"people", people}, {"total", page.total}, {"offset", offset}, {"limit", limit},
-                    {"queueDepth", queue_.depth()}});
+                    {"shelf", shelf}, {"minFaces", config_.people_min_faces}, {"queueDepth", queue_.depth()}});
   }));
 
   server.Get(R"(/api/people/([^/]+))", guarded([this](const httplib::Request& req, httplib::Response& res) {
@@ -235,17 +164,20 @@ void PeopleApi::add_routes(httplib::Server& server) {
     const std::string id = person_id(req.matches[1]);
     const json body = body_object(req);
     people_.get(id);
-    if (!body.contains("name") && !body.contains("hidden"))
-      throw Error(ErrorKind::InvalidParameter, "give name and/or hidden");
+    if (!body.contains("name") && !body.contains("hidden") && !body.contains("coverFaceId"))
+      throw Error(ErrorKind::InvalidParameter, "give name, hidden and/or coverFaceId");
     if (body.contains("hidden") && !body["hidden"].is_boolean())
       throw Error(ErrorKind::InvalidParameter, "hidden must be true or false");
+    std::optional<std::string> name;
     if (body.contains("name")) {
-      const std::string name = body["name"].is_string() ? body["name"].get<std::string>() : std::string(1, '\0');
-      const bool valid = name.size() <= kMaxNameLength &&
-                         std::none_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 32; });
+      name = body["name"].is_string() ? body["name"].get<std::string>() : std::string(1, '\0');
+      const bool valid = name->size() <= kMaxNameLength &&
+                         std::none_of(name->begin(), name->end(), [](char c) { return static_cast<unsigned char>(c) < 32; });
       if (!valid) throw Error(ErrorKind::InvalidParameter, "name must be a string of at most 200 bytes without control characters");
-      people_.rename(id, name);
     }
+    // The cover first: the one change that can still be refused (a face of someone else).
+    if (body.contains("coverFaceId")) people_.set_cover(id, face_id(required_string(body, "coverFaceId")));
+    if (name) people_.rename(id, *name);
     if (body.contains("hidden")) people_.set_hidden(id, body["hidden"]);
     send_json(res, person_json(people_.get(id)));
   }));
@@ -272,6 +204,25 @@ void PeopleApi::add_routes(httplib::Server& server) {
       target = person_id(body["personId"].get<std::string>());
     }
     send_json(res, {{"faceId", id}, {"personId", people_.move_face(id, target)}});
+  }));
+
+  server.Delete(R"(/api/faces/([^/]+))", guarded([this](const httplib::Request& req, httplib::Response& res) {
+    const std::string id = face_id(req.matches[1]);
+    people_.delete_face(id);
+    send_json(res, {{"faceId", id}, {"deleted", true}});
+  }));
+
+  server.Post(R"(/api/people/([^/]+)/not-same)", guarded([this](const httplib::Request& req, httplib::Response& res) {
+    const std::string id = person_id(req.matches[1]);
+    const std::string other = person_id(required_string(body_object(req), "personId"));
+    people_.keep_apart(id, other);
+    send_json(res, {{"personId", id}, {"notSameAs", other}});
+  }));
+
+  server.Post(R"(/api/faces/([^/]+)/not-person)", guarded([this](const httplib::Request& req, httplib::Response& res) {
+    const std::string id = face_id(req.matches[1]);
+    const std::string person = person_id(required_string(body_object(req), "personId"));
+    send_json(res, {{"faceId", id}, {"personId", people_.not_this_person(id, person)}});
   }));
 
   server.Post("/api/photos", guarded([this](const httplib::Request& req, httplib::Response& res) {

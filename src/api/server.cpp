@@ -8,6 +8,7 @@
 
 #include "api/face_api/face_api.h"
 #include "api/people_api.h"
+#include "api/questions_api.h"
 #include "base/json_text.h"
 #include "ingest/ingest_queue.h"
 #include "ingest/pipeline.h"
@@ -39,6 +40,7 @@ Server::Server(ServerOptions options, FaceEngine& engine, Stores& stores, Access
   queue_ = std::make_unique<IngestQueue>(*pipeline_, *stores_.jobs, options_.ingest);
   people_api_ = std::make_unique<PeopleApi>(*stores_.people, *stores_.photos, *stores_.objects, *queue_, stores_.config,
                                             std::move(api_token));
+  questions_api_ = std::make_unique<QuestionsApi>(*stores_.questions, *stores_.people);
   http_ = std::make_unique<GuardedHttpServer>(options_.connections, options_.threads, options_.max_body_bytes,
                                               [this](const std::string& reason) { metrics_.refused(reason); });
 
@@ -58,6 +60,7 @@ Server::Server(ServerOptions options, FaceEngine& engine, Stores& stores, Access
   http_->Post("/", [this](const auto& req, auto& res) { handle_face_api(req, res); });
   http_->Post("/events/s3", [this](const auto& req, auto& res) { handle_s3_events(req, res); });
   people_api_->add_routes(*http_);
+  questions_api_->add_routes(*http_);
   http_->Get("/healthz", [this](const auto&, auto& res) { handle_health(res); });
   http_->Get("/metrics", [this](const auto&, auto& res) {
     res.set_content(metrics_.prometheus_text(), "text/plain; version=0.0.4");

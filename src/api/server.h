@@ -17,6 +17,7 @@ class FaceEngine;
 class IngestQueue;
 class People;
 class PeopleApi;
+class QuestionsApi;
 class Pipeline;
 namespace face_api {
 class FaceApi;
@@ -66,6 +67,7 @@ class Server {
   std::unique_ptr<Pipeline> pipeline_;
   std::unique_ptr<IngestQueue> queue_;
   std::unique_ptr<PeopleApi> people_api_;
+  std::unique_ptr<QuestionsApi> questions_api_;
   std::unique_ptr<GuardedHttpServer> http_;
   std::mutex inference_mutex_;
   std::map<std::string, size_t> inference_in_flight_;  // by access key id

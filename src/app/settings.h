@@ -26,6 +26,7 @@ struct Settings {
   std::string photos_table = "Photos";
   int thumb_jpeg_quality = 90;
   GroupingRule grouping = GroupingRule::Linkage;
+  int people_min_faces = 2;
   float min_face_pixels = 20.f;
   float min_sharpness = 5.f;
   int max_megapixels = 100;

@@ -30,6 +30,7 @@ Stores Stores::open(const Settings& config) {
       *s.faces, config.grouping, config.data_dir.empty() ? std::filesystem::path() : config.data_dir / "index", index_options);
   s.collection = s.collections->open(config.collection_id);
   s.people = std::make_unique<People>(*s.collection, *s.faces, *s.objects, *s.photos, config.thumbnails());
+  s.questions = std::make_unique<Questions>(*s.people, *s.collection, config.match_threshold);
   return s;
 }
 

@@ -5,6 +5,7 @@
 #include "collection/collections.h"
 #include "ingest/pipeline.h"
 #include "people/people.h"
+#include "people/questions.h"
 #include "storage/job_queue.h"
 #include "storage/object_store.h"
 #include "storage/photo_table.h"
@@ -24,6 +25,7 @@ struct Stores {
   std::unique_ptr<Collections> collections;
   std::shared_ptr<FaceCollection> collection;  // REKOGNITION_COLLECTION_ID, which ingestion files into
   std::unique_ptr<People> people;               // the people of that collection
+  std::unique_ptr<Questions> questions;         // what to ask a user about them
 
   static Stores open(const Settings& config);
   // Ingestion over these stores.

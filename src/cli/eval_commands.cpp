@@ -6,6 +6,7 @@
 #include "base/error.h"
 #include "cli/common.h"
 #include "collection/similarity.h"
+#include "eval/answers.h"
 #include "eval/grouping.h"
 #include "eval/lfw.h"
 
@@ -97,6 +98,15 @@ void run_lfw(const EvalArgs& args) {
   if (args.calibrate) print_calibration(engine, args);
 }
 
+// How the grouping measurements describe faces: as the app does, or as the options say.
+EngineOptions describing(const EvalArgs& args) {
+  EngineOptions o;
+  o.model_dir = args.models;
+  o.alignment = parse_alignment(args.alignment);
+  o.mirror_average = args.mirror;
+  return o;
+}
+
 struct GroupingArgs {
   EvalArgs engine;
   std::vector<std::string> rules{"tutorial", "exemplars", "linkage"};
@@ -111,11 +121,7 @@ void print_score(const char* subset, const GroupingScore& s) {
 }
 
 void run_grouping(const GroupingArgs& args) {
-  EngineOptions o;
-  o.model_dir = args.engine.models;
-  o.alignment = parse_alignment(args.engine.alignment);
-  o.mirror_average = args.engine.mirror;
-  FaceEngine engine(o);
+  FaceEngine engine(describing(args.engine));
   const auto descriptors =
       describe_images(engine, args.engine.data, all_lfw_images(args.engine.data), args.engine.cache, args.engine.workers);
   for (const auto& rule : args.rules)
@@ -129,6 +135,33 @@ void run_grouping(const GroupingArgs& args) {
         print_score("after recluster, all", r.reclustered->all);
         print_score("after recluster, 2+", r.reclustered->repeated);
       }
+}
+
+struct AnswersArgs {
+  EvalArgs engine;
+  float threshold = 95;
+  size_t people = 40, strangers = 60;
+  unsigned seed = 1;
+  std::vector<size_t> checkpoints{0, 10, 25, 50, 100, 200, 500};
+};
+
+void print_curve(const char* title, const std::vector<AnswerPoint>& curve) {
+  std::printf("%s\n  answers  BCubed P   R       F1      persons of 2+ faces\n", title);
+  for (const auto& p : curve)
+    std::printf("  %7zu  %.4f  %.4f  %.4f  %zu\n", p.answers, p.score.precision, p.score.recall, p.score.f1,
+                p.persons_of_two_or_more);
+}
+
+void run_answers(const AnswersArgs& args) {
+  FaceEngine engine(describing(args.engine));
+  const auto photos = library_mix(all_lfw_images(args.engine.data), args.people, args.strangers, args.seed);
+  const auto descriptors = describe_images(engine, args.engine.data, photos, args.engine.cache, args.engine.workers);
+  const auto curves = evaluate_answers(descriptors, photos, args.threshold, args.seed, args.checkpoints);
+  std::printf("%zu photos of %zu people (%zu with 4+ photos, seed %u), FACE_MATCH_THRESHOLD=%g\n", curves.photos,
+              curves.identities, args.people, args.seed, args.threshold);
+  print_curve("answering the People page's questions:", curves.asked);
+  print_curve("as many random merge/move corrections:", curves.random);
+  std::printf("questions left after the last answer: %zu\n", curves.questions_left);
 }
 
 // Options every LFW measurement shares: where the data and weights are, how faces are described.
@@ -172,6 +205,17 @@ void add_eval_commands(CLI::App& app) {
   grouping->add_option("--seeds", grouping_args->seeds, "Random orders")->capture_default_str();
   grouping->add_flag("--recluster", grouping_args->recluster, "Also score after `beetroot recluster`");
   grouping->callback(guarded([grouping_args] { run_grouping(*grouping_args); }));
+
+  auto answers_args = std::make_shared<AnswersArgs>();
+  auto* answers = eval->add_subcommand(
+      "answers", "What answering the People page's questions is worth: BCubed after 0..500 answers, against random corrections");
+  add_describe_options(answers, answers_args->engine);
+  answers->add_option("--threshold", answers_args->threshold, "FACE_MATCH_THRESHOLD")->capture_default_str();
+  answers->add_option("--people", answers_args->people, "LFW people with 4+ photos (up to 12 each)")->capture_default_str();
+  answers->add_option("--strangers", answers_args->strangers, "LFW people of one photo")->capture_default_str();
+  answers->add_option("--seed", answers_args->seed, "Which people, and the order they are filed in")->capture_default_str();
+  answers->add_option("--checkpoints", answers_args->checkpoints, "Answers after which to score")->capture_default_str();
+  answers->callback(guarded([answers_args] { run_answers(*answers_args); }));
 }
 
 }  // namespace beetroot::cli

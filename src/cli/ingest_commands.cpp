@@ -149,7 +149,7 @@ void print_people() {
   const People& people = *storage.people;
   constexpr size_t kPage = 1000;
   for (size_t offset = 0;; offset += kPage) {
-    const auto page = people.list(PeopleOrder::FaceCount, true, offset, kPage);
+    const auto page = people.list(PeopleOrder::FaceCount, {}, offset, kPage);
     for (const auto& p : page.people) {
       std::vector<std::string> thumbs;
       for (const auto& f : people.faces_of(p.person_id)) thumbs.push_back(f.thumb_key);

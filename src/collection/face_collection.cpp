@@ -3,27 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cmath>
-#include <limits>
 #include <set>
 
 #include "base/error.h"
 #include "collection/similarity.h"
 
 namespace beetroot {
-namespace {
-
-// Linkage means over at most this many faces of a person (evenly spread): a person of thousands
-// of faces costs no more per decision, and the mean hardly moves.
-constexpr size_t kMaxLinkageFaces = 64;
-
-float mean_distance(const float* probe, const std::vector<const float*>& faces) {
-  float sum = 0;
-  for (const float* face : faces) sum += std::sqrt(squared_distance(probe, face));
-  return sum / static_cast<float>(faces.size());
-}
-
-}  // namespace
 
 GroupingRule parse_grouping_rule(const std::string& name) {
   if (name == "tutorial") return GroupingRule::Tutorial;
@@ -59,6 +44,7 @@ FaceCollection::FaceCollection(FaceStore& store, std::string collection_id, Grou
   }
   if (loaded) {
     const int64_t saved = revision_;
+    load_user_word();  // a snapshot holds no corrections: they are few, and read whole
     apply(store_.changes_since(id_, revision_));
     spdlog::info("Collection: {}: loaded {} faces from the snapshot of revision {}, replayed up to {}", id_,
                  position_.size(), saved, revision_);
@@ -82,6 +68,15 @@ void FaceCollection::reload_locked() {
   revision_ = store_.revision(id_);
   for (const auto& f : store_.faces(id_))
     if (indexes(f)) add_to_index(f);
+  load_user_word();
+}
+
+void FaceCollection::load_user_word() {
+  apart_.clear();
+  for (const auto& ruling : store_.apart_pairs(id_)) apart_.apply(ruling);
+  confirmed_.clear();
+  for (auto& id : store_.confirmed_faces(id_))
+    if (position_.count(id)) confirmed_.insert(std::move(id));
 }
 
 void FaceCollection::apply(const CollectionDelta& delta) {
@@ -90,6 +85,7 @@ void FaceCollection::apply(const CollectionDelta& delta) {
     if (indexes(face)) add_to_index(face);
   }
   for (const auto& id : delta.deleted) remove_from_index(id);
+  for (const auto& ruling : delta.rulings) apart_.apply(ruling);
   revision_ = std::max(revision_, delta.revision);
 }
 
@@ -140,6 +136,7 @@ void FaceCollection::add_to_index(const FaceRecord& face) {
   index_.add(slot, face.descriptor.data());
   position_[face.face_id] = slot;
   person_faces_[face.person_id].push_back(face.face_id);
+  if (face.confirmed) confirmed_.insert(face.face_id);
 }
 
 void FaceCollection::forget_person_face(const std::string& person_id, const std::string& face_id) {
@@ -155,6 +152,7 @@ void FaceCollection::remove_from_index(const std::string& face_id) {
   const uint32_t slot = found->second;
   forget_person_face(entries_[slot].person_id, face_id);
   position_.erase(found);
+  confirmed_.erase(face_id);
   index_.remove(slot);
   entries_[slot] = {};
   free_slots_.push_back(slot);
@@ -193,6 +191,8 @@ std::vector<FaceRecord> FaceCollection::assign(const std::string& photo_id, std:
       faces = std::move(earlier);
       return;
     }
+    // Faces a user deleted as no face stay deleted when their photo is filed again.
+    std::erase_if(faces, [&](const FaceRecord& f) { return store_.is_rejected(id_, face_id_for(id_, photo_id, f.face_index)); });
     decide_persons(photo_id, faces, threshold, thumb_key);
     store_.insert_faces(id_, faces);
     for (const auto& face : faces)
@@ -226,125 +226,8 @@ std::optional<FaceMatch> FaceCollection::best_match(const FaceRecord& face, floa
                                                     const std::set<std::string>& taken) const {
   if (rule_ == GroupingRule::Linkage) return best_linked_person(face, threshold, taken);
   for (auto& m : search_locked(face.descriptor, threshold, SIZE_MAX, face.photo_id, ""))
-    if (!taken.count(m.person_id)) return m;
+    if (!taken.count(m.person_id) && !held_apart({face.face_id}, m.person_id)) return m;
   return std::nullopt;
-}
-
-std::set<std::string> FaceCollection::persons_near(const Descriptor& descriptor, float threshold) const {
-  std::set<std::string> persons;
-  for (const auto& [distance, i] : nearest(descriptor, linkage_distance(threshold, SIZE_MAX)))
-    persons.insert(entries_[i].person_id);
-  return persons;
-}
-
-const float* FaceCollection::vector_of(const std::string& face_id) const {
-  return index_.vector(position_.at(face_id));
-}
-
-std::vector<const float*> FaceCollection::spread_sample(const std::vector<std::string>& face_ids) const {
-  const size_t n = std::min(face_ids.size(), kMaxLinkageFaces);
-  std::vector<const float*> out;
-  for (size_t i = 0; i < n; ++i) out.push_back(vector_of(face_ids[i * face_ids.size() / n]));
-  return out;
-}
-
-float FaceCollection::linkage(const std::vector<std::string>& a, const std::vector<std::string>& b) const {
-  const auto theirs = spread_sample(b);
-  float sum = 0;
-  const auto mine = spread_sample(a);
-  for (const float* face : mine) sum += mean_distance(face, theirs);
-  return sum / static_cast<float>(mine.size());
-}
-
-bool FaceCollection::share_a_photo(const std::vector<std::string>& a, const std::vector<std::string>& b) const {
-  std::set<std::string> photos;
-  for (const auto& id : a) photos.insert(entries_[position_.at(id)].photo_id);
-  return std::any_of(b.begin(), b.end(), [&](const std::string& id) { return photos.count(entries_[position_.at(id)].photo_id); });
-}
-
-std::optional<FaceMatch> FaceCollection::best_linked_person(const FaceRecord& face, float threshold,
-                                                            const std::set<std::string>& taken) const {
-  std::optional<FaceMatch> best;
-  float best_distance = 0;
-  for (const auto& person : persons_near(face.descriptor, threshold)) {
-    if (taken.count(person)) continue;
-    const auto& ids = person_faces_.at(person);
-    const float d = mean_distance(face.descriptor.data(), spread_sample(ids));
-    if (d > linkage_distance(threshold, ids.size()) || (best && d >= best_distance)) continue;
-    best = FaceMatch{"", person, "", "", similarity_from_distance(d)};
-    best_distance = d;
-  }
-  return best;
-}
-
-std::optional<PersonMerge> FaceCollection::merge_candidate(const FaceRecord& face, float threshold) const {
-  refresh();
-  std::shared_lock lock(mutex_);
-  if (rule_ != GroupingRule::Linkage) return std::nullopt;
-  const auto own = position_.find(face.face_id);
-  if (own == position_.end()) return std::nullopt;
-  const std::string& person = entries_[own->second].person_id;
-  const auto& mine = person_faces_.at(person);
-  std::optional<PersonMerge> best;
-  float best_distance = 0;
-  for (const auto& other : persons_near(face.descriptor, threshold)) {
-    if (other == person) continue;
-    const auto& theirs = person_faces_.at(other);
-    const float d = linkage(mine, theirs);
-    if (d > linkage_distance(threshold, mine.size() * theirs.size()) || (best && d >= best_distance)) continue;
-    if (share_a_photo(mine, theirs)) continue;  // one person is never twice in a photo
-    const bool mine_survives = mine.size() > theirs.size();
-    best = PersonMerge{mine_survives ? person : other, mine_survives ? other : person, similarity_from_distance(d)};
-    best_distance = d;
-  }
-  return best;
-}
-
-std::vector<std::vector<std::string>> FaceCollection::regroup(const std::string& person_id, float threshold,
-                                                              size_t max_faces) const {
-  std::shared_lock lock(mutex_);
-  const auto found = person_faces_.find(person_id);
-  if (found == person_faces_.end()) return {};
-  const auto& ids = found->second;
-  const size_t n = ids.size();
-  if (n < 2 || n > max_faces || rule_ != GroupingRule::Linkage) return {ids};
-  // Agglomerative average linkage on the faces' distance sums: join the nearest two groups while
-  // their mean distance passes linkage_distance. Faces of one photo never join: their sum is
-  // infinite, and stays so for the groups they end up in.
-  std::vector<std::vector<size_t>> groups(n);
-  std::vector<std::vector<double>> sum(n, std::vector<double>(n));
-  for (size_t i = 0; i < n; ++i) {
-    groups[i] = {i};
-    const Entry& e = entries_[position_.at(ids[i])];
-    for (size_t j = 0; j < i; ++j)
-      sum[i][j] = sum[j][i] = e.photo_id == entries_[position_.at(ids[j])].photo_id
-                                  ? std::numeric_limits<double>::infinity()
-                                  : std::sqrt(squared_distance(vector_of(ids[i]), vector_of(ids[j])));
-  }
-  std::vector<bool> alive(n, true);
-  for (;;) {
-    size_t a = n, b = n;
-    double best = 0;
-    for (size_t i = 0; i < n; ++i)
-      for (size_t j = i + 1; alive[i] && j < n; ++j) {
-        if (!alive[j]) continue;
-        const size_t pairs = groups[i].size() * groups[j].size();
-        const double mean = sum[i][j] / static_cast<double>(pairs);
-        if (mean <= linkage_distance(threshold, pairs) && (a == n || mean < best)) a = i, b = j, best = mean;
-      }
-    if (a == n) break;
-    groups[a].insert(groups[a].end(), groups[b].begin(), groups[b].end());
-    alive[b] = false;
-    for (size_t k = 0; k < n; ++k) sum[a][k] = sum[k][a] = sum[a][k] + sum[b][k];
-  }
-  std::vector<std::vector<std::string>> out;
-  for (size_t i = 0; i < n; ++i) {
-    if (!alive[i]) continue;
-    out.emplace_back();
-    for (size_t x : groups[i]) out.back().push_back(ids[x]);
-  }
-  std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.size() > y.size(); });
-  return out;
 }
 
 std::vector<FaceRecord> FaceCollection::index(const std::string& photo_id, std::vector<FaceRecord> faces) {
@@ -394,7 +277,8 @@ FaceChanges FaceCollection::delete_faces(const std::vector<std::string>& face_id
 
 std::vector<FaceRecord> FaceCollection::move_faces(const std::vector<std::string>& face_ids,
                                                    const std::string& person_id, const MovedThumbKeyFn& thumb_key,
-                                                   const std::function<void()>& also) {
+                                                   const std::function<void()>& also,
+                                                   const UserCorrection& correction) {
   std::unique_lock lock(mutex_);
   std::vector<FaceRecord> moved;
   write_locked([&] {
@@ -410,8 +294,23 @@ std::vector<FaceRecord> FaceCollection::move_faces(const std::vector<std::string
         entries_[p->second].person_id = person_id;
         person_faces_[person_id].push_back(f.face_id);
       }
+    correct_locked(correction);
   });
   return moved;
+}
+
+void FaceCollection::correct(const UserCorrection& correction) {
+  std::unique_lock lock(mutex_);
+  write_locked([&] { correct_locked(correction); });
+}
+
+void FaceCollection::correct_locked(const UserCorrection& correction) {
+  if (!correction.confirmed.empty()) store_.confirm_faces(id_, correction.confirmed);
+  for (const auto& id : correction.confirmed)
+    if (position_.count(id)) confirmed_.insert(id);
+  if (correction.rulings.empty()) return;
+  store_.rule_pairs(id_, correction.rulings);
+  for (const auto& ruling : correction.rulings) apart_.apply(ruling);
 }
 
 void FaceCollection::delete_faces_and(const std::vector<std::string>& face_ids, const std::function<void()>& also) {

@@ -7,8 +7,10 @@
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
+#include "collection/apart_faces.h"
 #include "collection/face_store.h"
 #include "collection/vector_index.h"
 
@@ -46,6 +48,27 @@ struct FaceRefusal {
   std::string face_id, user_id, reason;
 };
 
+// Two persons near each other that the Linkage rule left apart: too far for their evidence.
+struct NearPersons {
+  std::string person_id, other_person_id;
+  float similarity;  // of one pair as likely to be of one person as their faces' mean distance (linkage_similarity)
+  size_t faces, other_faces;
+};
+
+// A face far, on average, from the other faces of its person.
+struct StrayFace {
+  std::string face_id, person_id;
+  float similarity;  // of its mean distance to the others
+  size_t person_faces;
+};
+
+// What a user's correction says beyond where faces go: pairs of faces ruled apart or released, and
+// faces confirmed in their person. Every rule of the collection honours it from then on.
+struct UserCorrection {
+  std::vector<FacePairRuling> rulings;
+  std::vector<std::string> confirmed;
+};
+
 struct FaceChanges {
   std::vector<std::string> changed;  // deleted, associated or disassociated
   std::vector<FaceRefusal> refused;
@@ -68,20 +91,30 @@ class FaceCollection {
 
   // Search-then-index for all faces of one photo under one lock. Each face gets the person of its
   // best match (never a person already given to another face of this photo) or becomes a new
-  // person. A retry of the same photo returns what the first attempt stored.
+  // person. A retry of the same photo returns what the first attempt stored; faces a user deleted
+  // as no face are left out.
   // `thumb_key` names the thumbnail of face n (1-based) of a person.
   using ThumbKeyFn = std::function<std::string(const std::string& person_id, int face_index)>;
   std::vector<FaceRecord> assign(const std::string& photo_id, std::vector<FaceRecord> faces, float threshold,
                                  const ThumbKeyFn& thumb_key);
 
   // Linkage rule: the person that the person of `face` (filed earlier) should merge with, if any:
-  // among the persons with faces near it and no photo in common, the nearest on average.
+  // among the persons with faces near it, no photo in common and no faces held apart, the nearest
+  // on average.
   std::optional<PersonMerge> merge_candidate(const FaceRecord& face, float threshold) const;
 
-  // Linkage rule: the person's faces regrouped by average linkage within the person, largest group
-  // first. More than one group means the person is several people wrongly merged. Persons of
-  // more than `max_faces` faces are returned whole (the regrouping costs faces^2 memory).
+  // Linkage rule: the person's faces regrouped by average linkage within the person, the group of
+  // the faces a user placed first, then the largest. More than one group means the person is
+  // several people wrongly merged. Faces held apart never share a group. Persons of more than
+  // `max_faces` faces are returned whole (the regrouping costs faces^2 memory).
   std::vector<std::vector<std::string>> regroup(const std::string& person_id, float threshold, size_t max_faces) const;
+
+  // Linkage rule, the questions worth asking a user: pairs of persons whose faces come within
+  // `loosest` similarity on average, sharing no photo and held apart by no user (each pair once);
+  // and faces no user placed whose mean similarity to the rest of their person is below
+  // `threshold`.
+  std::vector<NearPersons> near_persons(float loosest) const;
+  std::vector<StrayFace> stray_faces(float threshold) const;
 
   // IndexFaces semantics: every face becomes an exemplar and its own person.
   std::vector<FaceRecord> index(const std::string& photo_id, std::vector<FaceRecord> faces);
@@ -95,7 +128,12 @@ class FaceCollection {
   // ingestion never files a face under a person that is being merged away.
   using MovedThumbKeyFn = std::function<std::string(const FaceRecord& moved)>;
   std::vector<FaceRecord> move_faces(const std::vector<std::string>& face_ids, const std::string& person_id,
-                                     const MovedThumbKeyFn& thumb_key, const std::function<void()>& also);
+                                     const MovedThumbKeyFn& thumb_key, const std::function<void()>& also,
+                                     const UserCorrection& correction = {});
+  // Stores a correction that moves no face.
+  void correct(const UserCorrection& correction);
+  // The pairs held apart that join a face of `a` with a face of `b`.
+  std::vector<FacePairRuling> apart_between(const std::vector<std::string>& a, const std::vector<std::string>& b) const;
   // Deletes the faces and runs `also` in one transaction, whoever they belong to.
   void delete_faces_and(const std::vector<std::string>& face_ids, const std::function<void()>& also);
 
@@ -128,6 +166,10 @@ class FaceCollection {
   };
   bool indexes(const FaceRecord& face) const;
   void reload_locked();
+  void load_user_word();
+  void correct_locked(const UserCorrection& correction);
+  // Whether a face of `faces` is held apart from a face of the person.
+  bool held_apart(const std::vector<std::string>& faces, const std::string& person_id) const;
   bool load_snapshot();  // false if there is none, or one of another database or rule
   void apply(const CollectionDelta& delta);
   // Runs `body` as one write to the store, with the index caught up first; rebuilds the index if
@@ -152,8 +194,8 @@ class FaceCollection {
                                               const std::set<std::string>& taken) const;
   // Persons with an indexed face within the loosest linkage distance of the descriptor.
   std::set<std::string> persons_near(const Descriptor& descriptor, float threshold) const;
-  // Descriptors of at most kMaxLinkageFaces of the faces, evenly spread.
-  std::vector<const float*> spread_sample(const std::vector<std::string>& face_ids) const;
+  // Descriptors of at most `most` of the faces, evenly spread.
+  std::vector<const float*> spread_sample(const std::vector<std::string>& face_ids, size_t most) const;
   float linkage(const std::vector<std::string>& a, const std::vector<std::string>& b) const;
   bool share_a_photo(const std::vector<std::string>& a, const std::vector<std::string>& b) const;
   const float* vector_of(const std::string& face_id) const;
@@ -171,6 +213,8 @@ class FaceCollection {
   std::vector<uint32_t> free_slots_;
   std::unordered_map<std::string, uint32_t> position_;  // FaceId -> slot
   std::unordered_map<std::string, std::vector<std::string>> person_faces_;  // personId -> its indexed FaceIds
+  ApartFaces apart_;  // every pair a user held apart, indexed or not
+  std::unordered_set<std::string> confirmed_;  // indexed faces a user placed in their person
 };
 
 }  // namespace beetroot

@@ -15,6 +15,10 @@ std::string face_id_for(const std::string& collection_id, const std::string& pho
          hex.substr(20, 12);
 }
 
+FacePairRuling rule_pair(const std::string& one, const std::string& other, bool apart) {
+  return one < other ? FacePairRuling{one, other, apart} : FacePairRuling{other, one, apart};
+}
+
 std::string random_uuid() {
   unsigned char b[16];
   if (RAND_bytes(b, sizeof b) != 1) throw Error(ErrorKind::Internal, "no randomness available for an id");

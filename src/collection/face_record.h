@@ -18,7 +18,17 @@ struct FaceRecord {
   std::string thumb_key;
   bool exemplar = false;  // searched against: the tutorial rule indexes only faces that matched nobody
   std::string user_id;    // the cloud API's user this face is associated with, if any
+  bool confirmed = false;  // a user placed it in its person: regrouping keeps such faces together
 };
+
+// A user's word on two faces (face_a < face_b): of different people, or no longer held apart
+// (a later merge or move by the user overruled it).
+struct FacePairRuling {
+  std::string face_a, face_b;
+  bool apart = true;
+};
+// The ruling on two faces, in the pair's canonical order.
+FacePairRuling rule_pair(const std::string& one, const std::string& other, bool apart);
 
 struct CollectionInfo {
   std::string collection_id;
@@ -33,10 +43,19 @@ struct PersonSummary {
   std::string name;  // "" until someone names the person
   bool hidden = false;
   int64_t face_count = 0, photo_count = 0;
-  std::string cover_thumb_key;  // the thumbnail of the person's earliest face
+  std::string cover_thumb_key;  // the thumbnail of the cover face a user chose, else of the earliest face
 };
 
 enum class PeopleOrder { FaceCount, Name };
+
+// Which persons a list holds. The main grid: named persons and those of at least `min_faces` faces;
+// Others: the rest (strangers in the background, faces seen once).
+enum class PeopleShelf { Everyone, Main, Others };
+struct PeopleFilter {
+  bool include_hidden = true;
+  PeopleShelf shelf = PeopleShelf::Everyone;
+  int64_t min_faces = 1;
+};
 
 // A FaceId that a retry of the same photo derives again, so nothing is created twice.
 std::string face_id_for(const std::string& collection_id, const std::string& photo_id, int face_index);

@@ -8,11 +8,12 @@
 namespace beetroot {
 
 // What changed in a collection after a revision: its faces' current records (inserted, moved,
-// associated) and the faces deleted since.
+// associated, confirmed), the faces deleted since, and the pairs of faces ruled on, in order.
 struct CollectionDelta {
   int64_t revision = 0;  // the collection's revision these changes bring a reader to
   std::vector<FaceRecord> upserted;
   std::vector<std::string> deleted;
+  std::vector<FacePairRuling> rulings;
 };
 
 // Where collections and their faces are persisted.
@@ -54,13 +55,16 @@ class FaceStore {
   virtual std::vector<std::string> users_page(const std::string& collection_id, const std::string& after_user_id,
                                               size_t limit) const = 0;
   // People: faces grouped by personId, plus names and hidden flags.
-  virtual std::vector<PersonSummary> people(const std::string& collection_id, PeopleOrder order, bool include_hidden,
-                                            size_t offset, size_t limit) const = 0;
-  virtual int64_t people_count(const std::string& collection_id, bool include_hidden) const = 0;
+  virtual std::vector<PersonSummary> people(const std::string& collection_id, PeopleOrder order,
+                                            const PeopleFilter& filter, size_t offset, size_t limit) const = 0;
+  virtual int64_t people_count(const std::string& collection_id, const PeopleFilter& filter) const = 0;
   virtual std::optional<PersonSummary> person(const std::string& collection_id, const std::string& person_id) const = 0;
   virtual std::vector<FaceRecord> faces_of_person(const std::string& collection_id, const std::string& person_id) const = 0;
   virtual void set_person_name(const std::string& collection_id, const std::string& person_id, const std::string& name) = 0;
   virtual void set_person_hidden(const std::string& collection_id, const std::string& person_id, bool hidden) = 0;
+  // The face whose thumbnail stands for the person ("" for the earliest again).
+  virtual void set_person_cover(const std::string& collection_id, const std::string& person_id,
+                                const std::string& face_id) = 0;
   // Gives each face its new person_id and thumb_key, and runs `also` (other tables' updates), in one
   // transaction; forgets what was said about persons left with no face.
   virtual void move_faces(const std::string& collection_id, const std::vector<FaceRecord>& moved,
@@ -68,6 +72,17 @@ class FaceStore {
   // Deletes the faces, runs `also`, and forgets persons left with no face, in one transaction.
   virtual void delete_faces_and(const std::string& collection_id, const std::vector<std::string>& face_ids,
                                 const std::function<void()>& also) = 0;
+
+  // Corrections: faces a user placed in their person, and pairs of faces a user ruled on (a pair
+  // ruled again takes the latest ruling). Rulings outlive their faces, so that a photo deleted and
+  // filed again keeps them.
+  virtual void confirm_faces(const std::string& collection_id, const std::vector<std::string>& face_ids) = 0;
+  virtual void rule_pairs(const std::string& collection_id, const std::vector<FacePairRuling>& rulings) = 0;
+  virtual std::vector<FacePairRuling> apart_pairs(const std::string& collection_id) const = 0;
+  virtual std::vector<std::string> confirmed_faces(const std::string& collection_id) const = 0;
+  // Faces a user deleted as no face at all: never filed again, even when their photo is.
+  virtual void reject_faces(const std::string& collection_id, const std::vector<std::string>& face_ids) = 0;
+  virtual bool is_rejected(const std::string& collection_id, const std::string& face_id) const = 0;
 
   // Associates the faces with the user ("" clears the association).
   virtual void set_faces_user(const std::string& collection_id, const std::vector<std::string>& face_ids,

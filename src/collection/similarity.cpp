@@ -30,6 +30,13 @@ float linkage_distance(float similarity, size_t evidence) {
   return kImpostorMean - (kImpostorMean - one_pair) * spread;
 }
 
+float linkage_similarity(float mean_distance, size_t evidence) {
+  if (mean_distance >= kImpostorMean || evidence <= 1) return similarity_from_distance(mean_distance);
+  const float n = static_cast<float>(evidence);
+  const float spread = std::sqrt(kImpostorCorrelation + (1.f - kImpostorCorrelation) / n);
+  return similarity_from_distance(kImpostorMean - (kImpostorMean - mean_distance) / spread);
+}
+
 float distance_for_similarity(float similarity) {
   const float s = std::clamp(similarity, 1e-4f, 100.f - 1e-4f);
   return kMidpoint - kSpread * std::log(s / (100.f - s));

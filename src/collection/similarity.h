@@ -15,5 +15,8 @@ float distance_for_similarity(float similarity);
 // correlated errors (the pairs share faces), so the spread of their mean shrinks as
 // sqrt(rho + (1 - rho) / n) and the accepted distance moves towards the different-person mean.
 float linkage_distance(float similarity, size_t evidence);
+// Its inverse: the similarity of one pair whose false-match rate a mean distance over `evidence`
+// pairs has.
+float linkage_similarity(float mean_distance, size_t evidence);
 
 }  // namespace beetroot

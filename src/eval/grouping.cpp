@@ -16,7 +16,7 @@ struct Item {
   std::string identity, person;
 };
 
-GroupingScore score(const std::vector<Item>& items) {
+GroupingScore bcubed(const std::vector<Item>& items) {
   std::map<std::string, size_t> by_person, by_identity;
   std::map<std::pair<std::string, std::string>, size_t> both;
   std::map<std::string, std::set<std::string>> persons_of_identity;
@@ -43,20 +43,47 @@ GroupingScore score(const std::vector<Item>& items) {
   return s;
 }
 
-// Scores the photos' persons as the collection holds them now, merges included.
-GroupingResult score_collection(const Stores& stores, const std::map<std::string, std::string>& identity_of_photo) {
+}  // namespace
+
+ScratchLibrary::ScratchLibrary(GroupingRule rule, float threshold)
+    : folder_(std::filesystem::temp_directory_path() / ("beetroot-eval-" + random_uuid())),
+      stores_([&] {
+        Settings config = Settings::in_folder(folder_);
+        config.database = ":memory:";
+        config.grouping = rule;
+        config.match_threshold = threshold;
+        return Stores::open(config);
+      }()),
+      threshold_(threshold) {}
+
+ScratchLibrary::~ScratchLibrary() { std::filesystem::remove_all(folder_); }
+
+void ScratchLibrary::file(const std::vector<std::pair<std::string, Descriptor>>& photos) {
+  const auto level = spdlog::get_level();
+  spdlog::set_level(spdlog::level::warn);  // one log line per face would drown the result
+  for (const auto& [path, descriptor] : photos) {
+    FaceRecord face;
+    face.face_index = 1;
+    face.descriptor = descriptor;
+    const auto filed = stores_.collection->assign(path, {face}, threshold_, [&](const std::string& person, int index) {
+      return stores_.people->thumbnails().key(person, path, index);  // never written: People moves none
+    });
+    stores_.people->merge_linked(filed, threshold_);
+  }
+  spdlog::set_level(level);
+}
+
+GroupingResult ScratchLibrary::score(const std::map<std::string, std::string>& identity_of_photo) const {
   std::vector<Item> items;
-  for (const auto& f : stores.faces->faces(stores.collection->id()))
+  for (const auto& f : stores_.faces->faces(stores_.collection->id()))
     items.push_back({identity_of_photo.at(f.photo_id), f.person_id});
   std::map<std::string, int> photos_per_identity;
   for (const auto& it : items) ++photos_per_identity[it.identity];
   std::vector<Item> repeated;
   for (const auto& it : items)
     if (photos_per_identity[it.identity] >= 2) repeated.push_back(it);
-  return {score(items), score(repeated)};
+  return {bcubed(items), bcubed(repeated)};
 }
-
-}  // namespace
 
 GroupingEvaluation evaluate_grouping(const DescriptorMap& descriptors, GroupingRule rule, float threshold,
                                      unsigned seed, bool recluster) {
@@ -64,31 +91,18 @@ GroupingEvaluation evaluate_grouping(const DescriptorMap& descriptors, GroupingR
   for (const auto& [path, d] : descriptors)
     if (d) photos.emplace_back(path, *d);
   std::shuffle(photos.begin(), photos.end(), std::mt19937(seed));
-  // The stores `beetroot ingest` opens, with the database in memory and no thumbnails written.
-  const auto scratch = std::filesystem::temp_directory_path() / ("beetroot-eval-" + random_uuid());
-  Settings config = Settings::in_folder(scratch);
-  config.database = ":memory:";
-  config.grouping = rule;
-  config.match_threshold = threshold;
-  Stores stores = Stores::open(config);
-  const auto level = spdlog::get_level();
-  spdlog::set_level(spdlog::level::warn);  // one log line per face would drown the result
   std::map<std::string, std::string> identity_of_photo;
-  for (const auto& [path, descriptor] : photos) {
-    FaceRecord face;
-    face.face_index = 1;
-    face.descriptor = descriptor;
-    identity_of_photo[path] = lfw_identity(path);
-    const auto filed = stores.collection->assign(path, {face}, threshold, [](const std::string&, int) { return ""; });
-    stores.people->merge_linked(filed, threshold);
-  }
-  GroupingEvaluation result{score_collection(stores, identity_of_photo), std::nullopt};
+  for (const auto& [path, descriptor] : photos) identity_of_photo[path] = lfw_identity(path);
+  ScratchLibrary library(rule, threshold);
+  library.file(photos);
+  GroupingEvaluation result{library.score(identity_of_photo), std::nullopt};
   if (recluster) {
-    stores.people->recluster(threshold);
-    result.reclustered = score_collection(stores, identity_of_photo);
+    const auto level = spdlog::get_level();
+    spdlog::set_level(spdlog::level::warn);
+    library.stores().people->recluster(threshold);
+    spdlog::set_level(level);
+    result.reclustered = library.score(identity_of_photo);
   }
-  spdlog::set_level(level);
-  std::filesystem::remove_all(scratch);
   return result;
 }
 

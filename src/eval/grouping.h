@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "app/stores.h"
 #include "collection/face_collection.h"
 #include "eval/lfw.h"
 
@@ -21,6 +22,25 @@ struct GroupingResult {
 struct GroupingEvaluation {
   GroupingResult online;                      // as photos arrived
   std::optional<GroupingResult> reclustered;  // after `beetroot recluster`, if asked for
+};
+
+// The stores `beetroot ingest` opens, with the database in memory and no thumbnails written, in a
+// scratch folder removed with them.
+class ScratchLibrary {
+ public:
+  ScratchLibrary(GroupingRule rule, float threshold);
+  ~ScratchLibrary();
+  Stores& stores() { return stores_; }
+  // Files each photo's one face the way `beetroot ingest` does (FaceCollection::assign, then
+  // People::merge_linked).
+  void file(const std::vector<std::pair<std::string, Descriptor>>& photos);
+  // BCubed scores of the persons as the collection holds them now, against the photos' identities.
+  GroupingResult score(const std::map<std::string, std::string>& identity_of_photo) const;
+
+ private:
+  std::filesystem::path folder_;
+  Stores stores_;
+  float threshold_;
 };
 
 // Files every described LFW photo, one face each, the way `beetroot ingest` does

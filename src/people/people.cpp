@@ -14,15 +14,41 @@ namespace {
 // Regrouping a person costs faces^2 memory and faces^3 time; larger persons are left whole.
 constexpr size_t kMaxRegroupFaces = 1000;
 
+// A face said not to be a person is held apart from this many of its faces (evenly spread), and two
+// persons said to be two people by this many of each: enough that one stays held while faces
+// come and go, and few rows for a person of thousands of faces.
+constexpr size_t kApartFromFaces = 64;
+constexpr size_t kApartPerPerson = 16;
+
+std::vector<std::string> spread(const std::vector<std::string>& ids, size_t most) {
+  const size_t n = std::min(ids.size(), most);
+  std::vector<std::string> out;
+  for (size_t i = 0; i < n; ++i) out.push_back(ids[i * ids.size() / n]);
+  return out;
+}
+
+void hold_apart(UserCorrection& correction, const std::vector<std::string>& faces,
+                const std::vector<std::string>& others) {
+  for (const auto& face : faces)
+    for (const auto& other : others)
+      if (face != other) correction.rulings.push_back(rule_pair(face, other, true));
+}
+
+void release(UserCorrection& correction, std::vector<FacePairRuling> held) {
+  for (auto& ruling : held) {
+    ruling.apart = false;
+    correction.rulings.push_back(std::move(ruling));
+  }
+}
+
 }  // namespace
 
 People::People(FaceCollection& collection, FaceStore& faces, ObjectStore& objects, PhotoTable& photos,
                ThumbnailLayout thumbnails)
     : collection_(collection), faces_(faces), objects_(objects), photos_(photos), thumbnails_(std::move(thumbnails)) {}
 
-People::Page People::list(PeopleOrder order, bool include_hidden, size_t offset, size_t limit) const {
-  return {faces_.people(collection_.id(), order, include_hidden, offset, limit),
-          faces_.people_count(collection_.id(), include_hidden)};
+People::Page People::list(PeopleOrder order, const PeopleFilter& filter, size_t offset, size_t limit) const {
+  return {faces_.people(collection_.id(), order, filter, offset, limit), faces_.people_count(collection_.id(), filter)};
 }
 
 std::optional<PersonSummary> People::find(const std::string& person_id) const {
@@ -43,6 +69,12 @@ std::vector<FaceRecord> People::faces_of(const std::string& person_id) const {
   return faces_.faces_of_person(collection_.id(), person_id);
 }
 
+std::vector<std::string> People::face_ids_of(const std::string& person_id) const {
+  std::vector<std::string> ids;
+  for (const auto& f : faces_of(person_id)) ids.push_back(f.face_id);
+  return ids;
+}
+
 void People::rename(const std::string& person_id, const std::string& name) {
   std::lock_guard lock(mutex_);
   get(person_id);
@@ -56,9 +88,34 @@ void People::set_hidden(const std::string& person_id, bool hidden) {
   faces_.set_person_hidden(collection_.id(), person_id, hidden);
 }
 
+void People::set_cover(const std::string& person_id, const std::string& face_id) {
+  std::lock_guard lock(mutex_);
+  get(person_id);
+  const auto face = collection_.face(face_id);
+  if (!face || face->person_id != person_id)
+    throw Error(ErrorKind::InvalidParameter, "face " + face_id + " is not a face of person " + person_id);
+  faces_.set_person_cover(collection_.id(), person_id, face_id);
+}
+
+void People::delete_face(const std::string& face_id) {
+  std::lock_guard lock(mutex_);
+  const auto face = collection_.face(face_id);
+  if (!face || face->thumb_key.empty()) throw Error(ErrorKind::NotFound, "face " + face_id + " does not exist");
+  collection_.delete_faces_and({face_id}, [&] {
+    faces_.reject_faces(collection_.id(), {face_id});
+    if (auto row = photos_.get(face->photo_id)) {
+      std::erase(row->face_thumb_keys, face->thumb_key);
+      photos_.set_face_thumb_keys(face->photo_id, row->face_thumb_keys);
+    }
+  });
+  objects_.remove(thumbnails_.bucket, face->thumb_key);
+  spdlog::info("People: deleted faceId={} of photoId={}", face_id, face->photo_id);
+}
+
 // Copies thumbnails into the new folder first, commits faces and Photos rows together, and only
 // then removes the old copies: a crash at any point leaves every stored key pointing at an object.
-void People::move(const std::vector<FaceRecord>& faces, const std::string& person_id) {
+void People::move(const std::vector<FaceRecord>& faces, const std::string& person_id,
+                  const UserCorrection& correction) {
   std::map<std::string, std::string> renamed;  // old thumbnail key -> new
   for (const auto& f : faces) {
     const std::string to = thumbnails_.key(person_id, f.photo_id, f.face_index);
@@ -80,7 +137,7 @@ void People::move(const std::vector<FaceRecord>& faces, const std::string& perso
     }
   };
   auto new_key = [&](const FaceRecord& f) { return thumbnails_.key(f.person_id, f.photo_id, f.face_index); };
-  collection_.move_faces(ids, person_id, new_key, update_photo_rows);
+  collection_.move_faces(ids, person_id, new_key, update_photo_rows, correction);
   for (const auto& [from, to] : renamed) objects_.remove(thumbnails_.bucket, from);
 }
 
@@ -94,7 +151,12 @@ PersonSummary People::merge(const std::string& survivor, const std::vector<std::
     const auto faces = faces_of(other);
     moving.insert(moving.end(), faces.begin(), faces.end());
   }
-  move(moving, survivor);
+  // The user saw these faces as one person: they stay together, and nothing holds them apart.
+  UserCorrection correction;
+  correction.confirmed = face_ids_of(survivor);
+  for (const auto& f : moving) correction.confirmed.push_back(f.face_id);
+  release(correction, collection_.apart_between(correction.confirmed, correction.confirmed));
+  move(moving, survivor, correction);
   spdlog::info("People: merged {} persons ({} faces) into personId={}", others.size(), moving.size(), survivor);
   return get(survivor);
 }
@@ -115,12 +177,12 @@ std::vector<PersonMerge> People::merge_linked(const std::vector<FaceRecord>& fil
 
 People::ReclusterReport People::recluster(float threshold) {
   ReclusterReport report;
-  report.persons_before = faces_.people_count(collection_.id(), true);
-  const auto everyone = faces_.people(collection_.id(), PeopleOrder::FaceCount, true, 0, SIZE_MAX);
+  report.persons_before = faces_.people_count(collection_.id(), {});
+  const auto everyone = faces_.people(collection_.id(), PeopleOrder::FaceCount, {}, 0, SIZE_MAX);
   for (const auto& person : everyone)
     if (person.name.empty()) report.persons_split_off += split_regrouped(person.person_id, threshold);
   report.merges = merge_linked(faces_.faces(collection_.id()), threshold).size();
-  report.persons_after = faces_.people_count(collection_.id(), true);
+  report.persons_after = faces_.people_count(collection_.id(), {});
   spdlog::info("Recluster: {} persons before, {} split off, {} merges, {} persons after", report.persons_before,
                report.persons_split_off, report.merges, report.persons_after);
   return report;
@@ -141,14 +203,56 @@ std::string People::move_face(const std::string& face_id, const std::string& per
   std::lock_guard lock(mutex_);
   const auto face = collection_.face(face_id);
   if (!face || face->thumb_key.empty()) throw Error(ErrorKind::NotFound, "face " + face_id + " does not exist");
+  if (!person_id.empty()) get(person_id);
+  return move_face_locked(*face, person_id);
+}
+
+std::string People::move_face_locked(const FaceRecord& face, const std::string& person_id) {
   // A new person gets a fresh id: the face's own FaceId may name its current person (it founded
   // it) or one merged away earlier, which must not come back.
   const std::string target = person_id.empty() ? random_uuid() : person_id;
-  if (!person_id.empty()) get(person_id);
-  if (target == face->person_id) return target;
-  move({*face}, target);
-  spdlog::info("People: moved faceId={} from personId={} to personId={}", face_id, face->person_id, target);
+  if (target == face.person_id) return target;
+  UserCorrection correction;
+  hold_apart(correction, {face.face_id}, spread(face_ids_of(face.person_id), kApartFromFaces));
+  const auto joined = person_id.empty() ? std::vector<std::string>{} : face_ids_of(person_id);
+  release(correction, collection_.apart_between({face.face_id}, joined));
+  correction.confirmed = joined;
+  correction.confirmed.push_back(face.face_id);
+  move({face}, target, correction);
+  spdlog::info("People: moved faceId={} from personId={} to personId={}", face.face_id, face.person_id, target);
   return target;
+}
+
+void People::confirm_face(const std::string& face_id) {
+  std::lock_guard lock(mutex_);
+  const auto face = collection_.face(face_id);
+  if (!face) throw Error(ErrorKind::NotFound, "face " + face_id + " does not exist");
+  collection_.correct({{}, face_ids_of(face->person_id)});
+}
+
+void People::keep_apart(const std::string& person_id, const std::string& other_person_id) {
+  std::lock_guard lock(mutex_);
+  if (person_id == other_person_id) throw Error(ErrorKind::InvalidParameter, "a person cannot be kept apart from itself");
+  get(person_id);
+  get(other_person_id);
+  UserCorrection correction;
+  hold_apart(correction, spread(face_ids_of(person_id), kApartPerPerson),
+             spread(face_ids_of(other_person_id), kApartPerPerson));
+  collection_.correct(correction);
+  spdlog::info("People: personId={} and personId={} are two people", person_id, other_person_id);
+}
+
+std::string People::not_this_person(const std::string& face_id, const std::string& person_id) {
+  std::lock_guard lock(mutex_);
+  const auto face = collection_.face(face_id);
+  if (!face || face->thumb_key.empty()) throw Error(ErrorKind::NotFound, "face " + face_id + " does not exist");
+  get(person_id);
+  if (face->person_id == person_id) return move_face_locked(*face, "");
+  UserCorrection correction;
+  hold_apart(correction, {face_id}, spread(face_ids_of(person_id), kApartFromFaces));
+  collection_.correct(correction);
+  spdlog::info("People: faceId={} is not personId={}", face_id, person_id);
+  return face->person_id;
 }
 
 void People::delete_photo(const std::string& photo_id) {

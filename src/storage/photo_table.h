@@ -34,7 +34,7 @@ class PhotoTable {
   // A failed photo back to pending, for another attempt; false if it is not failed (any more).
   virtual bool retry_failed(const std::string& photo_id) = 0;
   virtual std::vector<PhotoRow> list(std::optional<PhotoStatus> status = std::nullopt) const = 0;
-  // After thumbnails moved to another person's folder.
+  // After thumbnails moved to another person's folder, or a face was deleted: faceCount follows.
   virtual void set_face_thumb_keys(const std::string& photo_id, const std::vector<std::string>& thumb_keys) = 0;
   // Removes a finished (done or failed) photo's row; false if there is none or it is still pending.
   virtual bool remove_finished(const std::string& photo_id) = 0;

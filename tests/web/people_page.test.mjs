@@ -3,59 +3,19 @@
 // and find every change kept. Screenshots go to $ARTIFACTS_DIR (default <repo>/artifacts).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, existsSync, rmSync } from "node:fs";
-import { tmpdir, homedir } from "node:os";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { artifacts, demo, lfw, startServer, signedInPage, until } from "./harness.mjs";
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), "../..");
-const binary = process.env.BEETROOT_BINARY ?? join(repo, "build/beetroot");
-const demo = join(process.env.BEETROOT_MODELS ?? join(homedir(), ".local/share/beetroot/models"), "demo");
-const artifacts = process.env.ARTIFACTS_DIR ?? join(repo, "artifacts");
-const token = "e2e-" + Math.random().toString(36).slice(2);
-let server, url, browser, data;
-
-async function apiGet(path) {
-  const response = await fetch(url + path, { headers: { Authorization: `Bearer ${token}` } });
-  return { status: response.status, body: response.status === 200 ? await response.json() : null };
-}
-
-async function until(predicate, what, timeoutMs = 300000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await predicate();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
+let server, url, token, browser, apiGet;
 
 before(async () => {
-  data = mkdtempSync(join(tmpdir(), "beetroot-e2e-"));
-  mkdirSync(artifacts, { recursive: true });
-  server = spawn(binary, ["serve", "--port", "0"], {
-    env: { ...process.env, BEETROOT_DATA: data, BEETROOT_API_TOKEN: token }, stdio: ["ignore", "pipe", "inherit"] });
-  url = await new Promise((resolve, reject) => {
-    server.stdout.on("data", (chunk) => {
-      const match = /listening on (\S+)/.exec(chunk.toString());
-      if (match) resolve(match[1]);
-    });
-    server.on("exit", (code) => reject(new Error(`beetroot serve exited with ${code}`)));
-  });
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
+  server = await startServer();
+  ({ url, token, browser } = server);
+  apiGet = server.api;
 });
 
-after(async () => {
-  await browser?.close();
-  if (server) {
-    const exited = new Promise((resolve) => server.on("exit", resolve));
-    server.kill("SIGTERM");
-    assert.equal(await exited, 0, "beetroot serve exits 0 on SIGTERM");
-  }
-  rmSync(data, { recursive: true, force: true });
-});
+after(async () => { await server?.stop(); });
 
 async function dropFile(page, path, name) {
   const { readFileSync } = await import("node:fs");
@@ -90,11 +50,11 @@ test("people page: upload, grid, rename, merge, move a face, delete a photo, rel
   const photos = [1, 2, 3, 4, 5].map((n) => join(demo, `sample${n}.jpg`));
   await page.setInputFiles("#file-input", photos);
   await dropFile(page, join(demo, "sample6.jpg"), "sample6.jpg");
-  const lfw = join(repo, "../shared/data/lfw/lfw-deepfunneled/Colin_Powell");
-  const repeat = existsSync(lfw);
+  const powell = join(lfw, "Colin_Powell");
+  const repeat = existsSync(powell);
   if (repeat) {
-    await page.setInputFiles("#file-input", [join(lfw, "Colin_Powell_0001.jpg")]);
-    await dropFile(page, join(lfw, "Colin_Powell_0002.jpg"), "Colin_Powell_0002.jpg");
+    await page.setInputFiles("#file-input", [join(powell, "Colin_Powell_0001.jpg")]);
+    await dropFile(page, join(powell, "Colin_Powell_0002.jpg"), "Colin_Powell_0002.jpg");
   }
   const expectedPhotos = repeat ? 8 : 6;
   await until(async () => {
@@ -161,10 +121,7 @@ test("people page: upload, grid, rename, merge, move a face, delete a photo, rel
   assert.equal((await apiGet(`/api/people/${a.faceCount >= b.faceCount ? b.personId : a.personId}`)).status, 404);
 
   // A phone-sized screen.
-  const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
-  await phone.goto(url);
-  await phone.fill("input[name=token]", token);
-  await phone.click("form.login button");
+  const phone = await signedInPage(server, { width: 390, height: 844 }, true);
   await phone.waitForSelector(".tile");
   await phone.screenshot({ path: join(artifacts, "people-grid-phone.png") });
   // Signing out ends the session: the next load asks for the token again.

@@ -10,7 +10,7 @@ namespace {
 
 constexpr const char* kFaceColumns =
     "face_id, person_id, photo_id, face_index, box_left, box_top, box_width, box_height, confidence, descriptor,"
-    " external_image_id, thumb_key, exemplar, user_id";
+    " external_image_id, thumb_key, exemplar, user_id, confirmed";
 
 constexpr const char* kPhotoOrder = "ORDER BY photo_id, face_index";
 
@@ -30,6 +30,7 @@ FaceRecord read_face(const SqlRow& r) {
   f.thumb_key = r.text(11);
   f.exemplar = r.integer(12) != 0;
   f.user_id = r.text(13);
+  f.confirmed = r.integer(14) != 0;
   return f;
 }
 
@@ -61,9 +62,20 @@ const std::vector<std::string> kSqliteSteps = {
     "CREATE TABLE face_deletions (collection_id TEXT NOT NULL REFERENCES collections(collection_id) ON DELETE CASCADE,"
     " face_id TEXT NOT NULL, revision INTEGER NOT NULL, PRIMARY KEY (collection_id, face_id));"
     "CREATE INDEX face_deletions_by_revision ON face_deletions (collection_id, revision);",
+    // Corrections: faces a user placed, and pairs of faces a user ruled on.
+    "ALTER TABLE faces ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE face_pair_rulings (collection_id TEXT NOT NULL REFERENCES collections(collection_id)"
+    " ON DELETE CASCADE, face_a TEXT NOT NULL, face_b TEXT NOT NULL, apart INTEGER NOT NULL,"
+    " revision INTEGER NOT NULL, PRIMARY KEY (collection_id, face_a, face_b));"
+    "CREATE INDEX face_pair_rulings_by_revision ON face_pair_rulings (collection_id, revision);",
+    // The cover face a user chose; faces a user deleted as no face.
+    "ALTER TABLE persons ADD COLUMN cover_face_id TEXT NOT NULL DEFAULT '';"
+    "CREATE TABLE rejected_faces (collection_id TEXT NOT NULL REFERENCES collections(collection_id)"
+    " ON DELETE CASCADE, face_id TEXT NOT NULL, PRIMARY KEY (collection_id, face_id));",
 };
 
-// The same schema in PostgreSQL, born complete. Ids sort bytewise (COLLATE "C"), as in SQLite.
+// The same schema in PostgreSQL: born complete up to the revisions, then grown as SQLite. Ids sort
+// bytewise (COLLATE "C"), as in SQLite.
 const std::vector<std::string> kPostgresSteps = {
     "CREATE TABLE collections (collection_id TEXT COLLATE \"C\" PRIMARY KEY, created_at TEXT NOT NULL,"
     " revision BIGINT NOT NULL DEFAULT 0);"
@@ -86,6 +98,14 @@ const std::vector<std::string> kPostgresSteps = {
     " ON DELETE CASCADE, face_id TEXT COLLATE \"C\" NOT NULL, revision BIGINT NOT NULL,"
     " PRIMARY KEY (collection_id, face_id));"
     "CREATE INDEX face_deletions_by_revision ON face_deletions (collection_id, revision);",
+    "ALTER TABLE faces ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE face_pair_rulings (collection_id TEXT COLLATE \"C\" NOT NULL REFERENCES collections(collection_id)"
+    " ON DELETE CASCADE, face_a TEXT COLLATE \"C\" NOT NULL, face_b TEXT COLLATE \"C\" NOT NULL,"
+    " apart INTEGER NOT NULL, revision BIGINT NOT NULL, PRIMARY KEY (collection_id, face_a, face_b));"
+    "CREATE INDEX face_pair_rulings_by_revision ON face_pair_rulings (collection_id, revision);",
+    "ALTER TABLE persons ADD COLUMN cover_face_id TEXT COLLATE \"C\" NOT NULL DEFAULT '';"
+    "CREATE TABLE rejected_faces (collection_id TEXT COLLATE \"C\" NOT NULL REFERENCES collections(collection_id)"
+    " ON DELETE CASCADE, face_id TEXT COLLATE \"C\" NOT NULL, PRIMARY KEY (collection_id, face_id));",
 };
 
 }  // namespace
@@ -168,6 +188,7 @@ CollectionDelta SqlFaceStore::changes_since(const std::string& collection_id, in
                                   {collection_id, revision})
                            .rows)
     delta.deleted.push_back(r.text(0));
+  delta.rulings = query_rulings("revision > $2", {collection_id, revision});
   return delta;
 }
 
@@ -194,11 +215,12 @@ void SqlFaceStore::insert_faces(const std::string& collection_id, const std::vec
     for (const auto& f : faces) {
       const std::string_view descriptor(reinterpret_cast<const char*>(f.descriptor.data()), sizeof(Descriptor));
       db_->query(std::string("INSERT INTO faces (collection_id, revision, ") + kFaceColumns +
-                     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
                  {collection_id, revision, f.face_id, f.person_id, f.photo_id, static_cast<int64_t>(f.face_index),
                   static_cast<double>(f.box.x), static_cast<double>(f.box.y), static_cast<double>(f.box.width),
                   static_cast<double>(f.box.height), static_cast<double>(f.confidence), SqlBlob{descriptor},
-                  f.external_image_id, f.thumb_key, static_cast<int64_t>(f.exemplar), f.user_id});
+                  f.external_image_id, f.thumb_key, static_cast<int64_t>(f.exemplar), f.user_id,
+                  static_cast<int64_t>(f.confirmed)});
       // A face deleted earlier and filed again (its photo re-ingested) is no longer deleted.
       db_->query("DELETE FROM face_deletions WHERE collection_id = $1 AND face_id = $2", {collection_id, f.face_id});
     }
@@ -275,85 +297,6 @@ void SqlFaceStore::set_faces_user(const std::string& collection_id, const std::v
   });
 }
 
-namespace {
-
-// Persons as their faces grouped (one pass over the person index), joined with what users said
-// about them. `%FILTER%` and `%ORDER%` complete it, `%FIRST%` is the insertion-order column; the
-// cover thumbnail is looked up only for the rows of the page.
-constexpr const char* kPeopleQuery =
-    "SELECT x.person_id, x.name, x.hidden, x.faces, x.photos, (SELECT thumb_key FROM faces WHERE %FIRST% = x.first)"
-    " FROM (SELECT g.person_id, coalesce(p.name, '') AS name, coalesce(p.hidden, 0) AS hidden, g.faces, g.photos,"
-    "  g.first FROM (SELECT person_id, count(*) AS faces, count(DISTINCT photo_id) AS photos, min(%FIRST%) AS first"
-    "   FROM faces WHERE collection_id = $1 %PERSON% GROUP BY person_id) g"
-    "  LEFT JOIN persons p ON p.collection_id = $1 AND p.person_id = g.person_id"
-    "  %FILTER% %ORDER%) x";
-
-std::string people_query(const std::string& first, const std::string& person, const std::string& filter,
-                         const std::string& order) {
-  std::string sql = kPeopleQuery;
-  for (const auto& [slot, text] : {std::pair{"%PERSON%", person}, {"%FILTER%", filter}, {"%ORDER%", order}})
-    sql.replace(sql.find(slot), std::string(slot).size(), text);
-  for (size_t at; (at = sql.find("%FIRST%")) != std::string::npos;) sql.replace(at, 7, first);
-  return sql;
-}
-
-PersonSummary read_person(const SqlRow& r) {
-  return {r.text(0), r.text(1), r.integer(2) != 0, r.integer(3), r.integer(4), r.text(5)};
-}
-
-}  // namespace
-
-std::vector<PersonSummary> SqlFaceStore::people(const std::string& collection_id, PeopleOrder order,
-                                                bool include_hidden, size_t offset, size_t limit) const {
-  const std::string order_by = order == PeopleOrder::Name
-                                   ? "coalesce(p.name, '') = '', lower(coalesce(p.name, '')), "
-                                   : "g.faces DESC, ";
-  const int64_t page_size = limit > static_cast<size_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(limit);
-  std::vector<PersonSummary> out;
-  for (const auto& r : db_->query(people_query(insertion_order(), "", include_hidden ? "" : "WHERE coalesce(p.hidden, 0) = 0",
-                                               "ORDER BY " + order_by + "g.person_id LIMIT $2 OFFSET $3"),
-                                  {collection_id, page_size, static_cast<int64_t>(offset)})
-                           .rows)
-    out.push_back(read_person(r));
-  return out;
-}
-
-int64_t SqlFaceStore::people_count(const std::string& collection_id, bool include_hidden) const {
-  return db_->query(std::string("SELECT count(*) FROM (SELECT person_id FROM faces WHERE collection_id = $1"
-                                " GROUP BY person_id) g LEFT JOIN persons p"
-                                " ON p.collection_id = $1 AND p.person_id = g.person_id") +
-                        (include_hidden ? "" : " WHERE coalesce(p.hidden, 0) = 0"),
-                    {collection_id})
-      .rows.front()
-      .integer(0);
-}
-
-std::optional<PersonSummary> SqlFaceStore::person(const std::string& collection_id, const std::string& person_id) const {
-  const auto rows =
-      db_->query(people_query(insertion_order(), "AND person_id = $2", "", ""), {collection_id, person_id}).rows;
-  if (rows.empty()) return std::nullopt;
-  return read_person(rows.front());
-}
-
-std::vector<FaceRecord> SqlFaceStore::faces_of_person(const std::string& collection_id,
-                                                      const std::string& person_id) const {
-  return query_faces("collection_id = $1 AND person_id = $2", {collection_id, person_id},
-                     std::string("ORDER BY ") + insertion_order());
-}
-
-void SqlFaceStore::set_person_name(const std::string& collection_id, const std::string& person_id,
-                                   const std::string& name) {
-  db_->query("INSERT INTO persons (collection_id, person_id, name) VALUES ($1, $2, $3)"
-             " ON CONFLICT (collection_id, person_id) DO UPDATE SET name = excluded.name",
-             {collection_id, person_id, name});
-}
-
-void SqlFaceStore::set_person_hidden(const std::string& collection_id, const std::string& person_id, bool hidden) {
-  db_->query("INSERT INTO persons (collection_id, person_id, hidden) VALUES ($1, $2, $3)"
-             " ON CONFLICT (collection_id, person_id) DO UPDATE SET hidden = excluded.hidden",
-             {collection_id, person_id, static_cast<int64_t>(hidden)});
-}
-
 void SqlFaceStore::forget_faceless_persons(const std::string& collection_id) {
   db_->query("DELETE FROM persons WHERE collection_id = $1 AND person_id NOT IN"
              " (SELECT person_id FROM faces WHERE collection_id = $1)",
@@ -379,6 +322,58 @@ void SqlFaceStore::delete_faces_and(const std::string& collection_id, const std:
     also();
     forget_faceless_persons(collection_id);
   });
+}
+
+void SqlFaceStore::confirm_faces(const std::string& collection_id, const std::vector<std::string>& face_ids) {
+  write(collection_id, [&](int64_t revision) {
+    for (const auto& id : face_ids)
+      db_->query("UPDATE faces SET confirmed = 1, revision = $1 WHERE collection_id = $2 AND face_id = $3"
+                 " AND confirmed = 0",
+                 {revision, collection_id, id});
+  });
+}
+
+void SqlFaceStore::rule_pairs(const std::string& collection_id, const std::vector<FacePairRuling>& rulings) {
+  write(collection_id, [&](int64_t revision) {
+    for (const auto& r : rulings)
+      db_->query("INSERT INTO face_pair_rulings (collection_id, face_a, face_b, apart, revision)"
+                 " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (collection_id, face_a, face_b)"
+                 " DO UPDATE SET apart = excluded.apart, revision = excluded.revision",
+                 {collection_id, r.face_a, r.face_b, static_cast<int64_t>(r.apart), revision});
+  });
+}
+
+std::vector<FacePairRuling> SqlFaceStore::query_rulings(const std::string& where,
+                                                        const std::vector<SqlValue>& args) const {
+  std::vector<FacePairRuling> out;
+  for (const auto& r : db_->query("SELECT face_a, face_b, apart FROM face_pair_rulings WHERE collection_id = $1 AND " +
+                                      where + " ORDER BY revision",
+                                  args)
+                           .rows)
+    out.push_back({r.text(0), r.text(1), r.integer(2) != 0});
+  return out;
+}
+
+std::vector<FacePairRuling> SqlFaceStore::apart_pairs(const std::string& collection_id) const {
+  return query_rulings("apart = 1", {collection_id});
+}
+
+std::vector<std::string> SqlFaceStore::confirmed_faces(const std::string& collection_id) const {
+  std::vector<std::string> ids;
+  for (const auto& r : db_->query("SELECT face_id FROM faces WHERE collection_id = $1 AND confirmed = 1", {collection_id}).rows)
+    ids.push_back(r.text(0));
+  return ids;
+}
+
+void SqlFaceStore::reject_faces(const std::string& collection_id, const std::vector<std::string>& face_ids) {
+  for (const auto& id : face_ids)
+    db_->query("INSERT INTO rejected_faces (collection_id, face_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+               {collection_id, id});
+}
+
+bool SqlFaceStore::is_rejected(const std::string& collection_id, const std::string& face_id) const {
+  return !db_->query("SELECT 1 FROM rejected_faces WHERE collection_id = $1 AND face_id = $2", {collection_id, face_id})
+              .rows.empty();
 }
 
 }  // namespace beetroot

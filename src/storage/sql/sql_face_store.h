@@ -32,22 +32,32 @@ class SqlFaceStore : public FaceStore {
                                       size_t limit) const override;
   void set_faces_user(const std::string& collection_id, const std::vector<std::string>& face_ids,
                       const std::string& user_id) override;
-  std::vector<PersonSummary> people(const std::string& collection_id, PeopleOrder order, bool include_hidden,
+  std::vector<PersonSummary> people(const std::string& collection_id, PeopleOrder order, const PeopleFilter& filter,
                                     size_t offset, size_t limit) const override;
-  int64_t people_count(const std::string& collection_id, bool include_hidden) const override;
+  int64_t people_count(const std::string& collection_id, const PeopleFilter& filter) const override;
   std::optional<PersonSummary> person(const std::string& collection_id, const std::string& person_id) const override;
   std::vector<FaceRecord> faces_of_person(const std::string& collection_id, const std::string& person_id) const override;
   void set_person_name(const std::string& collection_id, const std::string& person_id, const std::string& name) override;
   void set_person_hidden(const std::string& collection_id, const std::string& person_id, bool hidden) override;
+  void set_person_cover(const std::string& collection_id, const std::string& person_id,
+                        const std::string& face_id) override;
   void move_faces(const std::string& collection_id, const std::vector<FaceRecord>& moved,
                   const std::function<void()>& also) override;
   void delete_faces_and(const std::string& collection_id, const std::vector<std::string>& face_ids,
                         const std::function<void()>& also) override;
+  void confirm_faces(const std::string& collection_id, const std::vector<std::string>& face_ids) override;
+  void rule_pairs(const std::string& collection_id, const std::vector<FacePairRuling>& rulings) override;
+  std::vector<FacePairRuling> apart_pairs(const std::string& collection_id) const override;
+  std::vector<std::string> confirmed_faces(const std::string& collection_id) const override;
+  void reject_faces(const std::string& collection_id, const std::vector<std::string>& face_ids) override;
+  bool is_rejected(const std::string& collection_id, const std::string& face_id) const override;
 
  private:
   void forget_faceless_persons(const std::string& collection_id);
   std::vector<FaceRecord> query_faces(const std::string& where, const std::vector<SqlValue>& args,
                                       const std::string& order_and_limit) const;
+  // Rulings of the collection ($1) that pass `where`, in the order they were made.
+  std::vector<FacePairRuling> query_rulings(const std::string& where, const std::vector<SqlValue>& args) const;
   // The column that orders faces as they were inserted (rowid in SQLite).
   const char* insertion_order() const;
 

@@ -89,7 +89,8 @@ std::vector<PhotoRow> SqlPhotoTable::list(std::optional<PhotoStatus> status) con
 }
 
 void SqlPhotoTable::set_face_thumb_keys(const std::string& photo_id, const std::vector<std::string>& thumb_keys) {
-  db_->query("UPDATE " + table() + " SET face_thumb_keys = $1 WHERE photo_id = $2", {keys_json(thumb_keys), photo_id});
+  db_->query("UPDATE " + table() + " SET face_thumb_keys = $1, face_count = $2 WHERE photo_id = $3",
+             {keys_json(thumb_keys), static_cast<int64_t>(thumb_keys.size()), photo_id});
 }
 
 bool SqlPhotoTable::remove_finished(const std::string& photo_id) {

@@ -1,0 +1,83 @@
+#include "api/questions_api.h"
+
+#include <httplib.h>
+
+#include "api/rest.h"
+
+namespace beetroot {
+namespace {
+
+using namespace rest;
+constexpr size_t kFacesShown = 4;
+constexpr size_t kMostQuestions = 100;
+
+// A person as a question shows it: who, and a few of its faces.
+json shown_person(People& people, const std::string& person_id) {
+  json out = person_json(people.get(person_id));
+  json faces = json::array();
+  for (const auto& f : people.faces_of(person_id)) {
+    if (faces.size() == kFacesShown) break;
+    faces.push_back({{"faceId", f.face_id}, {"thumbUrl", thumb_url(f.thumb_key)}});
+  }
+  out["faces"] = faces;
+  return out;
+}
+
+json question_json(People& people, const Question& q) {
+  json out{{"kind", to_string(q.kind)}, {"personId", q.person_id}, {"similarity", q.similarity},
+           {"person", shown_person(people, q.person_id)}};
+  if (!q.other_person_id.empty()) {
+    out["otherPersonId"] = q.other_person_id;
+    out["otherPerson"] = shown_person(people, q.other_person_id);
+  }
+  if (!q.face_id.empty()) {
+    for (const auto& f : people.faces_of(q.person_id))
+      if (f.face_id == q.face_id)
+        out["face"] = {{"faceId", f.face_id}, {"thumbUrl", thumb_url(f.thumb_key)},
+                       {"photoUrl", "/api/photos/" + f.photo_id + "/image"}, {"photoId", f.photo_id}};
+    out["faceId"] = q.face_id;
+  }
+  return out;
+}
+
+Question question_from(const json& body) {
+  Question q{parse_question_kind(required_string(body, "kind")), person_id(required_string(body, "personId")), "", ""};
+  if (q.kind == Question::Kind::BelongsToPerson)
+    q.face_id = face_id(required_string(body, "faceId"));
+  else
+    q.other_person_id = person_id(required_string(body, "otherPersonId"));
+  return q;
+}
+
+}  // namespace
+
+void QuestionsApi::add_routes(httplib::Server& server) {
+  server.Get("/api/questions", [this](const httplib::Request& req, httplib::Response& res) {
+    answer_errors(res, [&] {
+      size_t limit = 10;
+      if (req.has_param("limit")) {
+        const std::string text = req.get_param_value("limit");
+        if (text.empty() || text.size() > 3 || text.find_first_not_of("0123456789") != std::string::npos ||
+            std::stoul(text) == 0 || std::stoul(text) > kMostQuestions)
+          throw Error(ErrorKind::InvalidParameter, "limit must be a number from 1 to 100");
+        limit = std::stoul(text);
+      }
+      json questions = json::array();
+      for (const auto& q : questions_.next(limit)) questions.push_back(question_json(people_, q));
+      send_json(res, {{"questions", questions}});
+    });
+  });
+
+  server.Post("/api/questions/answer", [this](const httplib::Request& req, httplib::Response& res) {
+    answer_errors(res, [&] {
+      const json body = body_object(req);
+      const Question q = question_from(body);
+      const std::string answer = required_string(body, "answer");
+      if (answer != "yes" && answer != "no") throw Error(ErrorKind::InvalidParameter, "answer must be yes or no");
+      questions_.answer(q, answer == "yes");
+      send_json(res, {{"kind", to_string(q.kind)}, {"answer", answer}});
+    });
+  });
+}
+
+}  // namespace beetroot

@@ -1,0 +1,239 @@
+// The Linkage rule's decisions over a collection's index: which person a face joins, which persons
+// merge, how a person regroups; and the pairs of faces users held apart, which every one of them
+// honours.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <set>
+
+#include "collection/face_collection.h"
+#include "collection/similarity.h"
+
+namespace beetroot {
+namespace {
+
+// Linkage means over at most this many faces of a person (evenly spread): a person of thousands
+// of faces costs no more per decision, and the mean hardly moves.
+constexpr size_t kMaxLinkageFaces = 64;
+// Persons near a person are looked for around this many of its faces.
+constexpr size_t kNeighbourProbes = 8;
+
+float mean_distance(const float* probe, const std::vector<const float*>& faces) {
+  float sum = 0;
+  for (const float* face : faces) sum += std::sqrt(squared_distance(probe, face));
+  return sum / static_cast<float>(faces.size());
+}
+
+}  // namespace
+
+std::set<std::string> FaceCollection::persons_near(const Descriptor& descriptor, float threshold) const {
+  std::set<std::string> persons;
+  for (const auto& [distance, i] : nearest(descriptor, linkage_distance(threshold, SIZE_MAX)))
+    persons.insert(entries_[i].person_id);
+  return persons;
+}
+
+const float* FaceCollection::vector_of(const std::string& face_id) const {
+  return index_.vector(position_.at(face_id));
+}
+
+std::vector<const float*> FaceCollection::spread_sample(const std::vector<std::string>& face_ids,
+                                                         size_t most) const {
+  const size_t n = std::min(face_ids.size(), most);
+  std::vector<const float*> out;
+  for (size_t i = 0; i < n; ++i) out.push_back(vector_of(face_ids[i * face_ids.size() / n]));
+  return out;
+}
+
+float FaceCollection::linkage(const std::vector<std::string>& a, const std::vector<std::string>& b) const {
+  const auto theirs = spread_sample(b, kMaxLinkageFaces);
+  float sum = 0;
+  const auto mine = spread_sample(a, kMaxLinkageFaces);
+  for (const float* face : mine) sum += mean_distance(face, theirs);
+  return sum / static_cast<float>(mine.size());
+}
+
+bool FaceCollection::share_a_photo(const std::vector<std::string>& a, const std::vector<std::string>& b) const {
+  std::set<std::string> photos;
+  for (const auto& id : a) photos.insert(entries_[position_.at(id)].photo_id);
+  return std::any_of(b.begin(), b.end(), [&](const std::string& id) { return photos.count(entries_[position_.at(id)].photo_id); });
+}
+
+std::optional<FaceMatch> FaceCollection::best_linked_person(const FaceRecord& face, float threshold,
+                                                            const std::set<std::string>& taken) const {
+  std::optional<FaceMatch> best;
+  float best_distance = 0;
+  for (const auto& person : persons_near(face.descriptor, threshold)) {
+    if (taken.count(person) || held_apart({face.face_id}, person)) continue;
+    const auto& ids = person_faces_.at(person);
+    const float d = mean_distance(face.descriptor.data(), spread_sample(ids, kMaxLinkageFaces));
+    if (d > linkage_distance(threshold, ids.size()) || (best && d >= best_distance)) continue;
+    best = FaceMatch{"", person, "", "", similarity_from_distance(d)};
+    best_distance = d;
+  }
+  return best;
+}
+
+std::optional<PersonMerge> FaceCollection::merge_candidate(const FaceRecord& face, float threshold) const {
+  refresh();
+  std::shared_lock lock(mutex_);
+  if (rule_ != GroupingRule::Linkage) return std::nullopt;
+  const auto own = position_.find(face.face_id);
+  if (own == position_.end()) return std::nullopt;
+  const std::string& person = entries_[own->second].person_id;
+  const auto& mine = person_faces_.at(person);
+  std::optional<PersonMerge> best;
+  float best_distance = 0;
+  for (const auto& other : persons_near(face.descriptor, threshold)) {
+    if (other == person) continue;
+    const auto& theirs = person_faces_.at(other);
+    const float d = linkage(mine, theirs);
+    if (d > linkage_distance(threshold, mine.size() * theirs.size()) || (best && d >= best_distance)) continue;
+    if (share_a_photo(mine, theirs)) continue;  // one person is never twice in a photo
+    if (held_apart(mine, other)) continue;
+    const bool mine_survives = mine.size() > theirs.size();
+    best = PersonMerge{mine_survives ? person : other, mine_survives ? other : person, similarity_from_distance(d)};
+    best_distance = d;
+  }
+  return best;
+}
+
+bool FaceCollection::held_apart(const std::vector<std::string>& faces, const std::string& person_id) const {
+  if (apart_.empty()) return false;
+  for (const auto& face : faces)
+    for (const auto& partner : apart_.partners(face))
+      if (const auto p = position_.find(partner); p != position_.end() && entries_[p->second].person_id == person_id)
+        return true;
+  return false;
+}
+
+std::vector<FacePairRuling> FaceCollection::apart_between(const std::vector<std::string>& a,
+                                                          const std::vector<std::string>& b) const {
+  refresh();
+  std::shared_lock lock(mutex_);
+  const std::set<std::string> others(b.begin(), b.end());
+  std::set<std::pair<std::string, std::string>> seen;
+  std::vector<FacePairRuling> out;
+  for (const auto& face : a)
+    for (const auto& partner : apart_.partners(face))
+      if (others.count(partner)) {
+        auto ruling = rule_pair(face, partner, true);
+        if (seen.insert({ruling.face_a, ruling.face_b}).second) out.push_back(std::move(ruling));
+      }
+  return out;
+}
+
+std::vector<std::vector<std::string>> FaceCollection::regroup(const std::string& person_id, float threshold,
+                                                              size_t max_faces) const {
+  std::shared_lock lock(mutex_);
+  const auto found = person_faces_.find(person_id);
+  if (found == person_faces_.end()) return {};
+  const auto& ids = found->second;
+  const size_t n = ids.size();
+  if (n < 2 || n > max_faces || rule_ != GroupingRule::Linkage) return {ids};
+  // Agglomerative average linkage on the faces' distance sums: join the nearest two groups while
+  // their mean distance passes linkage_distance. Faces of one photo or held apart never join: their
+  // sum is infinite, and stays so for the groups they end up in.
+  std::vector<std::vector<size_t>> groups(n);
+  std::vector<std::vector<double>> sum(n, std::vector<double>(n));
+  for (size_t i = 0; i < n; ++i) {
+    groups[i] = {i};
+    const Entry& e = entries_[position_.at(ids[i])];
+    const auto& apart = apart_.partners(ids[i]);
+    for (size_t j = 0; j < i; ++j)
+      sum[i][j] = sum[j][i] = e.photo_id == entries_[position_.at(ids[j])].photo_id || apart.count(ids[j])
+                                  ? std::numeric_limits<double>::infinity()
+                                  : std::sqrt(squared_distance(vector_of(ids[i]), vector_of(ids[j])));
+  }
+  std::vector<bool> alive(n, true);
+  auto join = [&](size_t a, size_t b) {
+    groups[a].insert(groups[a].end(), groups[b].begin(), groups[b].end());
+    alive[b] = false;
+    for (size_t k = 0; k < n; ++k) sum[a][k] = sum[k][a] = sum[a][k] + sum[b][k];
+  };
+  // The faces a user placed are one group from the start: no regrouping undoes a correction.
+  size_t held = n;
+  for (size_t i = 0; i < n; ++i) {
+    if (!confirmed_.count(ids[i])) continue;
+    if (held == n)
+      held = i;
+    else
+      join(held, i);
+  }
+  for (;;) {
+    size_t a = n, b = n;
+    double best = 0;
+    for (size_t i = 0; i < n; ++i)
+      for (size_t j = i + 1; alive[i] && j < n; ++j) {
+        if (!alive[j]) continue;
+        const size_t pairs = groups[i].size() * groups[j].size();
+        const double mean = sum[i][j] / static_cast<double>(pairs);
+        if (mean <= linkage_distance(threshold, pairs) && (a == n || mean < best)) a = i, b = j, best = mean;
+      }
+    if (a == n) break;
+    join(a, b);
+  }
+  std::vector<std::vector<std::string>> out;
+  for (size_t i = 0; i < n; ++i) {
+    if (!alive[i]) continue;
+    out.emplace_back();
+    for (size_t x : groups[i]) out.back().push_back(ids[x]);
+  }
+  // Largest first, except that the group of the faces a user placed keeps the person.
+  std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.size() > y.size(); });
+  if (held != n) {
+    const auto placed = std::find_if(out.begin(), out.end(), [&](const auto& g) {
+      return std::find(g.begin(), g.end(), ids[held]) != g.end();
+    });
+    std::rotate(out.begin(), placed, placed + 1);
+  }
+  return out;
+}
+
+std::vector<NearPersons> FaceCollection::near_persons(float loosest) const {
+  refresh();
+  std::shared_lock lock(mutex_);
+  std::vector<NearPersons> out;
+  if (rule_ != GroupingRule::Linkage) return out;
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const auto& [person, mine] : person_faces_)
+    for (const float* probe : spread_sample(mine, kNeighbourProbes))
+      for (const auto& [distance, slot] : index_.within(probe, linkage_distance(loosest, SIZE_MAX))) {
+        const std::string& other = entries_[slot].person_id;
+        if (other == person || !seen.insert(std::minmax(person, other)).second) continue;
+        const auto& theirs = person_faces_.at(other);
+        const float d = linkage(mine, theirs);
+        if (d > linkage_distance(loosest, mine.size() * theirs.size())) continue;
+        if (share_a_photo(mine, theirs) || held_apart(mine, other)) continue;
+        const float similarity = linkage_similarity(d, mine.size() * theirs.size());
+        // In personId order, so that a pair reads the same in every list.
+        if (person < other)
+          out.push_back({person, other, similarity, mine.size(), theirs.size()});
+        else
+          out.push_back({other, person, similarity, theirs.size(), mine.size()});
+      }
+  return out;
+}
+
+std::vector<StrayFace> FaceCollection::stray_faces(float threshold) const {
+  refresh();
+  std::shared_lock lock(mutex_);
+  std::vector<StrayFace> out;
+  if (rule_ != GroupingRule::Linkage) return out;
+  for (const auto& [person, ids] : person_faces_) {
+    if (ids.size() < 2) continue;
+    for (const auto& id : ids) {
+      // Of two faces, the one that came second is asked about: the first founded the person.
+      if (confirmed_.count(id) || (ids.size() == 2 && id == ids.front())) continue;
+      std::vector<std::string> others;
+      for (const auto& other : ids)
+        if (other != id) others.push_back(other);
+      const float d = mean_distance(vector_of(id), spread_sample(others, kMaxLinkageFaces));
+      const float similarity = linkage_similarity(d, others.size());
+      if (similarity < threshold) out.push_back({id, person, similarity, ids.size()});
+    }
+  }
+  return out;
+}
+
+}  // namespace beetroot

@@ -1,0 +1,45 @@
+#pragma once
+#include <string>
+#include <vector>
+
+#include "people/people.h"
+
+namespace beetroot {
+
+// A question for a user tidying People, and how much its answer is worth.
+struct Question {
+  enum class Kind {
+    SamePerson,       // are these two persons one? (neither named)
+    IsThisPerson,     // is this unnamed person the named other one?
+    BelongsToPerson,  // is this face the person it is filed under?
+  };
+  Kind kind;
+  std::string person_id;        // BelongsToPerson: the face's person; IsThisPerson: the unnamed one
+  std::string other_person_id;  // SamePerson, IsThisPerson
+  std::string face_id;          // BelongsToPerson
+  float similarity = 0;         // of the faces' mean distance
+  // Pairs of faces one answer is expected to put right: for two persons, the chance they are one
+  // times the pairs a merge joins; for a face, the chance it is someone else times the pairs its
+  // move separates.
+  double worth = 0;
+};
+const char* to_string(Question::Kind kind);
+Question::Kind parse_question_kind(const std::string& name);  // Error InvalidParameter
+
+// The questions whose answers settle the most, and what each answer does: Yes merges (the named
+// or larger person keeps its id) or confirms a face in its person; No stores the correction
+// (People::keep_apart, People::not_this_person), so the question never comes back.
+class Questions {
+ public:
+  Questions(People& people, FaceCollection& collection, float threshold);
+  std::vector<Question> next(size_t limit) const;
+  // Error NotFound if a person or face of the question is gone (answered in another tab).
+  void answer(const Question& question, bool yes);
+
+ private:
+  People& people_;
+  FaceCollection& collection_;
+  float threshold_;
+};
+
+}  // namespace beetroot

@@ -1,0 +1,144 @@
+"""Corrections through the People API are remembered by the real server: a face moved out of a
+person stays out while more photos of that person arrive, across a restart and `beetroot
+recluster`; "not this person" and "not the same person" answers are stored, and malformed ones
+change nothing. The questions API asks about persons that are near, and acts on the answers."""
+import os
+import subprocess
+import unittest
+
+from beetroot_server import BINARY, LFW, BeetrootServer, wait_for
+
+PERSON = "Colin_Powell"
+
+
+def lfw_photos(first, count):
+    return [(f"{PERSON}_{n:04d}.jpg", (LFW / PERSON / f"{PERSON}_{n:04d}.jpg").read_bytes())
+            for n in range(first, first + count)]
+
+
+@unittest.skipUnless((LFW / PERSON).is_dir(), "../shared/data not present")
+class CorrectionsTest(unittest.TestCase):
+    def setUp(self):
+        self.server = BeetrootServer()
+
+    def tearDown(self):
+        self.server.stop()
+
+    def file(self, photos):
+        status, body, _ = self.server.upload(photos)
+        self.assertEqual(status, 202, body)
+        ids = [p["photoId"] for p in body["photos"]]
+        wait_for(lambda: all(self.photo(i)["status"] == "done" for i in ids), message="photos ingested")
+        return ids
+
+    def photo(self, photo_id):
+        status, body, _ = self.server.rest("GET", f"/api/photos/{photo_id}")
+        self.assertEqual(status, 200, body)
+        return body
+
+    def person_of(self, photo_id, face_id):
+        return next(f["personId"] for f in self.photo(photo_id)["faces"] if f["faceId"] == face_id)
+
+    def restart(self, then=None):
+        self.assertEqual(self.server.stop(keep_data=True), 0)
+        if then:
+            then()
+        self.server = BeetrootServer(data=self.server.data, keys=(self.server.key_id, self.server.secret))
+
+    def recluster(self):
+        env = dict(os.environ, BEETROOT_DATA=self.server.data.name)
+        done = subprocess.run([BINARY, "recluster"], env=env, capture_output=True, text=True, timeout=600)
+        self.assertEqual(done.returncode, 0, done.stderr)
+
+    def test_a_face_moved_out_stays_out_while_its_person_grows(self):
+        photos = self.file(lfw_photos(1, 8))
+        faces = [(p, f["faceId"], f["personId"]) for p in photos for f in self.photo(p)["faces"]]
+        persons = [person for _, _, person in faces]
+        main = max(set(persons), key=persons.count)
+        self.assertGreaterEqual(persons.count(main), 6, "one man's photos are one person")
+        photo, moved, _ = next(f for f in faces if f[2] == main)
+        status, result, _ = self.server.rest("POST", f"/api/faces/{moved}/move", {})
+        self.assertEqual(status, 200, result)
+        self.assertNotEqual(result["personId"], main)
+
+        def main_person():
+            return self.person_of(*next((p, f) for p, f, person in faces if person == main and f != moved))
+
+        more = self.file(lfw_photos(9, 8))
+        self.assertTrue(any(self.person_of(p, f["faceId"]) == main_person() for p in more for f in self.photo(p)["faces"]),
+                        "new photos of him still join his person")
+        self.assertNotEqual(self.person_of(photo, moved), main_person())
+        self.restart(then=self.recluster)
+        self.file(lfw_photos(17, 8))
+        self.assertNotEqual(self.person_of(photo, moved), main_person(), "after recluster, a restart and more photos")
+
+    def test_not_this_person_and_not_the_same_are_stored_and_checked(self):
+        first, second = self.file(lfw_photos(1, 2))
+        face = self.photo(first)["faces"][0]
+        other = self.photo(second)["faces"][0]
+        self.assertEqual(face["personId"], other["personId"])
+        person = face["personId"]
+        for body, status in (({}, 400), ({"personId": 7}, 400), ({"personId": "no-such-person"}, 404)):
+            self.assertEqual(self.server.rest("POST", f"/api/faces/{face['faceId']}/not-person", body)[0], status, body)
+            self.assertEqual(self.server.rest("POST", f"/api/people/{person}/not-same", body)[0], status, body)
+        self.assertEqual(self.server.rest("POST", f"/api/people/{person}/not-same", {"personId": person})[0], 400)
+        self.assertEqual(self.person_of(first, face["faceId"]), person, "a refused answer changes nothing")
+
+        status, result, _ = self.server.rest("POST", f"/api/faces/{face['faceId']}/not-person", {"personId": person})
+        self.assertEqual(status, 200, result)
+        left_for = result["personId"]
+        self.assertNotEqual(left_for, person)
+        self.assertEqual(self.person_of(first, face["faceId"]), left_for)
+        status, result, _ = self.server.rest("POST", f"/api/people/{left_for}/not-same", {"personId": person})
+        self.assertEqual((status, result), (200, {"personId": left_for, "notSameAs": person}))
+        # The same photos filed again under other names: each joins one of the two, never both at once.
+        self.restart()
+        again = self.file([("again_" + name, data) for name, data in lfw_photos(1, 2)])
+        persons = {self.person_of(p, f["faceId"]) for p in again for f in self.photo(p)["faces"]}
+        self.assertEqual(self.person_of(first, face["faceId"]), left_for)
+        self.assertEqual(self.person_of(second, other["faceId"]), person)
+        self.assertTrue(persons <= {left_for, person}, persons)
+
+
+    def test_questions_are_asked_and_answers_act(self):
+        men = ["George_W_Bush", "Colin_Powell", "Tony_Blair", "Donald_Rumsfeld"]
+        self.file([(p.name, p.read_bytes()) for man in men for p in sorted((LFW / man).iterdir())[:12]])
+        for query in ("limit=0", "limit=101", "limit=x", "limit="):
+            self.assertEqual(self.server.rest("GET", "/api/questions?" + query)[0], 400, query)
+        status, body, _ = self.server.rest("GET", "/api/questions?limit=100")
+        self.assertEqual(status, 200)
+        questions = body["questions"]
+        self.assertGreaterEqual(len(questions), 3)
+        worth = [q["similarity"] for q in questions]
+        self.assertTrue(all(0 < s < 100 for s in worth))
+        pair = next(q for q in questions if q["kind"] == "same-person")
+        self.assertLess(pair["personId"], pair["otherPersonId"], "a pair reads the same in every list")
+        self.assertTrue(pair["person"]["faces"] and pair["otherPerson"]["faces"])
+
+        def answer(question, value, **extra):
+            body = {"kind": question["kind"], "personId": question["personId"], "answer": value, **extra}
+            if "otherPersonId" in question:
+                body["otherPersonId"] = question["otherPersonId"]
+            if "faceId" in question:
+                body["faceId"] = question["faceId"]
+            return self.server.rest("POST", "/api/questions/answer", body)[0]
+
+        self.assertEqual(answer(pair, "maybe"), 400)
+        self.assertEqual(answer({**pair, "kind": "who-knows"}, "yes"), 400)
+        self.assertEqual(answer({**pair, "otherPersonId": "00000000-0000-4000-8000-000000000000"}, "yes"), 404)
+        self.assertEqual(answer({**pair, "otherPersonId": pair["personId"]}, "no"), 400)
+
+        people = self.server.rest("GET", "/api/people?limit=1")[1]["total"]
+        self.assertEqual(answer(pair, "no"), 200)
+        keys = {(q["kind"], q["personId"], q.get("otherPersonId")) for q in
+                self.server.rest("GET", "/api/questions?limit=100")[1]["questions"]}
+        self.assertNotIn((pair["kind"], pair["personId"], pair["otherPersonId"]), keys, "No is remembered")
+        other = next(q for q in self.server.rest("GET", "/api/questions?limit=100")[1]["questions"]
+                     if q["kind"] == "same-person")
+        self.assertEqual(answer(other, "yes"), 200)
+        self.assertEqual(self.server.rest("GET", "/api/people?limit=1")[1]["total"], people - 1, "Yes merges")
+        self.assertEqual(answer(other, "yes"), 404, "a question settled already")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,215 @@
+// Corrections are remembered: what a user separated is never joined again by ingestion, the
+// automatic merges or recluster, on every backend, across restarts and snapshots; what a user
+// placed together stays together. Each scenario is first run without the correction, to show
+// that the grouping would join (or split) them on its own.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "base/error.h"
+#include "collection/face_collection.h"
+#include "collection/similarity.h"
+#include "people/people.h"
+#include "storage/local/local_object_store.h"
+#include "storage/sql/sql_face_store.h"
+#include "storage/sql/sql_photo_table.h"
+#include "backends.h"
+#include "synthetic_descriptors.h"
+
+namespace beetroot {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr float kThreshold = 95;
+
+using test::at_distance;
+using test::random_descriptor;
+
+// A People view over real stores, filing synthetic faces the way ingestion does.
+struct Library {
+  test::ScratchDatabase scratch;
+  fs::path folder = fs::temp_directory_path() / ("beetroot-corrections-" + std::to_string(getpid()));
+  std::shared_ptr<SqlDatabase> db = scratch.connect();
+  SqlFaceStore store{db};
+  LocalObjectStore objects{folder};
+  SqlPhotoTable photos{db, "Photos"};
+  std::unique_ptr<FaceCollection> collection;
+  std::unique_ptr<People> people;
+  int photo_count = 0;
+
+  explicit Library(const std::string& backend) : scratch(backend) { reopen(); }
+  ~Library() { fs::remove_all(folder); }
+
+  // A restart: the collection's index read again, from its last snapshot where there is one.
+  void reopen() {
+    people.reset();
+    collection = std::make_unique<FaceCollection>(store, "people", GroupingRule::Linkage, VectorIndexOptions{},
+                                                  folder / "snapshots");
+    people = std::make_unique<People>(*collection, store, objects, photos, ThumbnailLayout{"thumbs", "faces-thumbs/"});
+  }
+
+  // Files a photo of one face and merges as ingestion does; returns the face.
+  FaceRecord file(const Descriptor& d) {
+    FaceRecord f;
+    f.face_index = 1;
+    f.descriptor = d;
+    f.box = {0.1f, 0.1f, 0.2f, 0.2f};
+    const std::string photo = "photo" + std::to_string(++photo_count);
+    auto filed = collection->assign(photo, {f}, kThreshold, [&](const std::string& person, int index) {
+      return people->thumbnails().key(person, photo, index);
+    });
+    people->merge_linked(filed, kThreshold);
+    return filed.front();
+  }
+
+  std::string person_of(const std::string& face_id) const { return collection->face(face_id)->person_id; }
+};
+
+class Corrections : public ::testing::TestWithParam<std::string> {
+  void SetUp() override { BEETROOT_REQUIRE_BACKEND(GetParam()); }
+};
+INSTANTIATE_TEST_SUITE_P(Backends, Corrections, ::testing::Values("sqlite", "postgres"));
+
+// Person A of five faces, and a face X near enough to join it. Faces then keep coming between X
+// and A, the kind that pulled a face moved out back into its old person.
+struct Lookalikes {
+  std::mt19937 rng{7};
+  Descriptor a = random_descriptor(rng);
+  std::vector<FaceRecord> person_a;
+  FaceRecord x;
+
+  explicit Lookalikes(Library& library) {
+    for (int i = 0; i < 5; ++i) person_a.push_back(library.file(at_distance(a, 0.2f, rng)));
+    x = library.file(at_distance(a, 0.3f, rng));
+  }
+  // Faces between X and A, each nearer to X.
+  void file_between(Library& library, int count) {
+    const Descriptor at_x = library.collection->face(x.face_id)->descriptor;
+    for (int i = 0; i < count; ++i) library.file(at_distance(at_x, 0.12f + 0.02f * (i % 3), rng));
+  }
+  std::string a_id(Library& library) const { return library.person_of(person_a.front().face_id); }
+};
+
+TEST_P(Corrections, AFaceMovedOutNeverRejoinsItsOldPerson) {
+  {
+    // Without the correction: X moved by a plain index move, as an older beetroot did.
+    Library library(GetParam());
+    Lookalikes faces(library);
+    ASSERT_EQ(library.person_of(faces.x.face_id), faces.a_id(library)) << "X joins A when filed";
+    library.collection->move_faces({faces.x.face_id}, "elsewhere", [](const FaceRecord&) { return "t"; }, [] {});
+    faces.file_between(library, 3);
+    EXPECT_EQ(library.person_of(faces.x.face_id), faces.a_id(library)) << "without the correction X rejoins A";
+  }
+  Library library(GetParam());
+  Lookalikes faces(library);
+  const std::string a = faces.a_id(library);
+  const std::string moved_to = library.people->move_face(faces.x.face_id, "");
+  EXPECT_NE(moved_to, a);
+  faces.file_between(library, 12);
+  EXPECT_NE(library.person_of(faces.x.face_id), faces.a_id(library));
+  library.collection->save_snapshot();
+  library.reopen();
+  faces.file_between(library, 6);
+  library.people->recluster(kThreshold);
+  EXPECT_NE(library.person_of(faces.x.face_id), faces.a_id(library)) << "after a restart and a recluster";
+  for (const auto& f : faces.person_a) EXPECT_EQ(library.person_of(f.face_id), a) << "A itself stays whole";
+}
+
+TEST_P(Corrections, NotThisPersonKeepsAFaceOutOfAPersonItWasNeverIn) {
+  Library library(GetParam());
+  Lookalikes faces(library);
+  const std::string a = faces.a_id(library);
+  // X's photo is filed again under a new photo (a copy), which joins A; the user says it is not A.
+  const FaceRecord copy = library.file(library.collection->face(faces.x.face_id)->descriptor);
+  ASSERT_EQ(library.person_of(copy.face_id), a);
+  const std::string out = library.people->not_this_person(copy.face_id, a);
+  EXPECT_NE(out, a) << "a face said not to be its person leaves it";
+  // X itself was never moved: told that X is not A either, it leaves A, and nothing brings either back.
+  library.people->not_this_person(faces.x.face_id, a);
+  faces.file_between(library, 10);
+  library.people->recluster(kThreshold);
+  EXPECT_NE(library.person_of(copy.face_id), faces.a_id(library));
+  EXPECT_NE(library.person_of(faces.x.face_id), faces.a_id(library));
+  EXPECT_THROW(library.people->not_this_person(faces.x.face_id, "no-such-person"), Error);
+}
+
+// Two persons a little too far apart to merge, and faces that keep coming between them.
+struct NearPair {
+  std::mt19937 rng{11};
+  Descriptor centre = random_descriptor(rng);
+  Descriptor a = at_distance(centre, 0.34f, rng), b = at_distance(centre, 0.34f, rng);
+  std::vector<FaceRecord> of_a, of_b;
+
+  explicit NearPair(Library& library) {
+    for (int i = 0; i < 4; ++i) of_a.push_back(library.file(at_distance(a, 0.15f, rng)));
+    for (int i = 0; i < 4; ++i) of_b.push_back(library.file(at_distance(b, 0.15f, rng)));
+  }
+  void file_between(Library& library, int count) {
+    for (int i = 0; i < count; ++i) library.file(at_distance(centre, 0.12f, rng));
+  }
+};
+
+TEST_P(Corrections, TwoPersonsHeldApartAreNeverMerged) {
+  {
+    Library library(GetParam());
+    NearPair pair(library);
+    ASSERT_NE(library.person_of(pair.of_a[0].face_id), library.person_of(pair.of_b[0].face_id));
+    pair.file_between(library, 6);
+    EXPECT_EQ(library.person_of(pair.of_a[0].face_id), library.person_of(pair.of_b[0].face_id))
+        << "without the correction the faces between them merge them";
+  }
+  Library library(GetParam());
+  NearPair pair(library);
+  library.people->keep_apart(library.person_of(pair.of_a[0].face_id), library.person_of(pair.of_b[0].face_id));
+  pair.file_between(library, 20);
+  library.reopen();  // no snapshot this time: the rulings are read with every face
+  pair.file_between(library, 5);
+  library.people->recluster(kThreshold);
+  for (const auto& fa : pair.of_a)
+    for (const auto& fb : pair.of_b) EXPECT_NE(library.person_of(fa.face_id), library.person_of(fb.face_id));
+  EXPECT_THROW(library.people->keep_apart(library.person_of(pair.of_a[0].face_id),
+                                          library.person_of(pair.of_a[1].face_id)),
+               Error)
+      << "a person is not kept apart from itself";
+}
+
+TEST_P(Corrections, TheUsersLatestWordWinsAndWhatAUserPlacedStaysTogether) {
+  Library library(GetParam());
+  NearPair pair(library);
+  const std::string a = library.person_of(pair.of_a[0].face_id), b = library.person_of(pair.of_b[0].face_id);
+  library.people->keep_apart(a, b);
+  // The user changes their mind: a merge by hand joins them, and overrules the ruling.
+  library.people->merge(a, {b});
+  for (const auto& f : pair.of_b) EXPECT_EQ(library.person_of(f.face_id), a);
+  // Far from the rest, a face the user moved in stays: recluster does not split what a user placed.
+  std::mt19937 rng(3);
+  const FaceRecord stranger = library.file(random_descriptor(rng));
+  ASSERT_NE(library.person_of(stranger.face_id), a);
+  library.people->move_face(stranger.face_id, a);
+  const auto report = library.people->recluster(kThreshold);
+  EXPECT_EQ(report.persons_split_off, 0u);
+  EXPECT_EQ(library.person_of(stranger.face_id), a);
+  for (const auto& f : pair.of_b) EXPECT_EQ(library.person_of(f.face_id), a);
+}
+
+// What ingestion files into a placed person without the user's word is still split off when it
+// is someone else.
+TEST_P(Corrections, ReclusterStillSplitsWhatNoUserPlaced) {
+  Library library(GetParam());
+  std::mt19937 rng(5);
+  const Descriptor a = random_descriptor(rng);
+  std::vector<FaceRecord> of_a;
+  for (int i = 0; i < 3; ++i) of_a.push_back(library.file(at_distance(a, 0.15f, rng)));
+  const std::string person = library.person_of(of_a[0].face_id);
+  library.collection->correct({{}, {of_a[0].face_id, of_a[1].face_id, of_a[2].face_id}});
+  // A stranger put into A by a plain index move (as a wrong automatic decision would be).
+  const FaceRecord stranger = library.file(random_descriptor(rng));
+  library.collection->move_faces({stranger.face_id}, person, [](const FaceRecord& f) { return f.thumb_key; }, [] {});
+  const auto report = library.people->recluster(kThreshold);
+  EXPECT_EQ(report.persons_split_off, 1u);
+  EXPECT_NE(library.person_of(stranger.face_id), person);
+  for (const auto& f : of_a) EXPECT_EQ(library.person_of(f.face_id), person) << "the placed faces keep the person";
+}
+
+}  // namespace
+}  // namespace beetroot
