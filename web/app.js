@@ -4,7 +4,7 @@
 
 const PAGE_SIZE = 120;
 const view = document.getElementById("view");
-const state = { sort: "faces", showHidden: false, selected: new Set(), uploading: 0 };
+const state = { sort: "faces", showHidden: false, othersOpen: false, selected: new Set(), uploading: 0 };
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -16,6 +16,12 @@ function el(tag, attrs = {}, ...children) {
   for (const child of children.flat()) if (child !== null && child !== undefined)
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   return node;
+}
+
+// Whether the page's address still names `hash`: a page that loaded slowly does not cover the one
+// the user went to meanwhile.
+function stillAt(hash) {
+  return (location.hash || "#/") === hash;
 }
 
 function toast(message) {
@@ -103,6 +109,29 @@ async function mergeSelected() {
   } catch (error) { toast(`Merge failed: ${error.message}`); }
 }
 
+// Persons seen too few times for the main grid (strangers in the background), loaded when opened;
+// open or closed as the user left it, through the grid's refreshes during ingestion.
+async function othersSection() {
+  const hidden = state.showHidden ? "&hidden=true" : "";
+  const first = await api(`/api/people?shelf=others&limit=1${hidden}`);
+  const grid = el("div", { class: "grid", id: "others-grid" });
+  const load = async () => {
+    const page = await api(`/api/people?shelf=others&sort=${state.sort}&limit=1000${hidden}`);
+    grid.replaceChildren(...page.people.map(personTile));
+  };
+  const section = el("details", { class: "others", id: "others", open: state.othersOpen, hidden: first.total === 0,
+      ontoggle: () => {
+        state.othersOpen = section.open;
+        if (section.open && !grid.childElementCount) load();
+      } },
+    el("summary", {}, `Others (${first.total})`),
+    el("p", { class: "muted" }, `Unnamed people with fewer than ${first.minFaces} faces: strangers in the ` +
+                                "background, faces seen once. Name one to keep it on the main grid."),
+    grid);
+  if (state.othersOpen && first.total) await load();
+  return section;
+}
+
 async function showPeople() {
   const grid = el("div", { class: "grid", id: "people" });
   const count = el("span", { class: "count" }, "");
@@ -115,7 +144,9 @@ async function showPeople() {
     el("label", {}, el("input", { type: "checkbox", checked: state.showHidden,
       onchange: (e) => { state.showHidden = e.target.checked; showPeople(); } }), " Show hidden"),
     el("button", { class: "button", id: "merge", disabled: true, onclick: mergeSelected }, "Merge"));
-  view.replaceChildren(toolbar, grid, sentinel);
+  const others = await othersSection();
+  if (!stillAt("#/")) return;
+  view.replaceChildren(toolbar, grid, sentinel, others);
   updateMergeButton();
 
   let offset = 0, total = Infinity, loading = false;
@@ -123,14 +154,15 @@ async function showPeople() {
     if (loading || offset >= total || !document.body.contains(grid)) return;
     loading = true;
     try {
-      const page = await api(`/api/people?sort=${state.sort}&offset=${offset}&limit=${PAGE_SIZE}` +
+      const page = await api(`/api/people?shelf=main&sort=${state.sort}&offset=${offset}&limit=${PAGE_SIZE}` +
                              (state.showHidden ? "&hidden=true" : ""));
       total = page.total;
       offset += page.people.length;
       grid.append(...page.people.map(personTile));
       count.textContent = `${total} ${total === 1 ? "person" : "people"}` +
         (page.queueDepth ? ` · ${page.queueDepth} photos waiting` : "");
-      if (total === 0) grid.replaceChildren(el("p", { class: "empty" }, "No people yet. Drop photos here to add them."));
+      if (total === 0 && others.hidden)
+        grid.replaceChildren(el("p", { class: "empty" }, "No people yet. Drop photos here to add them."));
     } finally { loading = false; }
     if (sentinel.getBoundingClientRect().top < innerHeight * 2) loadMore();
   };
@@ -173,28 +205,62 @@ async function showPerson(id) {
       showPerson(id);
     } }, person.hidden ? "Unhide" : "Hide");
   const targets = await movingTargets(id);
+  const targetOptions = () => [el("option", { value: "" }, "a new person"),
+    targets.map((t) => el("option", { value: t.personId }, `${personName(t)} (${t.faceCount})`))];
+  const selected = new Set();
+  const act = async (what, request) => {
+    try { await request(); toast(what); showPerson(id); }
+    catch (error) { toast(`${what} failed: ${error.message}`); }
+  };
+  const post = (path, body) => api(path, { method: "POST", body: JSON.stringify(body) });
+
+  // Many faces at once: moved together (to one new person, or an existing one), or said not to be
+  // this person (each leaves for a person of its own and never comes back).
+  const bulkTarget = el("select", { "aria-label": "Move the selected faces to", id: "bulk-target" }, targetOptions());
+  const bulkMove = el("button", { class: "button", id: "bulk-move", disabled: true, onclick: () =>
+    act(`Moved ${selected.size} faces`, async () => {
+      let to = bulkTarget.value;
+      for (const faceId of selected) to = (await post(`/api/faces/${faceId}/move`, to ? { personId: to } : {})).personId;
+    }) }, "Move selected");
+  const bulkRemove = el("button", { class: "button", id: "bulk-remove", disabled: true, onclick: () =>
+    act(`Removed ${selected.size} faces`, async () => {
+      for (const faceId of selected) await post(`/api/faces/${faceId}/not-person`, { personId: id });
+    }) }, "Not this person");
+  const updateBulk = () => {
+    bulkMove.disabled = bulkRemove.disabled = selected.size === 0;
+    bulkMove.textContent = selected.size ? `Move ${selected.size} to` : "Move selected to";
+  };
+
   const faces = el("div", { class: "grid", id: "faces" }, person.faces.map((face) => {
-    const destination = el("select", { "aria-label": "Move this face to", class: "move-target" },
-      el("option", { value: "" }, "a new person"),
-      targets.map((t) => el("option", { value: t.personId }, `${personName(t)} (${t.faceCount})`)));
-    return el("article", { class: "tile face", "data-face": face.faceId },
+    const destination = el("select", { "aria-label": "Move this face to", class: "move-target" }, targetOptions());
+    const tile = el("article", { class: "tile face" + (face.thumbUrl === person.coverUrl ? " is-cover" : ""),
+                                 "data-face": face.faceId },
       el("a", { class: "cover", href: `#/photo/${face.photoId}`, title: "Open the photo" },
         el("img", { src: face.thumbUrl, alt: "face", loading: "lazy" })),
+      el("input", { type: "checkbox", class: "pick pick-face", "aria-label": "Select this face", onchange: (e) => {
+        e.target.checked ? selected.add(face.faceId) : selected.delete(face.faceId);
+        tile.classList.toggle("selected", e.target.checked);
+        updateBulk();
+      } }),
       el("div", { class: "tile-actions" }, destination,
-        el("button", { class: "button move", onclick: async () => {
-          const body = destination.value ? { personId: destination.value } : {};
-          try {
-            await api(`/api/faces/${face.faceId}/move`, { method: "POST", body: JSON.stringify(body) });
-            toast("Face moved");
-            showPerson(id);
-          } catch (error) { toast(`Move failed: ${error.message}`); }
-        } }, "Move")));
+        el("button", { class: "button move", onclick: () => act("Face moved", () =>
+          post(`/api/faces/${face.faceId}/move`, destination.value ? { personId: destination.value } : {})) }, "Move"),
+        el("button", { class: "button set-cover", title: "Show this face for the person", onclick: () =>
+          act("Cover chosen", () => api(`/api/people/${id}`, { method: "PATCH", body: JSON.stringify({ coverFaceId: face.faceId }) }))
+        }, "Cover"),
+        el("button", { class: "button danger delete-face", title: "Not a face: delete it for good", onclick: () => {
+          if (confirm("Delete this face? It will not come back when the photo is added again."))
+            act("Face deleted", () => api(`/api/faces/${face.faceId}`, { method: "DELETE" }));
+        } }, "Delete")));
+    return tile;
   }));
+  if (!stillAt(`#/person/${id}`)) return;
   view.replaceChildren(
     el("p", {}, el("a", { href: "#/" }, "← People")),
     el("div", { class: "person-head" }, el("img", { src: person.coverUrl, alt: "" }), rename, hide),
     el("p", { class: "muted" }, `${person.faceCount} ${person.faceCount === 1 ? "face" : "faces"} in ` +
                                 `${person.photoCount} ${person.photoCount === 1 ? "photo" : "photos"}`),
+    el("div", { class: "face-tools" }, bulkMove, bulkTarget, bulkRemove),
     faces);
 }
 
@@ -207,6 +273,7 @@ async function showPhoto(id) {
     photo.faces.map((f) => el("a", { class: "box", href: `#/person/${f.personId}`,
       style: `left:${f.box.left * 100}%;top:${f.box.top * 100}%;width:${f.box.width * 100}%;height:${f.box.height * 100}%` },
       el("span", {}, f.personName || "Unnamed"))));
+  if (!stillAt(`#/photo/${id}`)) return;
   view.replaceChildren(
     el("p", {}, el("a", { href: "#/" }, "← People")),
     el("div", { class: "toolbar" }, el("span", { class: "count" }, `${photo.key} · ${photo.status} · ${photo.faces.length} faces`),

@@ -64,6 +64,7 @@ async function answerQuestion(q, answer) {
 }
 
 function showQuestion() {
+  if (!stillAt("#/questions")) return;
   const q = questions.queue[0];
   if (!q) {
     view.replaceChildren(el("p", {}, el("a", { href: "#/" }, "← People")),

@@ -209,7 +209,7 @@ void PeopleApi::add_routes(httplib::Server& server) {
   server.Delete(R"(/api/faces/([^/]+))", guarded([this](const httplib::Request& req, httplib::Response& res) {
     const std::string id = face_id(req.matches[1]);
     people_.delete_face(id);
-    send_json(res, {{"faceId", id}, {"deleted", true}});
+    res.status = 204;
   }));
 
   server.Post(R"(/api/people/([^/]+)/not-same)", guarded([this](const httplib::Request& req, httplib::Response& res) {

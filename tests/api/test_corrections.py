@@ -140,5 +140,50 @@ class CorrectionsTest(unittest.TestCase):
         self.assertEqual(answer(other, "yes"), 404, "a question settled already")
 
 
+    def test_others_shelf_cover_and_a_deleted_face_that_stays_deleted(self):
+        strangers = [(f"{n}_0001.jpg", (LFW / n / f"{n}_0001.jpg").read_bytes()) for n in ("AJ_Cook", "AJ_Lamas")]
+        photos = self.file(lfw_photos(1, 4) + strangers)
+        everyone = self.server.rest("GET", "/api/people?limit=100")[1]
+        main = self.server.rest("GET", "/api/people?shelf=main&limit=100")[1]
+        others = self.server.rest("GET", "/api/people?shelf=others&limit=100")[1]
+        self.assertEqual(self.server.rest("GET", "/api/people?shelf=elsewhere")[0], 400)
+        self.assertEqual(main["minFaces"], 2)
+        self.assertEqual(main["total"] + others["total"], everyone["total"])
+        self.assertTrue(all(p["faceCount"] >= 2 for p in main["people"]))
+        self.assertTrue(all(p["faceCount"] < 2 for p in others["people"]))
+        self.assertGreaterEqual(others["total"], 2, "the two strangers are Others")
+        stranger = others["people"][0]["personId"]
+        self.server.rest("PATCH", f"/api/people/{stranger}", {"name": "Someone"})
+        self.assertIn(stranger, [p["personId"] for p in self.server.rest("GET", "/api/people?shelf=main")[1]["people"]],
+                      "a named person is always on the main grid")
+
+        powell = main["people"][0]
+        detail = self.server.rest("GET", f"/api/people/{powell['personId']}")[1]
+        chosen = detail["faces"][-1]
+        self.assertNotEqual(powell["coverUrl"], chosen["thumbUrl"])
+        status, body, _ = self.server.rest("PATCH", f"/api/people/{powell['personId']}", {"coverFaceId": chosen["faceId"]})
+        self.assertEqual((status, body["coverUrl"]), (200, chosen["thumbUrl"]))
+        foreign = self.server.rest("GET", f"/api/people/{stranger}")[1]["faces"][0]["faceId"]
+        status, _, _ = self.server.rest("PATCH", f"/api/people/{powell['personId']}",
+                                        {"coverFaceId": foreign, "name": "Not applied"})
+        self.assertEqual(status, 400)
+        after = self.server.rest("GET", f"/api/people/{powell['personId']}")[1]
+        self.assertEqual((after["coverUrl"], after["name"]), (chosen["thumbUrl"], ""), "a refused change changes nothing")
+
+        # A false detection deleted: its thumbnail, its person and the photo's faceCount follow, and
+        # filing the photo again does not bring it back.
+        stranger_photo = photos[-1]
+        face = self.photo(stranger_photo)["faces"][0]
+        status, _, _ = self.server.rest("DELETE", f"/api/faces/{face['faceId']}")
+        self.assertEqual(status, 204)
+        self.assertEqual(self.server.rest("DELETE", f"/api/faces/{face['faceId']}")[0], 404)
+        self.assertEqual(self.photo(stranger_photo)["faces"], [])
+        self.assertEqual(self.photo(stranger_photo)["faceCount"], 0)
+        self.assertEqual(self.server.rest("GET", f"/api/people/{face['personId']}")[0], 404)
+        self.assertEqual(self.server.rest("DELETE", f"/api/photos/{stranger_photo}")[0], 204)
+        self.assertEqual(self.file(strangers[1:]), [stranger_photo], "the same photo, filed again")
+        self.assertEqual(self.photo(stranger_photo)["faces"], [], "the deleted face stays deleted")
+
+
 if __name__ == "__main__":
     unittest.main()

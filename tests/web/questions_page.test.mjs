@@ -1,6 +1,7 @@
-// The questions of the People page in real headless Chromium against a real `beetroot serve` with
-// LFW photos of four men: answered with keys and clicks, Yes merges two persons (the grid has one
-// tile fewer), No is remembered (the question never comes back), Not sure shows the next one.
+// Tidying People in real headless Chromium against a real `beetroot serve` with LFW photos of four
+// men. Questions answered with keys and clicks: Yes merges two persons (the grid has one tile
+// fewer), No is remembered (the question never comes back), Not sure shows the next one. A
+// person's page: choose the cover, move several faces at once, delete a false detection.
 // Screenshots at desktop and phone width go to $ARTIFACTS_DIR.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -11,7 +12,10 @@ import { artifacts, lfw, startServer, signedInPage, until } from "./harness.mjs"
 const men = ["George_W_Bush", "Colin_Powell", "Tony_Blair", "Donald_Rumsfeld"];
 let server;
 
-before(async () => { server = await startServer(); });
+before(async () => {
+  server = await startServer();
+  if (existsSync(lfw)) await uploadPhotos();
+});
 after(async () => { await server?.stop(); });
 
 async function uploadPhotos() {
@@ -30,7 +34,6 @@ async function questionKeys() {
 }
 
 test("questions: yes merges, no is remembered, not sure moves on, keys and clicks", { skip: !existsSync(lfw) }, async () => {
-  await uploadPhotos();
   const before = (await server.api("/api/people?limit=1")).body.total;
   assert.ok((await questionKeys()).length >= 3, "the library has questions to ask");
 
@@ -62,12 +65,56 @@ test("questions: yes merges, no is remembered, not sure moves on, keys and click
 
   // The grid follows: one tile fewer after the merge.
   await page.click("a.brand");
-  await until(async () => (await page.locator(".tile").count()) ===
-                          (await server.api("/api/people?limit=1")).body.total, "the grid to show everyone");
+  await until(async () => (await page.locator("#people .tile").count()) ===
+                          (await server.api("/api/people?shelf=main&limit=1")).body.total, "the main grid");
 
   const phone = await signedInPage(server, { width: 390, height: 844 }, true);
   await phone.goto(server.url + "#/questions");
   await phone.waitForSelector("#question");
   await phone.waitForFunction(() => [...document.images].every((image) => image.complete));
   await phone.screenshot({ path: join(artifacts, "questions-phone.png") });
+});
+
+test("a person's page: cover, several faces moved at once, a face deleted", { skip: !existsSync(lfw) }, async () => {
+  const biggest = (await server.api("/api/people?limit=1")).body.people[0];
+  assert.ok(biggest.faceCount >= 5, "a man of many photos");
+  const page = await signedInPage(server);
+  await page.goto(server.url + `#/person/${biggest.personId}`);
+  await page.waitForSelector(".tile.face");
+
+  // The cover: the third face instead of the first.
+  const third = await page.getAttribute(".tile.face >> nth=2", "data-face");
+  await page.click(".tile.face >> nth=2 >> button.set-cover");
+  await until(async () => (await page.getAttribute(".tile.face.is-cover", "data-face")) === third, "the new cover");
+  const person = (await server.api(`/api/people/${biggest.personId}`)).body;
+  assert.equal(person.coverUrl, person.faces.find((f) => f.faceId === third).thumbUrl);
+
+  // Two faces selected and moved to a new person together.
+  const picked = [];
+  for (const n of [3, 4]) {
+    picked.push(await page.getAttribute(`.tile.face >> nth=${n}`, "data-face"));
+    await page.check(`.tile.face >> nth=${n} >> input.pick-face`);
+  }
+  await page.screenshot({ path: join(artifacts, "person-page-selected.png"), fullPage: true });
+  await page.click("#bulk-move");
+  await page.waitForSelector("text=Moved 2 faces");
+  await until(async () => (await page.locator(".tile.face").count()) === biggest.faceCount - 2, "the two faces to leave");
+  const photoOf = (faceId) => person.faces.find((f) => f.faceId === faceId).photoId;
+  const movedTo = await Promise.all(picked.map(async (faceId) =>
+    (await server.api(`/api/photos/${photoOf(faceId)}`)).body.faces.find((f) => f.faceId === faceId).personId));
+  assert.equal(movedTo[0], movedTo[1], "moved together to one new person");
+  assert.notEqual(movedTo[0], biggest.personId);
+
+  // A face deleted for good: its photo keeps no face of it.
+  page.once("dialog", (dialog) => dialog.accept());
+  const deleted = await page.getAttribute(".tile.face >> nth=0", "data-face");
+  await page.click(".tile.face >> nth=0 >> button.delete-face");
+  await page.waitForSelector("text=Face deleted");
+  const photo = (await server.api(`/api/photos/${photoOf(deleted)}`)).body;
+  assert.ok(!photo.faces.some((f) => f.faceId === deleted));
+
+  const phone = await signedInPage(server, { width: 390, height: 844 }, true);
+  await phone.goto(server.url + `#/person/${biggest.personId}`);
+  await phone.waitForSelector(".tile.face");
+  await phone.screenshot({ path: join(artifacts, "person-page-phone.png") });
 });
