@@ -51,6 +51,19 @@ TEST(ImageDecoding, BadFilesGetTheirOwnError) {
   EXPECT_EQ(decode_error("\xFF\xD8" + garbage), ErrorKind::InvalidImageFormat);
 }
 
+// Found by a one-hour fuzzing run: a WebP header that libwebp accepts and OpenCV's WebP sniffing
+// does not, with "DICM" at byte 128, reached Debian's GDCM through cv::imdecode, and GDCM aborted
+// the process. The same DICOM trap behind a JPEG marker that OpenCV's JPEG decoder would refuse.
+TEST(ImageDecoding, NoFileReachesADecoderOfAFormatItDoesNotClaim) {
+  std::ifstream in(test::source_dir() / "fuzz/corpus/image_decoding/webp-header-then-dicom.bin", std::ios::binary);
+  const std::string found((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(found.size(), 128u);
+  ASSERT_EQ(found.substr(128, 4), "DICM");
+  EXPECT_EQ(decode_error(found), ErrorKind::InvalidImageFormat);
+  std::string jpeg_then_dicom = "\xFF\xD8\x00" + std::string(125, '\0') + "DICM" + std::string(200, '\xFF');
+  EXPECT_EQ(decode_error(jpeg_then_dicom), ErrorKind::InvalidImageFormat);
+}
+
 TEST(ImageDecoding, DecompressionBombIsRefusedBeforeDecoding) {
   // A 30000x30000 PNG header: 900 megapixels declared in a few bytes.
   std::string png = encode(cv::Mat(8, 8, CV_8UC3, cv::Scalar(0)), ".png");

@@ -59,6 +59,11 @@ TEST(LocalObjectStore, PutGetListRemoveAndNothingEscapesTheRoot) {
   EXPECT_FALSE(store.get("bucket-a", "missing.jpg"));
   EXPECT_EQ(store.list("bucket-a", "photos-raw/"), std::vector<std::string>{"photos-raw/x/1.jpg"});
   EXPECT_THROW(store.put("bucket-a", "../escape", "x"), Error);
+  // A segment longer than a file name can be: refused as a key, never a file system exception.
+  const std::string long_segment = "photos-raw/" + std::string(300, 'x') + ".jpg";
+  EXPECT_THROW(store.put("bucket-a", long_segment, "x"), Error);
+  EXPECT_THROW(store.get("bucket-a", long_segment), Error);
+  EXPECT_THROW(store.exists("bucket-a", long_segment), Error);
   EXPECT_FALSE(fs::exists(root / "escape"));
   store.remove("bucket-a", "other/2.jpg");
   EXPECT_FALSE(store.exists("bucket-a", "other/2.jpg"));

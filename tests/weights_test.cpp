@@ -61,6 +61,9 @@ TEST(Weights, TruncatedOrPaddedWeightsFileIsRefused) {
   EXPECT_NE(error_of([&] { WeightMap::load(manifest); }).find("bytes"), std::string::npos);
   std::ofstream(manifest) << "[{\"paths\": [\"face_landmark_68_model.bin\"], \"weights\": [{\"name\": 1}]}]";
   EXPECT_NE(error_of([&] { WeightMap::load(manifest); }).find("manifest"), std::string::npos);
+  // Found by fuzzing: a file name too long for the file system made the check itself throw.
+  std::ofstream(manifest) << "[{\"paths\": [\"" << std::string(5000, 'w') << "\"], \"weights\": []}]";
+  EXPECT_NE(error_of([&] { WeightMap::load(manifest); }).find("missing"), std::string::npos);
 }
 
 TEST(Weights, CorruptedModelFileIsNamedWithTheFix) {

@@ -61,10 +61,11 @@ ScratchLibrary::~ScratchLibrary() { std::filesystem::remove_all(folder_); }
 void ScratchLibrary::file(const std::vector<std::pair<std::string, Descriptor>>& photos) {
   const auto level = spdlog::get_level();
   spdlog::set_level(spdlog::level::warn);  // one log line per face would drown the result
-  for (const auto& [path, descriptor] : photos) {
+  for (const auto& photo : photos) {
+    const std::string& path = photo.first;  // a named variable: clang's lambdas take no structured binding
     FaceRecord face;
     face.face_index = 1;
-    face.descriptor = descriptor;
+    face.descriptor = photo.second;
     const auto filed = stores_.collection->assign(path, {face}, threshold_, [&](const std::string& person, int index) {
       return stores_.people->thumbnails().key(person, path, index);  // never written: People moves none
     });

@@ -68,7 +68,8 @@ int imread_flags(int reduction) {
 
 ImageInfo probe_image(std::string_view bytes) {
   ImageInfo info;
-  if (starts_with(bytes, "\xFF\xD8")) {
+  // FF D8 FF, as OpenCV's JPEG decoder wants it: it is the one cv::imdecode picks then.
+  if (starts_with(bytes, "\xFF\xD8\xFF")) {
     info = probe_jpeg(bytes);
   } else if (starts_with(bytes, "\x89PNG\r\n\x1A\n")) {
     if (bytes.size() < 24 || !starts_with(bytes, "IHDR", 12))
@@ -101,11 +102,14 @@ DecodedImage decode_image(std::string_view bytes, const DecodeOptions& options) 
   if (out.info.format == "jpeg" && bytes.rfind("\xFF\xD9") == std::string_view::npos)
     throw Error(ErrorKind::InvalidImageFormat, "truncated JPEG: no end-of-image marker");
   out.reduction = decode_reduction(out.info, options);
-  if (out.reduction > 1 && out.info.format == "png") {
+  // PNG and WebP go to their own libraries, never to cv::imdecode: it picks a decoder by its own
+  // sniffing, and a file that fails the WebP one but has "DICM" at byte 128 reached GDCM, which
+  // aborts the process on it (bench/results/2026-12-06-fuzzing.md).
+  if (out.info.format == "png") {
     out.rgb = decode_png_reduced(bytes, out.reduction);
     return out;
   }
-  if (out.reduction > 1 && out.info.format == "webp") {
+  if (out.info.format == "webp") {
     out.rgb = decode_webp_reduced(bytes, out.info.width, out.info.height, out.reduction);
     return out;
   }

@@ -125,7 +125,7 @@ cv::Mat decode_webp_reduced(std::string_view bytes, int width, int height, int r
   WebPDecoderConfig config;
   if (!WebPInitDecoderConfig(&config)) throw Error(ErrorKind::Internal, "libwebp version mismatch");
   cv::Mat out((height + reduction - 1) / reduction, (width + reduction - 1) / reduction, CV_8UC3);
-  config.options.use_scaling = 1;
+  config.options.use_scaling = reduction > 1;
   config.options.scaled_width = out.cols;
   config.options.scaled_height = out.rows;
   config.output.colorspace = MODE_RGB;

@@ -1,6 +1,6 @@
 #pragma once
-// PNG and WebP decoded straight to 1/reduction of their size, as JPEGs are at a DCT scale: a
-// 100-megapixel PNG never takes 300 MB, nor the time to search all of it.
+// PNG and WebP decoded by their own libraries, whole or straight to 1/reduction of their size (as
+// JPEGs are at a DCT scale): a 100-megapixel PNG never takes 300 MB, nor the time to search all of it.
 #include <opencv2/core.hpp>
 #include <string_view>
 

@@ -10,7 +10,11 @@ namespace beetroot {
 namespace {
 
 std::string read_file(const std::filesystem::path& path) {
-  if (!std::filesystem::is_regular_file(path)) throw Error(ErrorKind::ModelMissing, "model file " + path.string() + " is missing");
+  // The non-throwing check: a name too long for the file system is a missing file, not an abort.
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error))
+    throw Error(ErrorKind::ModelMissing, "model file " + path.string() + " is missing" +
+                                             (error ? " (" + error.message() + ")" : std::string()));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorKind::ModelMissing, "cannot open model file " + path.string());
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};

@@ -32,6 +32,13 @@ LocalObjectStore::LocalObjectStore(std::filesystem::path root) : root_(std::move
 std::filesystem::path LocalObjectStore::path_of(const std::string& bucket, const std::string& key) const {
   validate_bucket(bucket);
   validate_key(key);
+  // S3 takes any segment within 1024 bytes; a folder keeps each as a file name, of 255 at most.
+  for (size_t start = 0, end; start < key.size(); start = end + 1) {
+    end = std::min(key.find('/', start), key.size());
+    if (end - start > 255)
+      throw Error(ErrorKind::InvalidParameter, "invalid object key: a segment of " + std::to_string(end - start) +
+                                                   " bytes, above the 255 the embedded store (a folder) can keep");
+  }
   return root_ / bucket / key;
 }
 
