@@ -7,7 +7,7 @@ build="${1:-$here/build}"
 shift || true
 
 packages=(build-essential cmake ninja-build pkg-config
-  libdnnl-dev libopencv-dev libpng-dev libwebp-dev libssl-dev
+  libdnnl-dev libopencv-dev libpng-dev libwebp-dev libexif-dev libssl-dev
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev libjpeg-dev libspdlog-dev libfmt-dev
   libcpp-httplib-dev libpq-dev libcurl4-openssl-dev libpugixml-dev libhnswlib-dev)
 missing=()

@@ -89,6 +89,11 @@ function personTile(person) {
 }
 
 function updateMergeButton() {
+  const photos = document.getElementById("photos-of");
+  if (photos) {
+    photos.disabled = state.selected.size === 0;
+    photos.textContent = state.selected.size ? `Photos of ${state.selected.size}` : "Photos";
+  }
   const button = document.getElementById("merge");
   if (button) {
     button.disabled = state.selected.size < 2;
@@ -143,6 +148,8 @@ async function showPeople() {
         el("option", { value: "name", selected: state.sort === "name" }, "Name"))),
     el("label", {}, el("input", { type: "checkbox", checked: state.showHidden,
       onchange: (e) => { state.showHidden = e.target.checked; showPeople(); } }), " Show hidden"),
+    el("button", { class: "button", id: "photos-of", disabled: true,
+      onclick: () => { location.hash = `#/photos/${[...state.selected].join(",")}`; } }, "Photos"),
     el("button", { class: "button", id: "merge", disabled: true, onclick: mergeSelected }, "Merge"));
   const others = await othersSection();
   if (!stillAt("#/")) return;
@@ -354,6 +361,7 @@ async function route() {
     if (page === "person" && id) await showPerson(id);
     else if (page === "photo" && id) await showPhoto(id);
     else if (page === "questions") await showQuestions();
+    else if (page === "photos" && id) await showPhotosOf(id.split(","));
     else await showPeople();
   } catch (error) {
     if (error.status !== 401) view.replaceChildren(el("p", { class: "empty" }, `Something went wrong: ${error.message}`));

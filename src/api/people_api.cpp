@@ -43,6 +43,15 @@ void send_object(const httplib::Request& req, httplib::Response& res, const std:
   res.set_content(*bytes, content_type_of(*bytes));
 }
 
+// A whole-number query parameter from 0 to `max`, or `fallback` when it is absent.
+long number(const httplib::Request& req, const char* name, long fallback, long max) {
+  if (!req.has_param(name)) return fallback;
+  const std::string text = req.get_param_value(name);
+  if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos || std::stol(text) > max)
+    throw Error(ErrorKind::InvalidParameter, std::string(name) + " must be a number from 0 to " + std::to_string(max));
+  return std::stol(text);
+}
+
 std::string upload_key(const std::string& prefix, const std::string& filename, std::string_view bytes) {
   std::string safe;
   for (char c : filename.substr(0, 100))
@@ -90,6 +99,19 @@ bool PeopleApi::authorized(const std::string& authorization, const std::string& 
   return std::regex_search(cookies, m, cookie) && same_secret(m[1], session_);
 }
 
+json PeopleApi::photo_json(const PhotoRow& row) const {
+  json faces = json::array();
+  for (const auto& f : people_.faces_of_photo(row.photo_id)) {
+    const auto person = people_.find(f.person_id);
+    faces.push_back({{"faceId", f.face_id}, {"faceIndex", f.face_index}, {"personId", f.person_id},
+                     {"personName", person ? person->name : ""}, {"box", box_json(f.box)},
+                     {"thumbUrl", thumb_url(f.thumb_key)}});
+  }
+  return {{"photoId", row.photo_id}, {"key", row.key}, {"status", to_string(row.status)}, {"error", row.error},
+          {"uploadedAt", row.uploaded_at}, {"takenAt", row.taken_at}, {"faceCount", row.face_count},
+          {"faces", faces}, {"imageUrl", "/api/photos/" + row.photo_id + "/image"}};
+}
+
 bool PeopleApi::is_sign_in(const std::string& path) { return path == "/api/login" || path == "/api/logout"; }
 
 std::string PeopleApi::unauthorized_json() {
@@ -124,15 +146,7 @@ void PeopleApi::add_routes(httplib::Server& server) {
   server.Get("/api/people", guarded([this](const httplib::Request& req, httplib::Response& res) {
     const std::string sort = req.has_param("sort") ? req.get_param_value("sort") : "faces";
     if (sort != "faces" && sort != "name") throw Error(ErrorKind::InvalidParameter, "sort must be faces or name");
-    auto number = [&](const char* name, long fallback, long max) {
-      if (!req.has_param(name)) return fallback;
-      const std::string text = req.get_param_value(name);
-      if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos ||
-          std::stol(text) > max)
-        throw Error(ErrorKind::InvalidParameter, std::string(name) + " must be a number from 0 to " + std::to_string(max));
-      return std::stol(text);
-    };
-    const long offset = number("offset", 0, 100000000), limit = number("limit", 100, 1000);
+    const long offset = number(req, "offset", 0, 100000000), limit = number(req, "limit", 100, 1000);
     const std::string shelf = req.has_param("shelf") ? req.get_param_value("shelf") : "all";
     if (shelf != "all" && shelf != "main" && shelf != "others")
       throw Error(ErrorKind::InvalidParameter, "shelf must be all, main or others");
@@ -251,20 +265,27 @@ void PeopleApi::add_routes(httplib::Server& server) {
     send_json(res, {{"photos", photos}}, 202);
   }));
 
+  server.Get("/api/photos", guarded([this](const httplib::Request& req, httplib::Response& res) {
+    std::vector<std::string> persons;
+    const std::string list = req.get_param_value("people");
+    for (size_t start = 0, end; start < list.size(); start = end + 1) {
+      end = std::min(list.find(',', start), list.size());
+      persons.push_back(person_id(list.substr(start, end - start)));
+    }
+    if (persons.empty() || persons.size() > 20)
+      throw Error(ErrorKind::InvalidParameter, "people must list 1 to 20 personIds, separated by commas");
+    const long offset = number(req, "offset", 0, 100000000), limit = number(req, "limit", 100, 1000);
+    const auto page = people_.photos_with(persons, offset, limit);
+    json photos = json::array();
+    for (const auto& row : page.photos) photos.push_back(photo_json(row));
+    send_json(res, {{"photos", photos}, {"total", page.total}, {"offset", offset}, {"limit", limit}});
+  }));
+
   server.Get(R"(/api/photos/([^/]+))", guarded([this](const httplib::Request& req, httplib::Response& res) {
     const std::string id = photo_id(req.matches[1]);
     const auto row = photos_.get(id);
     if (!row) throw Error(ErrorKind::NotFound, "photo " + id + " does not exist");
-    json faces = json::array();
-    for (const auto& f : people_.faces_of_photo(id)) {
-      const auto person = people_.find(f.person_id);
-      faces.push_back({{"faceId", f.face_id}, {"faceIndex", f.face_index}, {"personId", f.person_id},
-                       {"personName", person ? person->name : ""}, {"box", box_json(f.box)},
-                       {"thumbUrl", thumb_url(f.thumb_key)}});
-    }
-    send_json(res, {{"photoId", id}, {"key", row->key}, {"status", to_string(row->status)}, {"error", row->error},
-                    {"uploadedAt", row->uploaded_at}, {"faceCount", row->face_count}, {"faces", faces},
-                    {"imageUrl", "/api/photos/" + id + "/image"}});
+    send_json(res, photo_json(*row));
   }));
 
   server.Get(R"(/api/photos/([^/]+)/image)", guarded([this](const httplib::Request& req, httplib::Response& res) {

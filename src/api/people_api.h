@@ -1,4 +1,5 @@
 #pragma once
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "app/settings.h"
@@ -27,6 +28,8 @@ class PeopleApi {
   static std::string unauthorized_json();
 
  private:
+  // A photo's row with its faces and their persons.
+  nlohmann::json photo_json(const PhotoRow& row) const;
   People& people_;
   PhotoTable& photos_;
   ObjectStore& objects_;

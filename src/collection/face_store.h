@@ -59,6 +59,9 @@ class FaceStore {
                                             const PeopleFilter& filter, size_t offset, size_t limit) const = 0;
   virtual int64_t people_count(const std::string& collection_id, const PeopleFilter& filter) const = 0;
   virtual std::optional<PersonSummary> person(const std::string& collection_id, const std::string& person_id) const = 0;
+  // The photos in which every one of the persons has a face.
+  virtual std::vector<std::string> photos_with_all(const std::string& collection_id,
+                                                   const std::vector<std::string>& person_ids) const = 0;
   virtual std::vector<FaceRecord> faces_of_person(const std::string& collection_id, const std::string& person_id) const = 0;
   virtual void set_person_name(const std::string& collection_id, const std::string& person_id, const std::string& name) = 0;
   virtual void set_person_hidden(const std::string& collection_id, const std::string& person_id, bool hidden) = 0;

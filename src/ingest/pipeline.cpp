@@ -8,6 +8,7 @@
 
 #include "base/error.h"
 #include "collection/admission.h"
+#include "ingest/date_taken.h"
 
 namespace beetroot {
 namespace {
@@ -117,6 +118,7 @@ IngestResult Pipeline::process(const PhotoRow& row, const std::string* bytes) {
   const Cores::Turn turn(engine_.cores());  // this photo's net calls before those of photos begun later
   IngestResult result{IngestResult::Outcome::Processed, row.photo_id, {}, {}, ""};
   DetectedImage detected;
+  std::optional<std::string> taken;
   try {
     std::optional<std::string> fetched;
     if (!bytes) {
@@ -128,6 +130,7 @@ IngestResult Pipeline::process(const PhotoRow& row, const std::string* bytes) {
     {
       StageTimer timer(times_.decode_us);
       detected.image = decode_image(*bytes, engine_.options().decode);
+      taken = date_taken(*bytes);  // here, while the fetched bytes live
     }
     StageTimer timer(times_.detect_us);
     detected.faces = engine_.detect(detected.image.rgb);
@@ -184,6 +187,7 @@ IngestResult Pipeline::process(const PhotoRow& row, const std::string* bytes) {
     objects_.put(people_.thumbnails().bucket, face.thumb_key, jpeg);
     keys.push_back(face.thumb_key);
   }
+  if (taken) photos_.set_taken_at(row.photo_id, *taken);
   photos_.finish(row.photo_id, static_cast<int>(keys.size()), keys);
   spdlog::info("Photos: done photoId={} faces={}", row.photo_id, keys.size());
   // After the thumbnails exist, so that a merge moves them; a crash before it only leaves the

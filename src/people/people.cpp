@@ -69,6 +69,22 @@ std::vector<FaceRecord> People::faces_of(const std::string& person_id) const {
   return faces_.faces_of_person(collection_.id(), person_id);
 }
 
+People::PhotoPage People::photos_with(const std::vector<std::string>& person_ids, size_t offset, size_t limit) const {
+  for (const auto& id : person_ids) get(id);
+  const std::set<std::string> distinct(person_ids.begin(), person_ids.end());
+  PhotoPage page;
+  for (const auto& photo_id : faces_.photos_with_all(collection_.id(), {distinct.begin(), distinct.end()}))
+    if (auto row = photos_.get(photo_id)) page.photos.push_back(std::move(*row));
+  auto when = [](const PhotoRow& p) { return p.taken_at.empty() ? p.uploaded_at : p.taken_at; };
+  std::sort(page.photos.begin(), page.photos.end(), [&](const PhotoRow& a, const PhotoRow& b) {
+    return when(a) != when(b) ? when(a) > when(b) : a.photo_id < b.photo_id;
+  });
+  page.total = static_cast<int64_t>(page.photos.size());
+  page.photos.erase(page.photos.begin(), page.photos.begin() + static_cast<long>(std::min(offset, page.photos.size())));
+  if (page.photos.size() > limit) page.photos.resize(limit);
+  return page;
+}
+
 std::vector<std::string> People::face_ids_of(const std::string& person_id) const {
   std::vector<std::string> ids;
   for (const auto& f : faces_of(person_id)) ids.push_back(f.face_id);

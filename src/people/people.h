@@ -32,6 +32,13 @@ class People {
   std::optional<PersonSummary> find(const std::string& person_id) const;
   std::vector<FaceRecord> faces_of(const std::string& person_id) const;
   std::vector<FaceRecord> faces_of_photo(const std::string& photo_id) const;
+  // The photos that show every one of the persons, newest first: when taken where the photo says,
+  // else when uploaded. Error NotFound names a person that does not exist.
+  struct PhotoPage {
+    std::vector<PhotoRow> photos;
+    int64_t total = 0;
+  };
+  PhotoPage photos_with(const std::vector<std::string>& person_ids, size_t offset, size_t limit) const;
 
   void rename(const std::string& person_id, const std::string& name);
   void set_hidden(const std::string& person_id, bool hidden);

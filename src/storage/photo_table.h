@@ -21,6 +21,7 @@ struct PhotoRow {
   int face_count = 0;
   std::vector<std::string> face_thumb_keys;
   std::string error;
+  std::string taken_at;  // when the photo was taken (EXIF DateTimeOriginal, local time), "" if unknown
 };
 
 class PhotoTable {
@@ -34,6 +35,7 @@ class PhotoTable {
   // A failed photo back to pending, for another attempt; false if it is not failed (any more).
   virtual bool retry_failed(const std::string& photo_id) = 0;
   virtual std::vector<PhotoRow> list(std::optional<PhotoStatus> status = std::nullopt) const = 0;
+  virtual void set_taken_at(const std::string& photo_id, const std::string& taken_at) = 0;
   // After thumbnails moved to another person's folder, or a face was deleted: faceCount follows.
   virtual void set_face_thumb_keys(const std::string& photo_id, const std::vector<std::string>& thumb_keys) = 0;
   // Removes a finished (done or failed) photo's row; false if there is none or it is still pending.

@@ -6,7 +6,7 @@ import os
 import subprocess
 import unittest
 
-from beetroot_server import BINARY, LFW, BeetrootServer, wait_for
+from beetroot_server import BINARY, LFW, SHARED, BeetrootServer, wait_for
 
 PERSON = "Colin_Powell"
 
@@ -183,6 +183,44 @@ class CorrectionsTest(unittest.TestCase):
         self.assertEqual(self.server.rest("DELETE", f"/api/photos/{stranger_photo}")[0], 204)
         self.assertEqual(self.file(strangers[1:]), [stranger_photo], "the same photo, filed again")
         self.assertEqual(self.photo(stranger_photo)["faces"], [], "the deleted face stays deleted")
+
+
+    def test_photos_of_people_newest_first_by_the_date_taken(self):
+        samples = SHARED / "faces/vladmandic-human/samples/in"
+        lauren = (samples / "person-lauren.jpg").read_bytes()
+        dated, undated, group = self.file([("lauren.jpg", lauren), ("lauren-copy.jpg", without_exif(lauren)),
+                                           ("group-2.jpg", (samples / "group-2.jpg").read_bytes())])
+        self.assertEqual(self.photo(dated)["takenAt"], "2016-03-05T11:59:00")
+        self.assertEqual(self.photo(undated)["takenAt"], "", "no EXIF, no date: the upload time orders it")
+        self.assertEqual(self.photo(group)["takenAt"], "2017-05-13T21:59:36")
+        her = self.photo(dated)["faces"][0]["personId"]
+        self.assertEqual(self.photo(undated)["faces"][0]["personId"], her)
+
+        def photos(people, status=200):
+            code, body, _ = self.server.rest("GET", "/api/photos?people=" + people)
+            self.assertEqual(code, status, body)
+            return body
+
+        found = photos(her)
+        self.assertEqual([p["photoId"] for p in found["photos"]], [undated, dated], "newest first")
+        self.assertEqual(found["total"], 2)
+        together = [f["personId"] for f in self.photo(group)["faces"]][:2]
+        self.assertEqual([p["photoId"] for p in photos(",".join(together))["photos"]], [group])
+        self.assertEqual(photos(her + "," + together[0])["photos"], [], "never in one photo")
+        photos("", 400)
+        photos("not-an-id", 404)
+        photos("00000000-0000-4000-8000-000000000000", 404)
+
+
+def without_exif(jpeg):
+    """The same JPEG with its APP1 (EXIF) segments left out."""
+    out, at = bytearray(jpeg[:2]), 2
+    while jpeg[at + 1] != 0xDA:
+        length = int.from_bytes(jpeg[at + 2:at + 4], "big")
+        if jpeg[at + 1] != 0xE1:
+            out += jpeg[at:at + 2 + length]
+        at += 2 + length
+    return bytes(out + jpeg[at:])
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 // Tidying People in real headless Chromium against a real `beetroot serve` with LFW photos of four
 // men. Questions answered with keys and clicks: Yes merges two persons (the grid has one tile
 // fewer), No is remembered (the question never comes back), Not sure shows the next one. A
-// person's page: choose the cover, move several faces at once, delete a false detection.
+// person's page: choose the cover, move several faces at once, delete a false detection. Photos of
+// the people selected on the grid.
 // Screenshots at desktop and phone width go to $ARTIFACTS_DIR.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -117,4 +118,19 @@ test("a person's page: cover, several faces moved at once, a face deleted", { sk
   await phone.goto(server.url + `#/person/${biggest.personId}`);
   await phone.waitForSelector(".tile.face");
   await phone.screenshot({ path: join(artifacts, "person-page-phone.png") });
+});
+
+test("photos of the selected people, and none of two who never meet", { skip: !existsSync(lfw) }, async () => {
+  const [first, second] = (await server.api("/api/people?shelf=main&limit=2")).body.people;
+  const page = await signedInPage(server);
+  await page.waitForSelector(`.tile[data-person="${first.personId}"]`);
+  await page.check(`.tile[data-person="${first.personId}"] input.pick`);
+  await page.click("#photos-of");
+  await page.waitForSelector("#photos .tile.photo");
+  await until(async () => (await page.locator("#photos .tile.photo").count()) === first.photoCount, "every photo of him");
+  await page.waitForFunction(() => [...document.images].every((image) => image.complete));
+  await page.screenshot({ path: join(artifacts, "photos-of-person.png"), fullPage: true });
+
+  await page.goto(server.url + `#/photos/${first.personId},${second.personId}`);
+  await page.waitForSelector("text=No photo shows all of them together.");
 });

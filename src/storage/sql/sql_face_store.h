@@ -36,6 +36,8 @@ class SqlFaceStore : public FaceStore {
                                     size_t offset, size_t limit) const override;
   int64_t people_count(const std::string& collection_id, const PeopleFilter& filter) const override;
   std::optional<PersonSummary> person(const std::string& collection_id, const std::string& person_id) const override;
+  std::vector<std::string> photos_with_all(const std::string& collection_id,
+                                           const std::vector<std::string>& person_ids) const override;
   std::vector<FaceRecord> faces_of_person(const std::string& collection_id, const std::string& person_id) const override;
   void set_person_name(const std::string& collection_id, const std::string& person_id, const std::string& name) override;
   void set_person_hidden(const std::string& collection_id, const std::string& person_id, bool hidden) override;

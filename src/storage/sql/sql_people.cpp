@@ -96,6 +96,24 @@ void SqlFaceStore::set_person_hidden(const std::string& collection_id, const std
              {collection_id, person_id, static_cast<int64_t>(hidden)});
 }
 
+std::vector<std::string> SqlFaceStore::photos_with_all(const std::string& collection_id,
+                                                       const std::vector<std::string>& person_ids) const {
+  std::vector<SqlValue> args{collection_id};
+  std::string in;
+  for (const auto& id : person_ids) {
+    args.emplace_back(id);
+    in += (in.empty() ? "$" : ", $") + std::to_string(args.size());
+  }
+  std::vector<std::string> photos;
+  for (const auto& r : db_->query("SELECT photo_id FROM faces WHERE collection_id = $1 AND person_id IN (" + in +
+                                      ") GROUP BY photo_id HAVING count(DISTINCT person_id) = " +
+                                      std::to_string(person_ids.size()),
+                                  args)
+                           .rows)
+    photos.push_back(r.text(0));
+  return photos;
+}
+
 void SqlFaceStore::set_person_cover(const std::string& collection_id, const std::string& person_id,
                                     const std::string& face_id) {
   db_->query("INSERT INTO persons (collection_id, person_id, cover_face_id) VALUES ($1, $2, $3)"

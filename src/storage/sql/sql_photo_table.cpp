@@ -7,7 +7,8 @@
 namespace beetroot {
 namespace {
 
-constexpr const char* kColumns = "photo_id, bucket, key, uploaded_at, status, face_count, face_thumb_keys, error";
+constexpr const char* kColumns =
+    "photo_id, bucket, key, uploaded_at, status, face_count, face_thumb_keys, error, taken_at";
 
 PhotoRow read_row(const SqlRow& r) {
   PhotoRow row;
@@ -19,6 +20,7 @@ PhotoRow read_row(const SqlRow& r) {
   row.face_count = static_cast<int>(r.integer(5));
   row.face_thumb_keys = nlohmann::json::parse(r.text(6)).get<std::vector<std::string>>();
   row.error = r.text(7);
+  row.taken_at = r.text(8);
   return row;
 }
 
@@ -42,15 +44,17 @@ SqlPhotoTable::SqlPhotoTable(std::shared_ptr<SqlDatabase> db, std::string table_
             " PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, uploaded_at TEXT NOT NULL,"
             " status TEXT NOT NULL, face_count INTEGER NOT NULL DEFAULT 0,"
             " face_thumb_keys TEXT NOT NULL DEFAULT '[]', error TEXT NOT NULL DEFAULT '')",
+        // When each photo was taken, for finding photos by people newest first.
+        "ALTER TABLE " + table() + " ADD COLUMN taken_at TEXT NOT NULL DEFAULT ''",
     });
   });
 }
 
 bool SqlPhotoTable::insert_once(const PhotoRow& row) {
-  return db_->query("INSERT INTO " + table() + " (" + kColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)" +
+  return db_->query("INSERT INTO " + table() + " (" + kColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)" +
                         " ON CONFLICT (photo_id) DO NOTHING",
                     {row.photo_id, row.bucket, row.key, row.uploaded_at, to_string(row.status),
-                     static_cast<int64_t>(row.face_count), keys_json(row.face_thumb_keys), row.error})
+                     static_cast<int64_t>(row.face_count), keys_json(row.face_thumb_keys), row.error, row.taken_at})
              .affected == 1;
 }
 
@@ -95,6 +99,10 @@ void SqlPhotoTable::set_face_thumb_keys(const std::string& photo_id, const std::
 
 bool SqlPhotoTable::remove_finished(const std::string& photo_id) {
   return db_->query("DELETE FROM " + table() + " WHERE photo_id = $1 AND status != 'pending'", {photo_id}).affected == 1;
+}
+
+void SqlPhotoTable::set_taken_at(const std::string& photo_id, const std::string& taken_at) {
+  db_->query("UPDATE " + table() + " SET taken_at = $1 WHERE photo_id = $2", {taken_at, photo_id});
 }
 
 }  // namespace beetroot

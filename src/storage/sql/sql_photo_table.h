@@ -18,6 +18,7 @@ class SqlPhotoTable : public PhotoTable {
   std::vector<PhotoRow> list(std::optional<PhotoStatus> status) const override;
   void set_face_thumb_keys(const std::string& photo_id, const std::vector<std::string>& thumb_keys) override;
   bool remove_finished(const std::string& photo_id) override;
+  void set_taken_at(const std::string& photo_id, const std::string& taken_at) override;
 
  private:
   std::string table() const { return "\"" + table_ + "\""; }
