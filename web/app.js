@@ -288,7 +288,9 @@ async function showPhoto(id) {
         if (!confirm("Delete this photo, its faces and their thumbnails?")) return;
         try { await api(`/api/photos/${id}`, { method: "DELETE" }); toast("Photo deleted"); location.hash = "#/"; }
         catch (error) { toast(`Delete failed: ${error.message}`); }
-      } }, "Delete photo")),
+      } }, "Delete photo"),
+      el("button", { class: "button", id: "draw-face", title: "Drag a box around a face beetroot missed",
+        onclick: () => { toast("Drag a box around the face"); drawFace(frame, id, () => showPhoto(id)); } }, "Add a face")),
     frame);
 }
 

@@ -64,12 +64,13 @@ std::string upload_key(const std::string& prefix, const std::string& filename, s
 
 }  // namespace
 
-PeopleApi::PeopleApi(People& people, PhotoTable& photos, ObjectStore& objects, IngestQueue& queue,
+PeopleApi::PeopleApi(People& people, PhotoTable& photos, ObjectStore& objects, IngestQueue& queue, Pipeline& pipeline,
                      const Settings& config, std::string token)
     : people_(people),
       photos_(photos),
       objects_(objects),
       queue_(queue),
+      pipeline_(pipeline),
       config_(config),
       token_(std::move(token)),
       // Not the token itself: it never sits in a browser's cookie jar, and a new token ends every session.
@@ -286,6 +287,20 @@ void PeopleApi::add_routes(httplib::Server& server) {
     const auto row = photos_.get(id);
     if (!row) throw Error(ErrorKind::NotFound, "photo " + id + " does not exist");
     send_json(res, photo_json(*row));
+  }));
+
+  server.Post(R"(/api/photos/([^/]+)/faces)", guarded([this](const httplib::Request& req, httplib::Response& res) {
+    const std::string id = photo_id(req.matches[1]);
+    const json body = body_object(req);
+    const json& box = body.contains("box") ? body["box"] : json();
+    auto ratio = [&](const char* name) {
+      if (!box.is_object() || !box.contains(name) || !box[name].is_number())
+        throw Error(ErrorKind::InvalidParameter, "box must hold left, top, width and height as ratios of the photo");
+      return box[name].get<float>();
+    };
+    const FaceRecord face = pipeline_.add_drawn_face(id, {ratio("left"), ratio("top"), ratio("width"), ratio("height")});
+    send_json(res, {{"faceId", face.face_id}, {"faceIndex", face.face_index}, {"personId", face.person_id},
+                    {"thumbUrl", thumb_url(face.thumb_key)}}, 201);
   }));
 
   server.Get(R"(/api/photos/([^/]+)/image)", guarded([this](const httplib::Request& req, httplib::Response& res) {

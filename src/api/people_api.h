@@ -17,8 +17,8 @@ namespace beetroot {
 // session cookie `POST /api/login` sets for the page (so that <img> requests carry it too).
 class PeopleApi {
  public:
-  PeopleApi(People& people, PhotoTable& photos, ObjectStore& objects, IngestQueue& queue, const Settings& config,
-            std::string token);
+  PeopleApi(People& people, PhotoTable& photos, ObjectStore& objects, IngestQueue& queue, Pipeline& pipeline,
+            const Settings& config, std::string token);
   void add_routes(httplib::Server& server);
   // The API token from `Authorization: Bearer`, or the page's session cookie.
   bool authorized(const std::string& authorization, const std::string& cookies) const;
@@ -34,6 +34,7 @@ class PeopleApi {
   PhotoTable& photos_;
   ObjectStore& objects_;
   IngestQueue& queue_;
+  Pipeline& pipeline_;  // files the faces users draw
   const Settings& config_;
   std::string token_;
   std::string session_;  // the session cookie's value, derived from the token

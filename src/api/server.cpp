@@ -38,8 +38,8 @@ Server::Server(ServerOptions options, FaceEngine& engine, Stores& stores, Access
   api_ = std::make_unique<face_api::FaceApi>(engine, *stores_.collections, *stores_.objects, stores_.config);
   pipeline_.reset(new Pipeline(stores_.pipeline(engine)));  // built in place: a Pipeline does not move
   queue_ = std::make_unique<IngestQueue>(*pipeline_, *stores_.jobs, options_.ingest);
-  people_api_ = std::make_unique<PeopleApi>(*stores_.people, *stores_.photos, *stores_.objects, *queue_, stores_.config,
-                                            std::move(api_token));
+  people_api_ = std::make_unique<PeopleApi>(*stores_.people, *stores_.photos, *stores_.objects, *queue_, *pipeline_,
+                                            stores_.config, std::move(api_token));
   questions_api_ = std::make_unique<QuestionsApi>(*stores_.questions, *stores_.people);
   http_ = std::make_unique<GuardedHttpServer>(options_.connections, options_.threads, options_.max_body_bytes,
                                               [this](const std::string& reason) { metrics_.refused(reason); });

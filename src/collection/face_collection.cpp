@@ -202,8 +202,7 @@ std::vector<FaceRecord> FaceCollection::assign(const std::string& photo_id, std:
 }
 
 void FaceCollection::decide_persons(const std::string& photo_id, std::vector<FaceRecord>& faces, float threshold,
-                                    const ThumbKeyFn& thumb_key) const {
-  std::set<std::string> persons_in_photo;
+                                    const ThumbKeyFn& thumb_key, std::set<std::string> persons_in_photo) const {
   for (auto& face : faces) {
     face.photo_id = photo_id;
     face.face_id = face_id_for(id_, photo_id, face.face_index);
@@ -220,6 +219,27 @@ void FaceCollection::decide_persons(const std::string& photo_id, std::vector<Fac
     persons_in_photo.insert(face.person_id);
     face.thumb_key = thumb_key(face.person_id, face.face_index);
   }
+}
+
+FaceRecord FaceCollection::add_to_photo(const std::string& photo_id, FaceRecord face, float threshold,
+                                        const ThumbKeyFn& thumb_key) {
+  std::unique_lock lock(mutex_);
+  std::vector<FaceRecord> faces;
+  write_locked([&] {
+    std::set<std::string> persons_in_photo;
+    int last = 0;
+    for (const auto& earlier : store_.faces_of_photo(id_, photo_id)) {
+      persons_in_photo.insert(earlier.person_id);
+      last = std::max(last, earlier.face_index);
+    }
+    face.face_index = last + 1;
+    while (store_.is_rejected(id_, face_id_for(id_, photo_id, face.face_index))) ++face.face_index;
+    faces = {std::move(face)};
+    decide_persons(photo_id, faces, threshold, thumb_key, std::move(persons_in_photo));
+    store_.insert_faces(id_, faces);
+    if (indexes(faces.front())) add_to_index(faces.front());
+  });
+  return faces.front();
 }
 
 std::optional<FaceMatch> FaceCollection::best_match(const FaceRecord& face, float threshold,

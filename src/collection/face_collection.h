@@ -98,6 +98,10 @@ class FaceCollection {
   std::vector<FaceRecord> assign(const std::string& photo_id, std::vector<FaceRecord> faces, float threshold,
                                  const ThumbKeyFn& thumb_key);
 
+  // A face a user drew on a photo filed earlier: the next face index (past any deleted as no
+  // face), and a person as `assign` would give it, never one already in the photo.
+  FaceRecord add_to_photo(const std::string& photo_id, FaceRecord face, float threshold, const ThumbKeyFn& thumb_key);
+
   // Linkage rule: the person that the person of `face` (filed earlier) should merge with, if any:
   // among the persons with faces near it, no photo in common and no faces held apart, the nearest
   // on average.
@@ -176,7 +180,7 @@ class FaceCollection {
   // the write fails, since `body` may have changed it.
   void write_locked(const std::function<void()>& body);
   void decide_persons(const std::string& photo_id, std::vector<FaceRecord>& faces, float threshold,
-                      const ThumbKeyFn& thumb_key) const;
+                      const ThumbKeyFn& thumb_key, std::set<std::string> persons_in_photo = {}) const;
   FaceChanges associate_locked(const std::string& user_id, const std::vector<std::string>& face_ids, float threshold);
   void add_to_index(const FaceRecord& face);
   void remove_from_index(const std::string& face_id);

@@ -382,6 +382,10 @@ std::vector<Descriptor> FaceEngine::describe(const cv::Mat& rgb, const std::vect
 
 Descriptor FaceEngine::describe(const cv::Mat& rgb, const FaceDetail& face) { return describe(rgb, std::vector{face})[0]; }
 
+FaceDetail FaceEngine::measure(const cv::Mat& rgb, const cv::Rect2f& box) {
+  return with_landmarks(rgb, rgb, {{box, 1.f}}).front();  // score 1: a person saw it
+}
+
 cv::Point2f landmark_centre(const std::array<cv::Point2f, 68>& points, int first, int last) {
   cv::Point2f sum(0, 0);
   for (int i = first; i <= last; ++i) sum += points[i];

@@ -93,6 +93,8 @@ class FaceEngine {
   DetectedImage detect(std::string_view file_bytes, Scope scope = Scope::EveryFace);
   // All faces of a photo in one batch through the recognition net.
   std::vector<Descriptor> describe(const cv::Mat& rgb, const std::vector<FaceDetail>& faces);
+  // A face where a user drew its box (pixels): landmarks, pose and quality as for a detected one.
+  FaceDetail measure(const cv::Mat& rgb, const cv::Rect2f& box);
   Descriptor describe(const cv::Mat& rgb, const FaceDetail& face);
   // The 150x150 RGB chip fed to the recognition net.
   cv::Mat chip(const cv::Mat& rgb, const FaceDetail& face) const;

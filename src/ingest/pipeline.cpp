@@ -203,4 +203,37 @@ IngestResult Pipeline::process(const PhotoRow& row, const std::string* bytes) {
   return result;
 }
 
+FaceRecord Pipeline::add_drawn_face(const std::string& photo_id, const cv::Rect2f& box) {
+  const auto row = photos_.get(photo_id);
+  if (!row || row->status != PhotoStatus::Done) throw Error(ErrorKind::NotFound, "photo " + photo_id + " is not filed");
+  const bool inside = box.x >= 0 && box.y >= 0 && box.width > 0 && box.height > 0 && box.x + box.width <= 1.0001f &&
+                      box.y + box.height <= 1.0001f;
+  if (!inside) throw Error(ErrorKind::InvalidParameter, "the box must lie on the photo (ratios from 0 to 1)");
+  const auto bytes = objects_.get(row->bucket, row->key);
+  if (!bytes) throw Error(ErrorKind::NotFound, "object " + row->bucket + "/" + row->key + " does not exist");
+  const Cores::Turn turn(engine_.cores());
+  const cv::Mat rgb = decode_image(*bytes, engine_.options().decode).rgb;
+  const cv::Rect2f pixels(box.x * rgb.cols, box.y * rgb.rows, box.width * rgb.cols, box.height * rgb.rows);
+  if (pixels.width < settings_.min_face_pixels || pixels.height < settings_.min_face_pixels)
+    throw Error(ErrorKind::InvalidParameter, "the box is smaller than a face beetroot can file (" +
+                                                 std::to_string(static_cast<int>(settings_.min_face_pixels)) + " px)");
+  const FaceDetail detail = engine_.measure(rgb, pixels);
+  FaceRecord face;
+  face.box = box;
+  face.confidence = 100;
+  face.descriptor = engine_.describe(rgb, detail);
+  face.external_image_id = photo_id;
+  const auto thumb_key = [&](const std::string& person_id, int index) {
+    return people_.thumbnails().key(person_id, photo_id, index);
+  };
+  face = collection_.add_to_photo(photo_id, std::move(face), settings_.match_threshold, thumb_key);
+  objects_.put(people_.thumbnails().bucket, face.thumb_key, encode_thumbnail(rgb, face.box, settings_.thumb_jpeg_quality));
+  auto keys = photos_.get(photo_id)->face_thumb_keys;
+  keys.push_back(face.thumb_key);
+  photos_.set_face_thumb_keys(photo_id, keys);
+  spdlog::info("Photos: drawn face faceId={} photoId={} personId={}", face.face_id, photo_id, face.person_id);
+  people_.merge_linked({face}, settings_.match_threshold);
+  return *collection_.face(face.face_id);
+}
+
 }  // namespace beetroot

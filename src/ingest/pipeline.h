@@ -63,6 +63,10 @@ class Pipeline {
   IngestResult process_recorded(const PhotoRow& row) { return process(row, nullptr); }
   std::vector<PhotoRow> pending() const { return photos_.list(PhotoStatus::Pending); }
   std::optional<PhotoRow> photo(const std::string& photo_id) const { return photos_.get(photo_id); }
+  // Files a face the detector missed, where a user drew its box (ratios of the photo): landmarks
+  // and descriptor from that box, then a person, a thumbnail and the Photos row as for any face.
+  // Error NotFound for a photo not filed (yet), InvalidParameter for a box off the photo.
+  FaceRecord add_drawn_face(const std::string& photo_id, const cv::Rect2f& box);
   // Marks a photo that keeps failing without an error of its own (its workers died) as failed.
   void give_up(const PhotoRow& row, const std::string& reason);
   // Whether ingest_object would take this key (inside RAW_PREFIX); logs the skip if not.

@@ -211,6 +211,26 @@ class CorrectionsTest(unittest.TestCase):
         photos("not-an-id", 404)
         photos("00000000-0000-4000-8000-000000000000", 404)
 
+    def test_a_face_drawn_by_hand_is_filed_like_any_face(self):
+        photos = self.file(lfw_photos(1, 4))
+        faces = [self.photo(p)["faces"][0] for p in photos]
+        his = faces[0]["personId"]
+        self.assertTrue(all(f["personId"] == his for f in faces))
+        # The detector's face deleted, then drawn again by hand where it was.
+        target, box = photos[-1], faces[-1]["box"]
+        self.assertEqual(self.server.rest("DELETE", f"/api/faces/{faces[-1]['faceId']}")[0], 204)
+        for bad in ({}, {"box": [1, 2]}, {"box": {"left": 0.5, "top": 0.5, "width": 0.8, "height": 0.8}},
+                    {"box": {"left": 0.1, "top": 0.1, "width": 0.01, "height": 0.01}}):
+            self.assertEqual(self.server.rest("POST", f"/api/photos/{target}/faces", bad)[0], 400, bad)
+        self.assertEqual(self.server.rest("POST", "/api/photos/0123456789abcdef0123/faces", {"box": box})[0], 404)
+        status, drawn, _ = self.server.rest("POST", f"/api/photos/{target}/faces", {"box": box})
+        self.assertEqual(status, 201, drawn)
+        self.assertEqual(drawn["faceIndex"], 2, "past the deleted face, whose id stays deleted")
+        self.assertEqual(drawn["personId"], his, "landmarks and descriptor from the box find him")
+        self.assertEqual(self.server.rest("GET", drawn["thumbUrl"])[0], 200)
+        row = self.photo(target)
+        self.assertEqual((row["faceCount"], [f["faceId"] for f in row["faces"]]), (1, [drawn["faceId"]]))
+
 
 def without_exif(jpeg):
     """The same JPEG with its APP1 (EXIF) segments left out."""

@@ -2,7 +2,7 @@
 // men. Questions answered with keys and clicks: Yes merges two persons (the grid has one tile
 // fewer), No is remembered (the question never comes back), Not sure shows the next one. A
 // person's page: choose the cover, move several faces at once, delete a false detection. Photos of
-// the people selected on the grid.
+// the people selected on the grid. A face drawn by hand on a photo.
 // Screenshots at desktop and phone width go to $ARTIFACTS_DIR.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -133,4 +133,27 @@ test("photos of the selected people, and none of two who never meet", { skip: !e
 
   await page.goto(server.url + `#/photos/${first.personId},${second.personId}`);
   await page.waitForSelector("text=No photo shows all of them together.");
+});
+
+test("a face drawn on a photo's page is filed with its person", { skip: !existsSync(lfw) }, async () => {
+  const person = (await server.api("/api/people?shelf=main&limit=1")).body.people[0];
+  const face = (await server.api(`/api/people/${person.personId}`)).body.faces.at(-1);
+  assert.equal((await server.api(`/api/faces/${face.faceId}`, { method: "DELETE" })).status, 204);
+  const page = await signedInPage(server);
+  await page.goto(server.url + `#/photo/${face.photoId}`);
+  await page.waitForSelector(".photo-frame img");
+  await page.waitForFunction(() => [...document.images].every((image) => image.complete));
+  await page.click("#draw-face");
+  const r = await page.locator(".photo-frame img").boundingBox();
+  await page.mouse.move(r.x + face.box.left * r.width, r.y + face.box.top * r.height);
+  await page.mouse.down();
+  await page.mouse.move(r.x + (face.box.left + face.box.width) * r.width, r.y + (face.box.top + face.box.height) * r.height,
+                        { steps: 5 });
+  await page.screenshot({ path: join(artifacts, "photo-drawing-a-face.png") });
+  await page.mouse.up();
+  await page.waitForSelector("text=Face added");
+  await page.waitForSelector(".photo-frame a.box");
+  const photo = (await server.api(`/api/photos/${face.photoId}`)).body;
+  assert.equal(photo.faces.length, 1);
+  assert.equal(photo.faces[0].personId, person.personId, "the drawn face joins the man it shows");
 });
