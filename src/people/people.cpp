@@ -73,8 +73,7 @@ People::PhotoPage People::photos_with(const std::vector<std::string>& person_ids
   for (const auto& id : person_ids) get(id);
   const std::set<std::string> distinct(person_ids.begin(), person_ids.end());
   PhotoPage page;
-  for (const auto& photo_id : faces_.photos_with_all(collection_.id(), {distinct.begin(), distinct.end()}))
-    if (auto row = photos_.get(photo_id)) page.photos.push_back(std::move(*row));
+  page.photos = photos_.get_many(faces_.photos_with_all(collection_.id(), {distinct.begin(), distinct.end()}));
   auto when = [](const PhotoRow& p) { return p.taken_at.empty() ? p.uploaded_at : p.taken_at; };
   std::sort(page.photos.begin(), page.photos.end(), [&](const PhotoRow& a, const PhotoRow& b) {
     return when(a) != when(b) ? when(a) > when(b) : a.photo_id < b.photo_id;

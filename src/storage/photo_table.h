@@ -30,6 +30,8 @@ class PhotoTable {
   // Inserts the row unless its photoId exists; returns whether it did.
   virtual bool insert_once(const PhotoRow& row) = 0;
   virtual std::optional<PhotoRow> get(const std::string& photo_id) const = 0;
+  // The rows of those of the photos that have one, in no particular order.
+  virtual std::vector<PhotoRow> get_many(const std::vector<std::string>& photo_ids) const = 0;
   virtual void finish(const std::string& photo_id, int face_count, const std::vector<std::string>& thumb_keys) = 0;
   virtual void fail(const std::string& photo_id, const std::string& error) = 0;
   // A failed photo back to pending, for another attempt; false if it is not failed (any more).

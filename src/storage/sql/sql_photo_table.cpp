@@ -64,6 +64,24 @@ std::optional<PhotoRow> SqlPhotoTable::get(const std::string& photo_id) const {
   return read_row(rows.front());
 }
 
+std::vector<PhotoRow> SqlPhotoTable::get_many(const std::vector<std::string>& photo_ids) const {
+  constexpr size_t kPerQuery = 500;  // well within both engines' limits on parameters
+  std::vector<PhotoRow> out;
+  for (size_t first = 0; first < photo_ids.size(); first += kPerQuery) {
+    std::vector<SqlValue> args;
+    std::string in;
+    for (size_t i = first; i < std::min(photo_ids.size(), first + kPerQuery); ++i) {
+      args.emplace_back(photo_ids[i]);
+      in += (in.empty() ? "$" : ", $") + std::to_string(args.size());
+    }
+    for (const auto& r : db_->query(std::string("SELECT ") + kColumns + " FROM " + table() + " WHERE photo_id IN (" + in + ")",
+                                    args)
+                             .rows)
+      out.push_back(read_row(r));
+  }
+  return out;
+}
+
 void SqlPhotoTable::finish(const std::string& photo_id, int face_count, const std::vector<std::string>& thumb_keys) {
   db_->query("UPDATE " + table() + " SET status = 'done', face_count = $1, face_thumb_keys = $2, error = ''"
              " WHERE photo_id = $3",

@@ -12,6 +12,7 @@ class SqlPhotoTable : public PhotoTable {
   SqlPhotoTable(std::shared_ptr<SqlDatabase> db, std::string table_name);
   bool insert_once(const PhotoRow& row) override;
   std::optional<PhotoRow> get(const std::string& photo_id) const override;
+  std::vector<PhotoRow> get_many(const std::vector<std::string>& photo_ids) const override;
   void finish(const std::string& photo_id, int face_count, const std::vector<std::string>& thumb_keys) override;
   void fail(const std::string& photo_id, const std::string& error) override;
   bool retry_failed(const std::string& photo_id) override;
