@@ -192,7 +192,10 @@ std::vector<FaceRecord> FaceCollection::assign(const std::string& photo_id, std:
       return;
     }
     // Faces a user deleted as no face stay deleted when their photo is filed again.
-    std::erase_if(faces, [&](const FaceRecord& f) { return store_.is_rejected(id_, face_id_for(id_, photo_id, f.face_index)); });
+    std::vector<std::string> ids;
+    for (const auto& f : faces) ids.push_back(face_id_for(id_, photo_id, f.face_index));
+    const auto rejected = store_.rejected_among(id_, ids);
+    std::erase_if(faces, [&](const FaceRecord& f) { return rejected.count(face_id_for(id_, photo_id, f.face_index)); });
     decide_persons(photo_id, faces, threshold, thumb_key);
     store_.insert_faces(id_, faces);
     for (const auto& face : faces)
@@ -233,7 +236,7 @@ FaceRecord FaceCollection::add_to_photo(const std::string& photo_id, FaceRecord 
       last = std::max(last, earlier.face_index);
     }
     face.face_index = last + 1;
-    while (store_.is_rejected(id_, face_id_for(id_, photo_id, face.face_index))) ++face.face_index;
+    while (!store_.rejected_among(id_, {face_id_for(id_, photo_id, face.face_index)}).empty()) ++face.face_index;
     faces = {std::move(face)};
     decide_persons(photo_id, faces, threshold, thumb_key, std::move(persons_in_photo));
     store_.insert_faces(id_, faces);

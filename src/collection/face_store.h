@@ -1,6 +1,7 @@
 #pragma once
 #include <functional>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "collection/face_record.h"
@@ -85,7 +86,9 @@ class FaceStore {
   virtual std::vector<std::string> confirmed_faces(const std::string& collection_id) const = 0;
   // Faces a user deleted as no face at all: never filed again, even when their photo is.
   virtual void reject_faces(const std::string& collection_id, const std::vector<std::string>& face_ids) = 0;
-  virtual bool is_rejected(const std::string& collection_id, const std::string& face_id) const = 0;
+  // Those of the faces that were rejected: one query for all of a photo's faces.
+  virtual std::set<std::string> rejected_among(const std::string& collection_id,
+                                               const std::vector<std::string>& face_ids) const = 0;
 
   // Associates the faces with the user ("" clears the association).
   virtual void set_faces_user(const std::string& collection_id, const std::vector<std::string>& face_ids,

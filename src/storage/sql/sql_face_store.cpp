@@ -371,9 +371,20 @@ void SqlFaceStore::reject_faces(const std::string& collection_id, const std::vec
                {collection_id, id});
 }
 
-bool SqlFaceStore::is_rejected(const std::string& collection_id, const std::string& face_id) const {
-  return !db_->query("SELECT 1 FROM rejected_faces WHERE collection_id = $1 AND face_id = $2", {collection_id, face_id})
-              .rows.empty();
+std::set<std::string> SqlFaceStore::rejected_among(const std::string& collection_id,
+                                                   const std::vector<std::string>& face_ids) const {
+  std::set<std::string> rejected;
+  if (face_ids.empty()) return rejected;
+  std::vector<SqlValue> args{collection_id};
+  std::string in;
+  for (const auto& id : face_ids) {
+    args.emplace_back(id);
+    in += (in.empty() ? "$" : ", $") + std::to_string(args.size());
+  }
+  for (const auto& r :
+       db_->query("SELECT face_id FROM rejected_faces WHERE collection_id = $1 AND face_id IN (" + in + ")", args).rows)
+    rejected.insert(r.text(0));
+  return rejected;
 }
 
 }  // namespace beetroot

@@ -52,7 +52,8 @@ class SqlFaceStore : public FaceStore {
   std::vector<FacePairRuling> apart_pairs(const std::string& collection_id) const override;
   std::vector<std::string> confirmed_faces(const std::string& collection_id) const override;
   void reject_faces(const std::string& collection_id, const std::vector<std::string>& face_ids) override;
-  bool is_rejected(const std::string& collection_id, const std::string& face_id) const override;
+  std::set<std::string> rejected_among(const std::string& collection_id,
+                                       const std::vector<std::string>& face_ids) const override;
 
  private:
   void forget_faceless_persons(const std::string& collection_id);
