@@ -8,6 +8,7 @@ shift || true
 
 packages=(build-essential cmake ninja-build pkg-config
   libdnnl-dev libopencv-dev libpng-dev libwebp-dev libexif-dev libssl-dev
+  libheif-dev libtiff-dev libgif-dev libjxl-dev libraw-dev
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev libjpeg-dev libspdlog-dev libfmt-dev
   libcpp-httplib-dev libpq-dev libcurl4-openssl-dev libpugixml-dev libhnswlib-dev)
 missing=()

@@ -10,7 +10,8 @@ phase "set-up and normal build"
 # Clients nobody here wrote, for the API tests: Debian's boto3 (for /usr/bin/python3) and AWS CLI,
 # and Debian's Chromium for the People page's end-to-end test; PostgreSQL for the storage tests;
 # OpenBLAS, which many machines have and which starts threads before main() (test_shutdown.py).
-test_packages=(python3-boto3 awscli chromium postgresql libopenblas0-pthread)
+test_packages=(python3-boto3 awscli chromium postgresql libopenblas0-pthread
+  libheif-examples libjxl-tools imagemagick)  # the last three make the photo-format test files
 missing=()
 for p in "${test_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -40,7 +40,8 @@ ErrorKind decode_error(const std::string& bytes, DecodeOptions options = {}) {
 TEST(ImageDecoding, BadFilesGetTheirOwnError) {
   const std::string jpeg = demo_bytes(0);
   EXPECT_EQ(decode_error(""), ErrorKind::InvalidImageFormat);
-  EXPECT_EQ(decode_error("GIF89a not supported here"), ErrorKind::InvalidImageFormat);
+  EXPECT_EQ(decode_error("%PDF-1.4 not a photo"), ErrorKind::InvalidImageFormat);
+  EXPECT_EQ(decode_error("GIF89a\x10\0\x10"), ErrorKind::InvalidImageFormat);
   EXPECT_EQ(decode_error(jpeg.substr(0, jpeg.size() / 2)), ErrorKind::InvalidImageFormat);
   EXPECT_EQ(decode_error(jpeg.substr(0, 40)), ErrorKind::InvalidImageFormat);
   const std::string png = encode(cv::Mat(64, 64, CV_8UC3, cv::Scalar(1, 2, 3)), ".png");

@@ -23,7 +23,7 @@ constexpr size_t kMaxNameLength = 200;
 
 std::string content_type_of(std::string_view bytes) {
   try {
-    return "image/" + probe_image(bytes).format;
+    return media_type(probe_image(bytes).format);
   } catch (const Error&) {
     return "application/octet-stream";
   }
@@ -41,6 +41,22 @@ void send_object(const httplib::Request& req, httplib::Response& res, const std:
     return;
   }
   res.set_content(*bytes, content_type_of(*bytes));
+}
+
+// The photo as a browser can show it: as stored, or for HEIC, TIFF, JPEG XL and camera raw a JPEG
+// of it, upright, at a screen's size.
+std::optional<std::string> displayable(std::optional<std::string> bytes) {
+  if (!bytes) return bytes;
+  std::string format;
+  try {
+    format = probe_image(*bytes).format;
+  } catch (const Error&) {
+    return bytes;
+  }
+  if (browsers_show(format)) return bytes;
+  DecodeOptions options;
+  options.work_long_side = 2048;
+  return encode_jpeg(decode_image(*bytes, options).rgb, 90);
 }
 
 // A whole-number query parameter from 0 to `max`, or `fallback` when it is absent.
@@ -306,7 +322,7 @@ void PeopleApi::add_routes(httplib::Server& server) {
   server.Get(R"(/api/photos/([^/]+)/image)", guarded([this](const httplib::Request& req, httplib::Response& res) {
     const auto row = photos_.get(photo_id(req.matches[1]));
     if (!row) throw Error(ErrorKind::NotFound, "photo does not exist");
-    send_object(req, res, objects_.get(row->bucket, row->key));
+    send_object(req, res, displayable(objects_.get(row->bucket, row->key)));
   }));
 
   server.Delete(R"(/api/photos/([^/]+))", guarded([this](const httplib::Request& req, httplib::Response& res) {

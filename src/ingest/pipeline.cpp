@@ -18,11 +18,7 @@ std::string encode_thumbnail(const cv::Mat& rgb, const cv::Rect2f& ratio_box, in
                                            ratio_box.height * rgb.rows)) &
                        cv::Rect(0, 0, rgb.cols, rgb.rows);
   if (box.width <= 0 || box.height <= 0) throw Error(ErrorKind::Internal, "face box lies outside the image");
-  cv::Mat bgr;
-  cv::cvtColor(rgb(box), bgr, cv::COLOR_RGB2BGR);
-  std::vector<uchar> jpeg;
-  cv::imencode(".jpg", bgr, jpeg, {cv::IMWRITE_JPEG_QUALITY, quality});
-  return {jpeg.begin(), jpeg.end()};
+  return encode_jpeg(rgb(box), quality);
 }
 
 // Adds the wall time of its scope to one stage's counter.

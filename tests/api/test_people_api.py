@@ -2,6 +2,8 @@
 caching headers; bad tokens, unknown ids, malformed bodies and oversized uploads change nothing."""
 import json
 import pathlib
+import subprocess
+import tempfile
 import unittest
 import urllib.error
 import urllib.request
@@ -95,6 +97,20 @@ class PeopleApiTest(unittest.TestCase):
         self.assertEqual(status, 304)
         status, data, headers = self.server.rest("GET", f"/api/photos/{self.photo_ids[0]}/image")
         self.assertEqual((status, data), (200, demo_photo(1)))
+
+    def test_a_phone_photo_in_heic_is_filed_and_shown_to_browsers_as_jpeg(self):
+        with tempfile.TemporaryDirectory() as scratch:
+            source, heic = pathlib.Path(scratch, "in.jpg"), pathlib.Path(scratch, "IMG_0001.HEIC")
+            source.write_bytes(demo_photo(2))
+            subprocess.run(["heif-enc", "-q", "85", str(source), "-o", str(heic)], check=True, capture_output=True)
+            status, body, _ = self.server.upload([(heic.name, heic.read_bytes())])
+        self.assertEqual(status, 202, body)
+        photo = body["photos"][0]["photoId"]
+        wait_for(lambda: self.server.rest("GET", f"/api/photos/{photo}")[1]["status"] == "done", message="HEIC filed")
+        self.assertGreater(len(self.server.rest("GET", f"/api/photos/{photo}")[1]["faces"]), 1)
+        status, data, headers = self.server.rest("GET", f"/api/photos/{photo}/image")
+        self.assertEqual((status, headers["Content-Type"]), (200, "image/jpeg"))
+        self.assertEqual(data[:3], b"\xff\xd8\xff")
 
     def test_rename_and_hide_persist_and_sort_by_name(self):
         person = self.people(limit=1)["people"][0]["personId"]
