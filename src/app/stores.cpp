@@ -1,9 +1,11 @@
 #include "app/stores.h"
 
 #include "base/error.h"
+#include "storage/library/library_folders.h"
 #include "storage/postgres/postgres_database.h"
 #include "storage/sql/sql_face_store.h"
 #include "storage/sql/sql_job_queue.h"
+#include "storage/sql/sql_library_table.h"
 #include "storage/sql/sql_photo_table.h"
 #include "storage/sqlite/sqlite_database.h"
 
@@ -20,7 +22,8 @@ Stores Stores::open(const Settings& config) {
   Stores s;
   s.config = config;
   s.database = open_database(config);
-  s.objects = open_object_store(config.object_store_url);
+  s.libraries = std::make_unique<SqlLibraryTable>(s.database);
+  s.objects = std::make_unique<LibraryFolders>(open_object_store(config.object_store_url), *s.libraries);
   s.photos = std::make_unique<SqlPhotoTable>(s.database, config.photos_table);
   s.jobs = std::make_unique<SqlJobQueue>(s.database, config.photos_table);
   s.faces = std::make_unique<SqlFaceStore>(s.database);

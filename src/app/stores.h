@@ -7,6 +7,7 @@
 #include "people/people.h"
 #include "people/questions.h"
 #include "storage/job_queue.h"
+#include "storage/library_table.h"
 #include "storage/object_store.h"
 #include "storage/photo_table.h"
 #include "storage/sql/sql_database.h"
@@ -18,7 +19,8 @@ namespace beetroot {
 struct Stores {
   Settings config;
   std::shared_ptr<SqlDatabase> database;  // SQLite at DATABASE_PATH, or PostgreSQL at DATABASE_URL
-  std::unique_ptr<ObjectStore> objects;
+  std::unique_ptr<LibraryTable> libraries;  // folders indexed in place
+  std::unique_ptr<ObjectStore> objects;     // OBJECT_STORE_URL, with each library's folder as a bucket
   std::unique_ptr<PhotoTable> photos;
   std::unique_ptr<JobQueue> jobs;  // photos waiting for a worker
   std::unique_ptr<FaceStore> faces;

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   beetroot::cli::add_face_commands(app);
   beetroot::cli::add_eval_commands(app);
   beetroot::cli::add_ingest_commands(app);
+  beetroot::cli::add_library_commands(app);
   beetroot::cli::add_serve_command(app);
   beetroot::cli::add_settings_command(app);
   beetroot::cli::add_worker_command(app);

@@ -196,6 +196,7 @@ std::vector<FaceRecord> FaceCollection::assign(const std::string& photo_id, std:
     for (const auto& f : faces) ids.push_back(face_id_for(id_, photo_id, f.face_index));
     const auto rejected = store_.rejected_among(id_, ids);
     std::erase_if(faces, [&](const FaceRecord& f) { return rejected.count(face_id_for(id_, photo_id, f.face_index)); });
+    give_face_ids(photo_id, faces);
     decide_persons(photo_id, faces, threshold, thumb_key);
     store_.insert_faces(id_, faces);
     for (const auto& face : faces)
@@ -208,7 +209,6 @@ void FaceCollection::decide_persons(const std::string& photo_id, std::vector<Fac
                                     const ThumbKeyFn& thumb_key, std::set<std::string> persons_in_photo) const {
   for (auto& face : faces) {
     face.photo_id = photo_id;
-    face.face_id = face_id_for(id_, photo_id, face.face_index);
     if (const auto match = best_match(face, threshold, persons_in_photo)) {
       face.person_id = match->person_id;
       face.exemplar = rule_ != GroupingRule::Tutorial;
@@ -221,6 +221,17 @@ void FaceCollection::decide_persons(const std::string& photo_id, std::vector<Fac
     }
     persons_in_photo.insert(face.person_id);
     face.thumb_key = thumb_key(face.person_id, face.face_index);
+  }
+}
+
+void FaceCollection::give_face_ids(const std::string& photo_id, std::vector<FaceRecord>& faces) const {
+  for (int generation = 0;; ++generation) {
+    const std::string source = generation == 0 ? photo_id : photo_id + "/" + std::to_string(generation);
+    std::vector<std::string> ids;
+    for (const auto& f : faces) ids.push_back(face_id_for(id_, source, f.face_index));
+    if (!ids.empty() && !store_.faces_by_id(id_, ids).empty()) continue;
+    for (size_t i = 0; i < faces.size(); ++i) faces[i].face_id = ids[i];
+    return;
   }
 }
 
@@ -238,6 +249,7 @@ FaceRecord FaceCollection::add_to_photo(const std::string& photo_id, FaceRecord 
     face.face_index = last + 1;
     while (!store_.rejected_among(id_, {face_id_for(id_, photo_id, face.face_index)}).empty()) ++face.face_index;
     faces = {std::move(face)};
+    give_face_ids(photo_id, faces);
     decide_persons(photo_id, faces, threshold, thumb_key, std::move(persons_in_photo));
     store_.insert_faces(id_, faces);
     if (indexes(faces.front())) add_to_index(faces.front());
@@ -318,6 +330,23 @@ std::vector<FaceRecord> FaceCollection::move_faces(const std::vector<std::string
         person_faces_[person_id].push_back(f.face_id);
       }
     correct_locked(correction);
+  });
+  return moved;
+}
+
+std::vector<FaceRecord> FaceCollection::move_photo(const std::string& photo_id, const std::string& new_photo_id,
+                                                   const MovedThumbKeyFn& thumb_key, const std::function<void()>& also) {
+  std::unique_lock lock(mutex_);
+  std::vector<FaceRecord> moved;
+  write_locked([&] {
+    moved = store_.faces_of_photo(id_, photo_id);
+    for (auto& f : moved) {
+      f.photo_id = new_photo_id;
+      f.thumb_key = thumb_key(f);
+    }
+    store_.move_faces(id_, moved, also);
+    for (const auto& f : moved)
+      if (auto p = position_.find(f.face_id); p != position_.end()) entries_[p->second].photo_id = new_photo_id;
   });
   return moved;
 }

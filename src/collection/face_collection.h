@@ -134,6 +134,10 @@ class FaceCollection {
   std::vector<FaceRecord> move_faces(const std::vector<std::string>& face_ids, const std::string& person_id,
                                      const MovedThumbKeyFn& thumb_key, const std::function<void()>& also,
                                      const UserCorrection& correction = {});
+  // A photo filed again under another photoId (its file moved): its faces keep their ids, persons
+  // and corrections, and take the new photoId and thumbnail keys; `also` runs in the same transaction.
+  std::vector<FaceRecord> move_photo(const std::string& photo_id, const std::string& new_photo_id,
+                                     const MovedThumbKeyFn& thumb_key, const std::function<void()>& also);
   // Stores a correction that moves no face.
   void correct(const UserCorrection& correction);
   // The pairs held apart that join a face of `a` with a face of `b`.
@@ -179,6 +183,10 @@ class FaceCollection {
   // Runs `body` as one write to the store, with the index caught up first; rebuilds the index if
   // the write fails, since `body` may have changed it.
   void write_locked(const std::function<void()>& body);
+  // Ids for the faces of a photo filed for the first time: derived from (photoId, index), unless a
+  // face of another photo holds that id (a photo that moved away from this photoId's path keeps
+  // its faces' ids), then derived again with a generation added, the same on every retry.
+  void give_face_ids(const std::string& photo_id, std::vector<FaceRecord>& faces) const;
   void decide_persons(const std::string& photo_id, std::vector<FaceRecord>& faces, float threshold,
                       const ThumbKeyFn& thumb_key, std::set<std::string> persons_in_photo = {}) const;
   FaceChanges associate_locked(const std::string& user_id, const std::vector<std::string>& face_ids, float threshold);

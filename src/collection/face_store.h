@@ -69,8 +69,8 @@ class FaceStore {
   // The face whose thumbnail stands for the person ("" for the earliest again).
   virtual void set_person_cover(const std::string& collection_id, const std::string& person_id,
                                 const std::string& face_id) = 0;
-  // Gives each face its new person_id and thumb_key, and runs `also` (other tables' updates), in one
-  // transaction; forgets what was said about persons left with no face.
+  // Gives each face its new person_id, photo_id and thumb_key, and runs `also` (other tables'
+  // updates), in one transaction; forgets what was said about persons left with no face.
   virtual void move_faces(const std::string& collection_id, const std::vector<FaceRecord>& moved,
                           const std::function<void()>& also) = 0;
   // Deletes the faces, runs `also`, and forgets persons left with no face, in one transaction.

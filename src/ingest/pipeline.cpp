@@ -130,6 +130,7 @@ IngestResult Pipeline::process(const PhotoRow& row, const std::string* bytes) {
     }
     StageTimer timer(times_.detect_us);
     detected.faces = engine_.detect(detected.image.rgb);
+    ++times_.photos_detected;
   } catch (const Error& e) {
     photos_.fail(row.photo_id, e.what());
     spdlog::warn("Photos: failed photoId={} key={}: {}", row.photo_id, row.key, e.what());

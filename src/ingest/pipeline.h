@@ -30,6 +30,7 @@ struct IngestResult {
 // Where ingestion time goes, summed over all photos (microseconds of wall time per stage).
 struct StageTimes {
   std::atomic<int64_t> read_us{0}, decode_us{0}, detect_us{0}, describe_us{0}, assign_us{0}, encode_us{0}, store_us{0};
+  std::atomic<int64_t> photos_detected{0};  // photos run through the detector
 };
 
 // What ingestion needs of the settings; app/settings.h fills it (names, defaults, meanings).
@@ -61,6 +62,8 @@ class Pipeline {
   // returns it if it still needs processing (new or pending), `process_recorded` files its faces.
   std::optional<PhotoRow> record(const std::string& bucket, const std::string& key);
   IngestResult process_recorded(const PhotoRow& row) { return process(row, nullptr); }
+  // The same with the photo's bytes already read (a library scan hashes them on the way).
+  IngestResult process_recorded(const PhotoRow& row, const std::string& bytes) { return process(row, &bytes); }
   std::vector<PhotoRow> pending() const { return photos_.list(PhotoStatus::Pending); }
   std::optional<PhotoRow> photo(const std::string& photo_id) const { return photos_.get(photo_id); }
   // Files a face the detector missed, where a user drew its box (ratios of the photo): landmarks

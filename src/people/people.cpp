@@ -289,4 +289,36 @@ void People::delete_photo(const std::string& photo_id) {
   spdlog::info("Photos: deleted photoId={} faces={}", photo_id, faces.size());
 }
 
+// Thumbnails are copied first and removed last, as in `move`: every stored key points at an object.
+std::string People::move_photo(const std::string& photo_id, const std::string& bucket, const std::string& key) {
+  std::lock_guard lock(mutex_);
+  auto row = photos_.get(photo_id);
+  if (!row) throw Error(ErrorKind::NotFound, "photo " + photo_id + " does not exist");
+  if (row->status == PhotoStatus::Pending)
+    throw Error(ErrorKind::Conflict, "photo " + photo_id + " is still being ingested; move it when it is done");
+  const std::string new_id = photo_id_for(bucket, key);
+  if (new_id == photo_id) return photo_id;
+  if (photos_.get(new_id)) throw Error(ErrorKind::Conflict, "photo " + new_id + " (" + bucket + "/" + key + ") exists");
+  std::map<std::string, std::string> renamed;
+  for (const auto& f : faces_.faces_of_photo(collection_.id(), photo_id)) {
+    const std::string to = thumbnails_.key(f.person_id, new_id, f.face_index);
+    if (auto bytes = objects_.get(thumbnails_.bucket, f.thumb_key)) objects_.put(thumbnails_.bucket, to, *bytes);
+    renamed[f.thumb_key] = to;
+  }
+  PhotoRow moved = *row;
+  moved.photo_id = new_id;
+  moved.bucket = bucket;
+  moved.key = key;
+  for (auto& thumb : moved.face_thumb_keys)
+    if (auto r = renamed.find(thumb); r != renamed.end()) thumb = r->second;
+  auto new_key = [&](const FaceRecord& f) { return thumbnails_.key(f.person_id, new_id, f.face_index); };
+  collection_.move_photo(photo_id, new_id, new_key, [&] {
+    if (!photos_.insert_once(moved) || !photos_.remove_finished(photo_id))
+      throw Error(ErrorKind::Conflict, "photo " + photo_id + " changed while it was being moved");
+  });
+  for (const auto& [from, to] : renamed) objects_.remove(thumbnails_.bucket, from);
+  spdlog::info("Photos: moved photoId={} to photoId={} key={}", photo_id, new_id, key);
+  return new_id;
+}
+
 }  // namespace beetroot

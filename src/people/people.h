@@ -74,6 +74,10 @@ class People {
   // Removes a finished photo: its faces, thumbnails, raw object and row. Error Conflict while the
   // photo is still being ingested.
   void delete_photo(const std::string& photo_id);
+  // A finished photo whose file now lies at another bucket and key (a library file moved or
+  // renamed): filed again under the photoId of its new place, with its faces, persons, names and
+  // corrections, and no detection. Returns the new photoId. Error Conflict while it is pending.
+  std::string move_photo(const std::string& photo_id, const std::string& bucket, const std::string& key);
 
   const ThumbnailLayout& thumbnails() const { return thumbnails_; }
 

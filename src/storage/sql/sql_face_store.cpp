@@ -307,9 +307,9 @@ void SqlFaceStore::move_faces(const std::string& collection_id, const std::vecto
                               const std::function<void()>& also) {
   write(collection_id, [&](int64_t revision) {
     for (const auto& f : moved)
-      db_->query("UPDATE faces SET person_id = $1, thumb_key = $2, revision = $3"
-                 " WHERE collection_id = $4 AND face_id = $5",
-                 {f.person_id, f.thumb_key, revision, collection_id, f.face_id});
+      db_->query("UPDATE faces SET person_id = $1, thumb_key = $2, photo_id = $3, revision = $4"
+                 " WHERE collection_id = $5 AND face_id = $6",
+                 {f.person_id, f.thumb_key, f.photo_id, revision, collection_id, f.face_id});
     also();
     forget_faceless_persons(collection_id);
   });
