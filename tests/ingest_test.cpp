@@ -1,7 +1,12 @@
 // Ingestion through the real binary on real photos, and the pipeline under concurrency.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -208,6 +213,50 @@ TEST(Ingest, ConcurrentPhotosOfTheSamePeopleCreateEachPersonOnce) {
   }
   EXPECT_EQ(persons.size(), results[0].faces.size());
   expect_consistent(box);
+}
+
+// `library scan --watch`: a photo copied into the folder is filed, one deleted is removed, with
+// no command run; a folder gone away stops nothing and deletes nothing; SIGTERM ends it cleanly.
+TEST(Library, AWatchFollowsTheFolderAndRefusesAnUnmountedOne) {
+  const Sandbox box;
+  ASSERT_EQ(box.beetroot("library add home " + box.photos.string()).status, 0);
+  const pid_t watch = fork();
+  if (watch == 0) {
+    setenv("BEETROOT_DATA", box.data.c_str(), 1);
+    const int log = open((box.root / "watch.log").c_str(), O_WRONLY | O_APPEND | O_CREAT, 0644);
+    dup2(log, STDOUT_FILENO);
+    dup2(log, STDERR_FILENO);
+    execl(kBinary.c_str(), kBinary.c_str(), "library", "scan", "--watch", "--workers", "1", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  auto photo_rows = [&] { return json_lines(box.beetroot("photos").out); };
+  auto wait_until = [&](const std::function<bool()>& done) {
+    for (int i = 0; i < 600 && !done(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    return done();
+  };
+  box.add("2024/party.jpg", demo(1));
+  box.add("2024/beach.jpg", demo(2));
+  EXPECT_TRUE(wait_until([&] {
+    const auto rows = photo_rows();
+    return rows.size() == 2 && rows[0]["status"] == "done" && rows[1]["status"] == "done";
+  })) << "the photos copied in were not filed";
+  nlohmann::json thumbs;
+  for (const auto& row : photo_rows())
+    if (row["key"] == "2024/party.jpg") thumbs = row["faceThumbKeys"];
+  ASSERT_GT(thumbs.size(), 1u);
+  fs::remove(box.photos / "2024/party.jpg");
+  EXPECT_TRUE(wait_until([&] { return photo_rows().size() == 1; })) << "the photo deleted was not removed";
+  for (const auto& key : thumbs) EXPECT_FALSE(fs::exists(box.data / "objects/beetroot-thumbs" / key.get<std::string>()));
+  kill(watch, SIGTERM);
+  int status = 0;
+  waitpid(watch, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+
+  fs::rename(box.photos, box.root / "elsewhere");
+  const auto refused = box.beetroot("library scan");
+  EXPECT_EQ(refused.status, 2);
+  EXPECT_NE(refused.out.find("nothing was changed"), std::string::npos) << refused.out;
+  EXPECT_EQ(photo_rows().size(), 1u);
 }
 
 }  // namespace

@@ -212,3 +212,34 @@ TEST_F(Workers, CopiesOfOnePhotoIngestedAtOnceAreOnePerson) {
 
 }  // namespace
 }  // namespace beetroot
+
+namespace beetroot {
+namespace {
+
+// A library on a disk every worker mounts at the same path: the scan queues its photos, workers
+// read them there, and nothing is copied into the raw bucket.
+TEST_F(Workers, WorkersFileAQueuedLibraryWhereItLies) {
+  const fs::path photos = lfw_photos(40);
+  test::ScratchDatabase db("postgres");
+  const Deployment d = deployment(db, "library", true);
+  ASSERT_EQ(d.run("library add shelf " + photos.string()).status, 0);
+  const auto queued = nlohmann::json::parse(d.run("library scan --queue").out);
+  EXPECT_EQ(queued.at("queued"), 40);
+  std::vector<pid_t> workers = {d.start_worker(), d.start_worker()};
+  for (const pid_t w : workers) EXPECT_EQ(wait_exit(w), 0);
+  std::istringstream lines(d.run("photos").out);
+  size_t done = 0;
+  for (std::string line; std::getline(lines, line);) {
+    const auto row = nlohmann::json::parse(line);
+    EXPECT_EQ(row.at("bucket"), "shelf");
+    EXPECT_TRUE(fs::exists(photos / row.at("key").get<std::string>())) << line;
+    done += row.at("status") == "done";
+  }
+  EXPECT_EQ(done, 40u);
+  const auto again = nlohmann::json::parse(d.run("library scan --queue").out);
+  EXPECT_EQ(again.at("unchanged"), 40);
+  EXPECT_EQ(again.at("queued"), 0);
+}
+
+}  // namespace
+}  // namespace beetroot
