@@ -5,6 +5,9 @@
 #include <cctype>
 #include <memory>
 
+#include "base/error.h"
+#include "inference/formats/decoders.h"
+
 namespace beetroot {
 namespace {
 
@@ -19,14 +22,29 @@ std::optional<std::string> iso_date(const std::string& exif) {
   return exif.substr(0, 4) + "-" + exif.substr(5, 2) + "-" + exif.substr(8, 2) + "T" + exif.substr(11, 8);
 }
 
+// Where libexif can read the EXIF: a JPEG as it is (APP1), a HEIC's Exif item. Empty for the rest.
+std::string_view exif_source(std::string_view photo, std::string& storage) {
+  if (photo.size() >= 4 && static_cast<unsigned char>(photo[0]) == 0xFF && static_cast<unsigned char>(photo[1]) == 0xD8)
+    return photo;
+  if (looks_like_heif(photo)) return storage = heif_exif(photo);
+  return {};
+}
+
 }  // namespace
 
 std::optional<std::string> date_taken(std::string_view photo) {
-  // libexif finds the EXIF block in a JPEG (APP1); other formats have none it reads.
-  if (photo.size() < 4 || static_cast<unsigned char>(photo[0]) != 0xFF || static_cast<unsigned char>(photo[1]) != 0xD8)
-    return std::nullopt;
+  std::string storage;
+  std::string_view exif;
+  try {
+    // TIFF-based files keep the EXIF in their own directories, often past where libexif looks.
+    if (looks_like_tiff(photo)) return iso_date(tiff_date(photo));
+    exif = exif_source(photo, storage);
+  } catch (const Error&) {
+    return std::nullopt;  // a file too broken to date is refused by decoding, with its reason
+  }
+  if (exif.empty()) return std::nullopt;
   std::unique_ptr<ExifData, decltype(&exif_data_unref)> data(
-      exif_data_new_from_data(reinterpret_cast<const unsigned char*>(photo.data()), static_cast<unsigned>(photo.size())),
+      exif_data_new_from_data(reinterpret_cast<const unsigned char*>(exif.data()), static_cast<unsigned>(exif.size())),
       exif_data_unref);
   if (!data) return std::nullopt;
   for (const ExifTag tag : {EXIF_TAG_DATE_TIME_ORIGINAL, EXIF_TAG_DATE_TIME_DIGITIZED, EXIF_TAG_DATE_TIME}) {

@@ -43,8 +43,9 @@ struct Walk {
   std::vector<std::string> unreadable;  // folders (relative) that could not be listed
 };
 
+// Nanoseconds since 1970, as stat(2) gives them (the file clock's own epoch is the library's choice).
 int64_t mtime_ns(const fs::file_time_type& t) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::file_clock::to_sys(t).time_since_epoch()).count();
 }
 
 // Folder by folder, so that one unreadable folder is known as such instead of ending the walk.

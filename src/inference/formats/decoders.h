@@ -13,10 +13,16 @@ namespace beetroot {
 bool looks_like_heif(std::string_view bytes);
 ImageInfo probe_heif(std::string_view bytes);  // "heic" or "avif"; the size as displayed
 cv::Mat decode_heif(std::string_view bytes, int reduction);
+// The primary image's EXIF block as a JPEG's APP1 holds it ("Exif\0\0", then the TIFF header),
+// "" when it has none.
+std::string heif_exif(std::string_view bytes);
 
 bool looks_like_tiff(std::string_view bytes);
 ImageInfo probe_tiff(std::string_view bytes);
 cv::Mat decode_tiff(std::string_view bytes, int reduction);
+// The EXIF DateTimeOriginal of a TIFF-based file (TIFF, DNG, most camera raws), else its DateTime,
+// as written ("YYYY:MM:DD HH:MM:SS"); "" when it has neither.
+std::string tiff_date(std::string_view bytes);
 
 bool looks_like_gif(std::string_view bytes);
 ImageInfo probe_gif(std::string_view bytes);

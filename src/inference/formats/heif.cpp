@@ -56,6 +56,19 @@ ImageInfo probe_heif(std::string_view bytes) {
   return {format, heif_image_handle_get_width(p.handle.get()), heif_image_handle_get_height(p.handle.get())};
 }
 
+std::string heif_exif(std::string_view bytes) {
+  const Primary p = open_primary(bytes, format_of(bytes));
+  heif_item_id id = 0;
+  if (heif_image_handle_get_list_of_metadata_block_IDs(p.handle.get(), "Exif", &id, 1) < 1) return "";
+  std::string block(heif_image_handle_get_metadata_size(p.handle.get(), id), '\0');
+  if (block.size() < 4 || heif_image_handle_get_metadata(p.handle.get(), id, block.data()).code != heif_error_Ok) return "";
+  // A HEIF Exif item starts with the offset of the TIFF header (past any "Exif\0\0" of its own).
+  const auto* b = reinterpret_cast<const unsigned char*>(block.data());
+  const size_t offset = 4 + ((size_t{b[0]} << 24) | (size_t{b[1]} << 16) | (size_t{b[2]} << 8) | b[3]);
+  if (offset >= block.size()) return "";
+  return std::string("Exif\0\0", 6) + block.substr(offset);
+}
+
 cv::Mat decode_heif(std::string_view bytes, int reduction) {
   const std::string format = format_of(bytes);
   const Primary p = open_primary(bytes, format);

@@ -84,6 +84,20 @@ ImageInfo probe_tiff(std::string_view bytes) {
   return {"tiff", static_cast<int>(width), static_cast<int>(height)};
 }
 
+std::string tiff_date(std::string_view bytes) {
+  MemoryFile file{bytes};
+  const Tiff tiff = open(file);
+  const char* written = nullptr;
+  std::string date;
+  if (TIFFGetField(tiff.get(), TIFFTAG_DATETIME, &written) && written) date = written;
+  toff_t exif = 0;
+  if (TIFFGetField(tiff.get(), TIFFTAG_EXIFIFD, &exif) && TIFFReadEXIFDirectory(tiff.get(), exif)) {
+    const char* original = nullptr;
+    if (TIFFGetField(tiff.get(), EXIFTAG_DATETIMEORIGINAL, &original) && original) date = original;
+  }
+  return date;
+}
+
 cv::Mat decode_tiff(std::string_view bytes, int reduction) {
   MemoryFile file{bytes};
   const Tiff tiff = open(file);
