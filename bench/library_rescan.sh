@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# What a scan of an unchanged library costs: FILES photo files (hard links to one JPEG, 100 to a
-# folder) recorded as a finished scan leaves them, then `beetroot library scan` timed, twice.
+# What a scan of an unchanged library costs: FILES photo files (hard links to a few copies of one
+# JPEG, 100 to a folder) recorded as a finished scan leaves them, then `beetroot library scan` timed, twice.
 # Usage: bench/library_rescan.sh [FILES]   (default 100000; needs build/beetroot)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,10 +15,15 @@ mkdir -p "$work/photos"
 /usr/bin/python3 - "$work/photos" "$photo" "$count" <<'PY'
 import os, sys
 root, photo, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+copies = []  # a file takes at most 65,000 links on ext4
+for c in range(count // 60000 + 1):
+    copies.append(os.path.join(os.path.dirname(root), f"copy{c}.jpg"))
+    with open(photo, "rb") as src, open(copies[-1], "wb") as dst:
+        dst.write(src.read())
 for i in range(count):
     folder = os.path.join(root, f"{i // 100:04d}")
     os.makedirs(folder, exist_ok=True)
-    os.link(photo, os.path.join(folder, f"IMG_{i:06d}.jpg"))
+    os.link(copies[i // 60000], os.path.join(folder, f"IMG_{i:06d}.jpg"))
 PY
 "$binary" library add bench "$work/photos" >/dev/null
 # The records a finished scan leaves (size, mtime, hash, photoId), without filing 100,000 photos.
