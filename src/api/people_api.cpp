@@ -68,16 +68,6 @@ long number(const httplib::Request& req, const char* name, long fallback, long m
   return std::stol(text);
 }
 
-std::string upload_key(const std::string& prefix, const std::string& filename, std::string_view bytes) {
-  std::string safe;
-  for (char c : filename.substr(0, 100))
-    safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_') ? c : '_';
-  if (safe.empty() || safe.find_first_not_of('.') == std::string::npos) safe = "photo";
-  // The content's hash in the key: the same photo uploaded twice is one photo, two different
-  // photos with one file name are two.
-  return prefix + "uploads/" + sha256_hex(bytes).substr(0, 16) + "/" + safe;
-}
-
 }  // namespace
 
 PeopleApi::PeopleApi(People& people, PhotoTable& photos, ObjectStore& objects, IngestQueue& queue, Pipeline& pipeline,
@@ -273,10 +263,8 @@ void PeopleApi::add_routes(httplib::Server& server) {
     }
     json photos = json::array();
     for (const auto& [field, file] : req.files) {
-      const std::string key = upload_key(config_.raw_prefix, file.filename, file.content);
-      if (!photos_.get(photo_id_for(config_.raw_bucket, key))) objects_.put(config_.raw_bucket, key, file.content);
-      const auto queued = queue_.enqueue(config_.raw_bucket, key);
-      photos.push_back({{"photoId", queued.photo_id}, {"filename", file.filename}, {"key", key},
+      const auto queued = queue_.enqueue_upload(file.filename, file.content);
+      photos.push_back({{"photoId", queued.photo_id}, {"filename", file.filename}, {"key", queued.key},
                         {"outcome", queued.outcome}});
     }
     send_json(res, {{"photos", photos}}, 202);

@@ -27,12 +27,18 @@ IngestQueue::~IngestQueue() { stop(); }
 
 IngestQueue::Enqueued IngestQueue::enqueue(const std::string& bucket, const std::string& key) {
   const std::string photo_id = photo_id_for(bucket, key);
-  if (!pipeline_.accepts(bucket, key)) return {photo_id, "skipped"};
+  if (!pipeline_.accepts(bucket, key)) return {photo_id, "skipped", key};
   auto row = pipeline_.record(bucket, key);
-  if (!row) return {photo_id, "already-done"};
+  if (!row) return {photo_id, "already-done", key};
   jobs_.enqueue(row->photo_id, row->bucket, row->key);
   wake_.notify_one();
-  return {photo_id, "queued"};
+  return {photo_id, "queued", key};
+}
+
+IngestQueue::Enqueued IngestQueue::enqueue_upload(const std::string& filename, std::string_view bytes) {
+  const std::string key = pipeline_.upload_key(filename, bytes);
+  pipeline_.store_raw(key, bytes);
+  return enqueue(pipeline_.settings().raw_bucket, key);
 }
 
 void IngestQueue::queue_pending() {

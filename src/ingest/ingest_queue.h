@@ -35,8 +35,11 @@ class IngestQueue {
   struct Enqueued {
     std::string photo_id;
     std::string outcome;  // queued, already-done, skipped (outside RAW_PREFIX)
+    std::string key;
   };
   Enqueued enqueue(const std::string& bucket, const std::string& key);
+  // An uploaded file: stored in the raw bucket at its upload key (Pipeline::upload_key), then queued.
+  Enqueued enqueue_upload(const std::string& filename, std::string_view bytes);
   // Queues the rows left pending without a job (by a version before the job queue).
   void queue_pending();
   // Blocks until the threads stopped: at stop(), or with exit_when_idle once the queue is empty.

@@ -7,6 +7,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "base/error.h"
+#include "base/hash.h"
 #include "collection/admission.h"
 #include "ingest/date_taken.h"
 
@@ -46,12 +47,22 @@ Pipeline::Pipeline(FaceEngine& engine, ObjectStore& objects, PhotoTable& photos,
       settings_(std::move(settings)) {}
 
 IngestResult Pipeline::ingest_bytes(const std::string& key, std::string_view bytes) {
-  validate_key(key);
-  const std::string photo_id = photo_id_for(settings_.raw_bucket, key);
-  if (photos_.get(photo_id)) return record_and_process(settings_.raw_bucket, key, nullptr);
+  store_raw(key, bytes);
   const std::string owned(bytes);
-  objects_.put(settings_.raw_bucket, key, owned);  // before the row: a row always has its object
   return record_and_process(settings_.raw_bucket, key, &owned);
+}
+
+void Pipeline::store_raw(const std::string& key, std::string_view bytes) {
+  validate_key(key);
+  if (!photos_.get(photo_id_for(settings_.raw_bucket, key))) objects_.put(settings_.raw_bucket, key, bytes);
+}
+
+std::string Pipeline::upload_key(const std::string& filename, std::string_view bytes) const {
+  std::string safe;
+  for (char c : filename.substr(0, 100))
+    safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_') ? c : '_';
+  if (safe.empty() || safe.find_first_not_of('.') == std::string::npos) safe = "photo";
+  return settings_.raw_prefix + "uploads/" + sha256_hex(bytes).substr(0, 16) + "/" + safe;
 }
 
 bool Pipeline::accepts(const std::string& bucket, const std::string& key) const {

@@ -53,6 +53,12 @@ class Pipeline {
 
   // Stores the file's bytes under RAW_PREFIX in the raw bucket (unless already recorded) and ingests it.
   IngestResult ingest_bytes(const std::string& key, std::string_view bytes);
+  // The first half of that: the bytes stored at `key` in the raw bucket unless its photo is
+  // recorded already (a row always has its object, so the object goes first).
+  void store_raw(const std::string& key, std::string_view bytes);
+  // Where an uploaded file goes: RAW_PREFIX "uploads/<content hash>/<file name made safe>", so the
+  // same photo uploaded twice is one photo and two photos of one name are two.
+  std::string upload_key(const std::string& filename, std::string_view bytes) const;
   // Ingests an object already in the store (S3 "ObjectCreated" event).
   IngestResult ingest_object(const std::string& bucket, const std::string& key);
   // Finishes every photo left pending by an interrupted run.
