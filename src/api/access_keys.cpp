@@ -3,7 +3,6 @@
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
-#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -67,15 +66,15 @@ AccessKeys read_key_file(const std::filesystem::path& path) {
 
 }  // namespace
 
-AccessKeys load_access_keys(const std::filesystem::path& data_dir) {
-  if (const char* text = std::getenv("BEETROOT_ACCESS_KEYS"); text && *text) return parse_environment(text);
+AccessKeys load_access_keys(const std::filesystem::path& data_dir, const std::string& given) {
+  if (!given.empty()) return parse_environment(given);
   const auto path = data_dir / "access-keys";
   if (!std::filesystem::exists(path)) create_key_file(path);
   return read_key_file(path);
 }
 
-std::string load_api_token(const std::filesystem::path& data_dir) {
-  if (const char* token = std::getenv("BEETROOT_API_TOKEN"); token && *token) return token;
+std::string load_api_token(const std::filesystem::path& data_dir, const std::string& given) {
+  if (!given.empty()) return given;
   const auto path = data_dir / "api-token";
   if (!std::filesystem::exists(path)) {
     write_private_file(path, random_text(32, kAlphanumeric) + "\n");

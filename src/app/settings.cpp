@@ -36,6 +36,13 @@ SettingEntry text(const char* name, const char* meaning, std::string Settings::*
           [member](const Settings& s) { return s.*member; }};
 }
 
+// A secret: read like a text, never printed.
+SettingEntry secret(const char* name, const char* meaning, std::string Settings::*member) {
+  return {name, "unset", meaning, [member](Settings& s, const std::string& v) { s.*member = v; },
+          [member](const Settings& s) { return (s.*member).empty() ? std::string() : std::string("(set, not shown)"); },
+          true};
+}
+
 // A number from `low` to `high`, stored as T.
 template <typename T>
 SettingEntry numeric(const char* name, const char* meaning, T Settings::*member, float low, float high) {
@@ -94,6 +101,12 @@ const std::vector<SettingEntry>& settings_table() {
        [](const Settings& s) { return s.database.string(); }},
       text("DATABASE_URL", "`postgresql://...`: PostgreSQL instead of SQLite (docs/storage-and-scale-out.md)",
            &Settings::database_url, "unset"),
+      secret("BEETROOT_ACCESS_KEYS",
+             "`id:secret,id:secret`: the keys face API requests are signed with, instead of `$BEETROOT_DATA/access-keys`",
+             &Settings::access_keys),
+      secret("BEETROOT_API_TOKEN", "the People API's token, instead of `$BEETROOT_DATA/api-token`", &Settings::api_token),
+      secret("BEETROOT_EVENTS_TOKEN", "a bearer token `POST /events/s3` also accepts, besides signed requests",
+             &Settings::events_token),
       {"BEETROOT_MODELS", "`~/.local/share/beetroot/models`",
        "model weights (`--models` overrides; read where the models are loaded)", nullptr,
        [](const Settings&) { return default_model_dir().string(); }},

@@ -37,6 +37,10 @@ struct Settings {
   std::string object_store_url;  // empty: file://<data_dir>/objects
   std::filesystem::path database;  // empty: <data_dir>/beetroot.db
   std::string database_url;      // postgresql://... instead of SQLite
+  // Secrets, where given in the environment rather than the files beetroot creates (api/access_keys.h).
+  std::string access_keys;   // "id:secret,id:secret"
+  std::string api_token;
+  std::string events_token;
 
   // Every setting from the environment, over the defaults; Error InvalidParameter names a bad one.
   static Settings from_environment();
@@ -53,8 +57,9 @@ struct SettingEntry {
   const char* meaning;  // Markdown
   // Parses a value into the settings; null for the few read where they are used (noted in `meaning`).
   std::function<void(Settings&, const std::string&)> apply;
-  // The value as `beetroot settings` prints it.
+  // The value as `beetroot settings` prints it (for a secret, only whether it is set).
   std::function<std::string(const Settings&)> show;
+  bool secret = false;
 
   // As the docs show it: `default_text`, or Settings{}'s value.
   std::string shown_default() const;

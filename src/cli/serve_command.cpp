@@ -1,6 +1,5 @@
 #include <spdlog/spdlog.h>
 
-#include <cstdlib>
 #include <iostream>
 
 #include "api/access_keys.h"
@@ -29,11 +28,12 @@ void run_serve(ServeArgs args) {
   args.server.connections.idle_time = milliseconds(args.idle_seconds);
 
   const Settings config = Settings::from_environment();
-  if (const char* token = std::getenv("BEETROOT_EVENTS_TOKEN")) args.server.events_token = token;
+  args.server.events_token = config.events_token;
   FaceEngine engine(ingest_engine_options(args.models, args.threads, config, 1));
   Stores stores = Stores::open(config);
   const auto snapshots = periodic_snapshots(stores);
-  Server server(args.server, engine, stores, load_access_keys(config.data_dir), load_api_token(config.data_dir));
+  Server server(args.server, engine, stores, load_access_keys(config.data_dir, config.access_keys),
+                load_api_token(config.data_dir, config.api_token));
   const int port = server.bind();
   ShutdownOnSignal shutdown([&server] { server.stop(); });
   spdlog::info("Server: listening on http://{}:{}", args.server.host, port);
