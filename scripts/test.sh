@@ -43,7 +43,7 @@ phase "sanitised build"
 phase "sanitised tests"
 # Two tests are left to the normal build: they run the same inference code as smaller tests, on
 # dozens of LFW and 12-megapixel photos, which the sanitisers slow to minutes.
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 LSAN_OPTIONS=suppressions="$here/scripts/lsan.supp" \
   ctest --test-dir "$here/build-sanitize" --output-on-failure -j4 \
   -E '^(Grouping\.OnePersonAcrossSourcesIsOneAndGroupPhotosStayApart|ImageDecoding\.ExifRotatedPhotosGiveTheUprightFaces)$'
 phase "fuzzing"
