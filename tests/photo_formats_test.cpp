@@ -64,11 +64,41 @@ void write_heic(const cv::Mat& rgb, int orientation, const std::string& path) {
   heif_context_free(context);
 }
 
+// The camera's JPEG preview as a DNG's first directory holds it (one strip, a whole JPEG).
+void write_preview(TIFF* tiff, const cv::Mat& rgb) {
+  TIFFSetField(tiff, TIFFTAG_SUBFILETYPE, FILETYPE_REDUCEDIMAGE);
+  TIFFSetField(tiff, TIFFTAG_IMAGEWIDTH, rgb.cols);
+  TIFFSetField(tiff, TIFFTAG_IMAGELENGTH, rgb.rows);
+  TIFFSetField(tiff, TIFFTAG_BITSPERSAMPLE, 8);
+  TIFFSetField(tiff, TIFFTAG_SAMPLESPERPIXEL, 3);
+  TIFFSetField(tiff, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+  TIFFSetField(tiff, TIFFTAG_COMPRESSION, COMPRESSION_JPEG);
+  TIFFSetField(tiff, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_YCBCR);
+  TIFFSetField(tiff, TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB);
+  TIFFSetField(tiff, TIFFTAG_JPEGTABLESMODE, 0);  // the tables inside the strip: a JPEG of its own
+  TIFFSetField(tiff, TIFFTAG_JPEGQUALITY, 90);
+  TIFFSetField(tiff, TIFFTAG_ROWSPERSTRIP, rgb.rows);
+  for (int y = 0; y < rgb.rows; ++y) ASSERT_EQ(TIFFWriteScanline(tiff, const_cast<uchar*>(rgb.ptr(y)), static_cast<uint32_t>(y), 0), 1);
+}
+
 // A linear DNG, as converters write from any camera's raw: sRGB pixels made linear in 16 bits,
-// with the colour matrix that takes them back. No Debian tool writes DNG; libtiff knows its tags.
-void write_dng(const cv::Mat& rgb, int orientation, const std::string& path) {
+// with the colour matrix that takes them back; with a preview, that goes first and the raw data
+// in a sub-directory, as cameras lay them out. No Debian tool writes DNG; libtiff knows its tags.
+void write_dng(const cv::Mat& rgb, int orientation, const std::string& path, const cv::Mat& preview = {}) {
   TIFF* tiff = TIFFOpen(path.c_str(), "w");
   ASSERT_NE(tiff, nullptr);
+  if (!preview.empty()) {
+    uint64_t raw_directory = 0;  // filled in by libtiff: the next directory written is the sub-directory
+    TIFFSetField(tiff, TIFFTAG_SUBIFD, 1, &raw_directory);
+    TIFFSetField(tiff, TIFFTAG_ORIENTATION, orientation);
+    TIFFSetField(tiff, TIFFTAG_MAKE, "Beetroot");
+    TIFFSetField(tiff, TIFFTAG_MODEL, "Test Camera");
+    static const uint8_t kVersion[4] = {1, 4, 0, 0};
+    TIFFSetField(tiff, TIFFTAG_DNGVERSION, kVersion);
+    TIFFSetField(tiff, TIFFTAG_UNIQUECAMERAMODEL, "Beetroot Test Camera");
+    write_preview(tiff, preview);
+    ASSERT_EQ(TIFFWriteDirectory(tiff), 1);
+  }
   static const uint8_t kVersion[4] = {1, 4, 0, 0}, kBackward[4] = {1, 1, 0, 0};
   // XYZ to linear sRGB (D65): what a DNG's ColorMatrix1 means for a camera that sees sRGB.
   static const float kXyzToCamera[9] = {3.2406f, -1.5372f, -0.4986f, -0.9689f, 1.8758f, 0.0415f, 0.0557f, -0.2040f, 1.0570f};
@@ -161,6 +191,22 @@ TEST(PhotoFormats, EveryFormatThatCarriesAnOrientationIsTurnedUpright) {
     write_dng(stored_rgb(jpeg), orientation, dir / (name + ".dng"));
     for (const std::string ext : {".tiff", ".jxl", ".heic", ".dng"}) expect_same_faces(detect_file(dir / (name + ext)), upright, name + ext);
   }
+}
+
+// A raw's embedded preview stands for it when it is large enough (no development); a small one
+// does not. Preview and raw data show different pictures, so the faces found tell which was read.
+TEST(PhotoFormats, CameraRawUsesItsEmbeddedPreviewOnlyWhenLargeEnough) {
+  const ScratchDir dir;
+  const DetectedImage expected = detect_file(test::demo_photos()[1].string());
+  const cv::Mat& photo = expected.image.rgb;
+  ASSERT_GE(std::max(photo.cols, photo.rows), DecodeOptions{}.work_long_side);
+  const cv::Mat blank(photo.size(), CV_8UC3, cv::Scalar(128, 128, 128)), small_blank(240, 320, CV_8UC3, cv::Scalar(128, 128, 128));
+  write_dng(blank, 1, dir / "large-preview.dng", photo);
+  write_dng(photo, 1, dir / "small-preview.dng", small_blank);
+  const DetectedImage from_preview = detect_file(dir / "large-preview.dng");
+  EXPECT_EQ(from_preview.image.info.format, "dng");
+  expect_same_faces(from_preview, expected, "the large preview, over blank raw data");
+  expect_same_faces(detect_file(dir / "small-preview.dng"), expected, "the raw data, under a small blank preview");
 }
 
 TEST(PhotoFormats, AnAnimatedGifShowsItsFirstFrame) {
