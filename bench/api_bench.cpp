@@ -18,7 +18,7 @@
 #include "api/server.h"
 #include "inference/face_engine.h"
 #include "inference/image.h"
-#include "inference/model_files.h"
+#include "app/settings.h"
 
 using namespace beetroot;
 namespace fs = std::filesystem;
@@ -207,7 +207,7 @@ int main(int argc, char** argv) {
   std::vector<size_t> counts;
   for (int i = 1; i < argc; ++i) counts.push_back(std::stoul(argv[i]));
   if (counts.empty()) counts = {10000, 1000000};
-  FaceEngine engine;
+  FaceEngine engine(EngineOptions{.model_dir = default_model_dir()});
   const std::string photo = full_hd_photo();
   for (size_t n : counts) run(n, engine, photo);
 }

@@ -12,7 +12,7 @@
 #include "inference/face_engine.h"
 #include "inference/image.h"
 #include "inference/layers.h"
-#include "inference/model_files.h"
+#include "app/settings.h"
 #include "inference/ssd_detector.h"
 
 using namespace beetroot;
@@ -137,6 +137,7 @@ int main(int argc, char** argv) {
       {"40-px faces at 28 px, the finest grid only", true, 40, 28, 512, 1},
       {"the same, the finer pass quantised (default)", true, 40, 28, 512, 1, true}};
   EngineOptions finder_options;
+  finder_options.model_dir = default_model_dir();
   finder_options.use_single_pass();
   FaceEngine finder(finder_options);
   const auto dlib = dlib_set(shared / "faces/dlib/examples/faces");
@@ -151,6 +152,7 @@ int main(int argc, char** argv) {
   for (const auto& c : configs) {
     if (std::string(c.name).find(only) == std::string::npos) continue;
     EngineOptions o;
+    o.model_dir = default_model_dir();
     o.large_face_pass = c.large;
     o.min_face_pixels = c.min_face;
     o.ssd_min_face = c.ssd_min_face;

@@ -15,7 +15,7 @@
 #include "inference/feature_map.h"
 #include "inference/image.h"
 #include "inference/landmark_net.h"
-#include "inference/model_files.h"
+#include "app/settings.h"
 #include "inference/recognition_net.h"
 #include "inference/ssd_detector.h"
 #include "inference/weights.h"
@@ -140,11 +140,12 @@ int main(int argc, char** argv) {
   std::printf("\nwhole photo (detect + landmarks + descriptors), 2 threads: face-api's single pass, and beetroot's\n"
               "default passes (the whole photo at the scale a 40-px face needs, and the large-face canvas):\n");
   EngineOptions o;
+  o.model_dir = models;
   o.alignment = Alignment::FaceApi;
   o.use_single_pass();
   o.mirror_average = false;
   FaceEngine engine(o);
-  FaceEngine engine_default{EngineOptions{}};
+  FaceEngine engine_default{EngineOptions{.model_dir = models}};
   const nlohmann::json ref = faceapi_times(3, 2, raw_files);
   double ours_total = 0, default_total = 0, theirs_total = 0;
   for (size_t i = 0; i < photos.size(); ++i) {

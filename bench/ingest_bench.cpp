@@ -15,7 +15,7 @@
 #include "inference/face_engine.h"
 #include "inference/image.h"
 #include "inference/layers.h"
-#include "inference/model_files.h"
+#include "app/settings.h"
 
 using namespace beetroot;
 namespace fs = std::filesystem;
@@ -149,7 +149,7 @@ int main(int argc, char** argv) {
   }
 
   // The same detection in process: which of face-api's faces it finds, and the work per photo.
-  FaceEngine engine{EngineOptions{}};
+  FaceEngine engine{EngineOptions{.model_dir = default_model_dir()}};
   size_t matched = 0, beetroot_faces = 0;
   const uint64_t flops_before = Conv2d::executed_flops();
   std::printf("| photo | kind | face-api faces | beetroot faces | face-api's found | face-api ms |\n| --- | --- | --- | --- | --- | --- |\n");

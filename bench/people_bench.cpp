@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "api/server.h"
+#include "app/settings.h"
 #include "inference/face_engine.h"
 
 using namespace beetroot;
@@ -118,7 +119,7 @@ std::string render_times(int port) {
 int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::warn);
   const size_t people = argc > 1 ? std::stoul(argv[1]) : 10000;
-  FaceEngine engine;
+  FaceEngine engine(EngineOptions{.model_dir = default_model_dir()});
   const fs::path root = fs::temp_directory_path() / ("beetroot-people-bench-" + std::to_string(getpid()));
   fs::remove_all(root);
 

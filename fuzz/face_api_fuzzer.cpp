@@ -22,7 +22,7 @@ struct World {
   beetroot::Settings config =
       beetroot::Settings::in_folder(std::filesystem::temp_directory_path() /
                                         ("beetroot-face-api-fuzz-" + std::to_string(getpid())));
-  beetroot::FaceEngine engine;
+  beetroot::FaceEngine engine{beetroot::EngineOptions{.model_dir = beetroot::default_model_dir()}};
   beetroot::Stores stores = beetroot::Stores::open(config);
   beetroot::face_api::FaceApi api{engine, *stores.collections, *stores.objects, stores.config};
 };

@@ -73,6 +73,7 @@ TEST(FaceEngine, FindsFortyPixelFacesInAWidePhoto) {
 // photo with no face stays without one.
 TEST(FaceEngine, FindsFacesInDarkFlatPhotos) {
   EngineOptions without_rescue_options;
+  without_rescue_options.model_dir = default_model_dir();
   without_rescue_options.contrast_rescue = false;
   FaceEngine without_rescue(without_rescue_options);
   const cv::Mat rgb = demo(0);
@@ -178,6 +179,7 @@ TEST(FaceEngine, MissingModelNamesTheFileAndTheFix) {
   const auto dir = std::filesystem::temp_directory_path() / "beetroot-no-models";
   std::filesystem::create_directories(dir);
   EngineOptions o;
+  o.model_dir = default_model_dir();
   o.model_dir = dir;
   try {
     FaceEngine engine(o);

@@ -75,6 +75,7 @@ float overlap(const cv::Rect2f& a, const cv::Rect2f& b) {
 TEST(SsdDetector, QuantisedFinerPassFindsTheFacesOfTheFloatOne) {
   if (!has_integer_kernels()) GTEST_SKIP() << "no integer kernels here: the finer pass runs in f32";
   EngineOptions integer, floating;
+  integer.model_dir = floating.model_dir = default_model_dir();
   floating.quantised_fine_pass = false;
   FaceEngine quantised(integer), reference(floating);
   for (const auto& photo : test::demo_photos()) {

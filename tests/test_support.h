@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "inference/face_engine.h"
-#include "inference/model_files.h"
+#include "app/settings.h"
 
 namespace beetroot::test {
 
@@ -46,6 +46,7 @@ inline FaceEngine& engine(Alignment alignment = Alignment::Rotation, bool multi_
   auto& slot = engines[alignment == Alignment::Rotation][multi_pass];
   if (!slot) {
     EngineOptions o;
+    o.model_dir = default_model_dir();
     o.alignment = alignment;
     if (!multi_pass) o.use_single_pass();
     o.mirror_average = alignment == Alignment::Rotation;  // faceapi mode reproduces face-api exactly

@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "base/error.h"
+#include "app/settings.h"
 #include "inference/model_files.h"
 #include "inference/weights.h"
 

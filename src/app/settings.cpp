@@ -107,15 +107,22 @@ const std::vector<SettingEntry>& settings_table() {
       secret("BEETROOT_API_TOKEN", "the People API's token, instead of `$BEETROOT_DATA/api-token`", &Settings::api_token),
       secret("BEETROOT_EVENTS_TOKEN", "a bearer token `POST /events/s3` also accepts, besides signed requests",
              &Settings::events_token),
-      {"BEETROOT_MODELS", "`~/.local/share/beetroot/models`",
-       "model weights (`--models` overrides; read where the models are loaded)", nullptr,
-       [](const Settings&) { return default_model_dir().string(); }},
+      {"BEETROOT_MODELS", "`~/.local/share/beetroot/models`", "model weights (`--models` overrides)",
+       [](Settings& s, const std::string& v) { s.models_dir = v; },
+       [](const Settings& s) { return s.models_dir.string(); }},
   };
   return table;
 }
 
+std::filesystem::path default_model_dir() {
+  if (const char* dir = std::getenv("BEETROOT_MODELS"); dir && *dir) return dir;
+  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) return std::filesystem::path(xdg) / "beetroot/models";
+  return std::filesystem::path(home()) / ".local/share/beetroot/models";
+}
+
 Settings Settings::in_folder(const std::filesystem::path& data_dir) {
   Settings s;
+  s.models_dir = default_model_dir();
   s.data_dir = data_dir;
   s.object_store_url = "file://" + (data_dir / "objects").string();
   s.database = data_dir / "beetroot.db";

@@ -37,6 +37,7 @@ struct Settings {
   std::string object_store_url;  // empty: file://<data_dir>/objects
   std::filesystem::path database;  // empty: <data_dir>/beetroot.db
   std::string database_url;      // postgresql://... instead of SQLite
+  std::filesystem::path models_dir;  // the face-api weights (`--models` overrides)
   // Secrets, where given in the environment rather than the files beetroot creates (api/access_keys.h).
   std::string access_keys;   // "id:secret,id:secret"
   std::string api_token;
@@ -50,6 +51,10 @@ struct Settings {
   ThumbnailLayout thumbnails() const { return {thumbs_bucket, thumbs_prefix}; }
   PipelineSettings pipeline() const;
 };
+
+// Where the weights live: $BEETROOT_MODELS, else $XDG_DATA_HOME/beetroot/models, else
+// ~/.local/share/beetroot/models (where scripts/fetch-models.sh puts them).
+std::filesystem::path default_model_dir();
 
 struct SettingEntry {
   const char* name;  // the environment variable

@@ -24,7 +24,7 @@ PeriodicSnapshots periodic_snapshots(Stores& stores) {
 EngineOptions ingest_engine_options(const std::string& models, size_t threads, const Settings& config,
                                     size_t photos_at_once) {
   EngineOptions o;
-  o.model_dir = models;
+  o.model_dir = models.empty() ? config.models_dir : std::filesystem::path(models);
   o.threads = threads;
   o.min_face_pixels = config.detect_min_face_pixels;
   o.decode.max_pixels = static_cast<uint64_t>(config.max_megapixels) * 1'000'000;

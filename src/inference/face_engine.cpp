@@ -150,7 +150,7 @@ struct FaceEngine::Nets {
 };
 
 FaceEngine::FaceEngine(EngineOptions options) : options_(std::move(options)) {
-  if (options_.model_dir.empty()) options_.model_dir = default_model_dir();
+  if (options_.model_dir.empty()) throw Error(ErrorKind::InvalidParameter, "no folder of model weights given");
   verify_model_files(options_.model_dir);
   if (options_.recognition_weight_bits < 1 || options_.recognition_weight_bits > 8)
     throw Error(ErrorKind::InvalidParameter, "recognition weight bits must be 1 to 8");

@@ -19,7 +19,7 @@ enum class Alignment {
 Alignment parse_alignment(const std::string& name);
 
 struct EngineOptions {
-  std::filesystem::path model_dir;  // empty: default_model_dir()
+  std::filesystem::path model_dir;  // the face-api weights (BEETROOT_MODELS, read with the settings)
   size_t threads = 0;               // cores the nets may use; 0: all
   // Cores one net call takes, of those free; 0: all. Several photos in flight on one core each
   // waste none on the barriers between layers.
@@ -82,7 +82,7 @@ class FaceEngine {
   // Photos larger than this on their long side are searched as if scaled down to it.
   static constexpr int kReferenceLongSide = 1920;
 
-  explicit FaceEngine(EngineOptions options = {});
+  explicit FaceEngine(EngineOptions options);
   ~FaceEngine();
 
   std::vector<FaceDetail> detect(const cv::Mat& rgb);
