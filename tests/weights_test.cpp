@@ -65,6 +65,12 @@ TEST(Weights, TruncatedOrPaddedWeightsFileIsRefused) {
   // Found by fuzzing: a file name too long for the file system made the check itself throw.
   std::ofstream(manifest) << "[{\"paths\": [\"" << std::string(5000, 'w') << "\"], \"weights\": []}]";
   EXPECT_NE(error_of([&] { WeightMap::load(manifest); }).find("missing"), std::string::npos);
+  // Found by fuzzing: a dimension that no int holds (a fraction, 1e20, -1e13) was converted anyway.
+  for (const std::string dimension : {"2.5", "1e20", "-9940658000000", "99999999996", "-1"}) {
+    std::ofstream(manifest) << "[{\"paths\": [\"face_landmark_68_model.bin\"], \"weights\": [{\"name\": \"a\", "
+                               "\"shape\": [2, " << dimension << "], \"dtype\": \"float32\"}]}]";
+    EXPECT_NE(error_of([&] { WeightMap::load(manifest); }).find("dimension"), std::string::npos) << dimension;
+  }
 }
 
 TEST(Weights, CorruptedModelFileIsNamedWithTheFix) {

@@ -43,6 +43,17 @@ SettingEntry secret(const char* name, const char* meaning, std::string Settings:
           true};
 }
 
+// A text of the S3 access; `secret`s are never printed.
+SettingEntry s3_text(const char* name, const char* default_text, const char* meaning, std::string S3Access::*member,
+                     bool is_secret = false) {
+  if (is_secret)
+    return {name, default_text, meaning, [member](Settings& s, const std::string& v) { s.s3.*member = v; },
+            [member](const Settings& s) { return (s.s3.*member).empty() ? std::string() : std::string("(set, not shown)"); },
+            true};
+  return {name, default_text, meaning, [member](Settings& s, const std::string& v) { s.s3.*member = v; },
+          [member](const Settings& s) { return s.s3.*member; }};
+}
+
 // A number from `low` to `high`, stored as T.
 template <typename T>
 SettingEntry numeric(const char* name, const char* meaning, T Settings::*member, float low, float high) {
@@ -101,6 +112,13 @@ const std::vector<SettingEntry>& settings_table() {
        [](const Settings& s) { return s.database.string(); }},
       text("DATABASE_URL", "`postgresql://...`: PostgreSQL instead of SQLite (docs/storage-and-scale-out.md)",
            &Settings::database_url, "unset"),
+      s3_text("AWS_REGION", nullptr, "region of an `s3://` object store", &S3Access::region),
+      s3_text("S3_REGION", "`$AWS_REGION`", "the same, for beetroot alone (wins over `AWS_REGION`)", &S3Access::region),
+      s3_text("S3_ADDRESSING", "`path` for `s3+http(s)://`, `virtual` for `s3://`",
+              "`path` (`host/bucket/key`) or `virtual` (`bucket.host/key`)", &S3Access::addressing),
+      s3_text("AWS_ACCESS_KEY_ID", "unset", "key id for an S3 object store", &S3Access::access_key, true),
+      s3_text("AWS_SECRET_ACCESS_KEY", "unset", "its secret", &S3Access::secret_key, true),
+      s3_text("AWS_SESSION_TOKEN", "unset", "a session token, with temporary keys", &S3Access::session_token, true),
       secret("BEETROOT_ACCESS_KEYS",
              "`id:secret,id:secret`: the keys face API requests are signed with, instead of `$BEETROOT_DATA/access-keys`",
              &Settings::access_keys),

@@ -13,6 +13,7 @@
 #include "collection/face_collection.h"
 #include "ingest/pipeline.h"
 #include "people/thumbnail_layout.h"
+#include "storage/object_store.h"
 
 namespace beetroot {
 
@@ -38,6 +39,7 @@ struct Settings {
   std::filesystem::path database;  // empty: <data_dir>/beetroot.db
   std::string database_url;      // postgresql://... instead of SQLite
   std::filesystem::path models_dir;  // the face-api weights (`--models` overrides)
+  S3Access s3;                       // how an s3:// OBJECT_STORE_URL is reached
   // Secrets, where given in the environment rather than the files beetroot creates (api/access_keys.h).
   std::string access_keys;   // "id:secret,id:secret"
   std::string api_token;

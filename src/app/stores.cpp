@@ -23,7 +23,7 @@ Stores Stores::open(const Settings& config) {
   s.config = config;
   s.database = open_database(config);
   s.libraries = std::make_unique<SqlLibraryTable>(s.database);
-  s.objects = std::make_unique<LibraryFolders>(open_object_store(config.object_store_url), *s.libraries);
+  s.objects = std::make_unique<LibraryFolders>(open_object_store(config.object_store_url, config.s3), *s.libraries);
   s.photos = std::make_unique<SqlPhotoTable>(s.database, config.photos_table);
   s.jobs = std::make_unique<SqlJobQueue>(s.database, config.photos_table);
   s.faces = std::make_unique<SqlFaceStore>(s.database);

@@ -31,6 +31,18 @@ size_t element_count(const std::vector<int>& shape) {
   return n;
 }
 
+// Whole numbers from 0 to 2^30 only: a fraction or a huge number converted to int is undefined.
+std::vector<int> dimensions(const nlohmann::json& shape, const std::string& where) {
+  if (!shape.is_array()) throw Error(ErrorKind::ModelMissing, where + ": a tensor's shape is not a list");
+  std::vector<int> out;
+  for (const auto& d : shape) {
+    if (!d.is_number_integer() || d.get<int64_t>() < 0 || d.get<int64_t>() > (int64_t{1} << 30))
+      throw Error(ErrorKind::ModelMissing, where + ": a tensor dimension is not a whole number from 0 to 2^30");
+    out.push_back(static_cast<int>(d.get<int64_t>()));
+  }
+  return out;
+}
+
 size_t dtype_bytes(const std::string& dtype, const std::string& where) {
   if (dtype == "uint8") return 1;
   if (dtype == "uint16") return 2;
@@ -42,7 +54,7 @@ size_t dtype_bytes(const std::string& dtype, const std::string& where) {
 size_t decode_entry(const nlohmann::json& entry, const unsigned char* data, size_t available,
                     const std::string& where, int dropped_bits, Tensor& out) {
   const std::string dtype = entry.at("dtype");
-  out.shape = entry.at("shape").get<std::vector<int>>();
+  out.shape = dimensions(entry.at("shape"), where);
   const size_t n = element_count(out.shape);
   const bool quantized = entry.contains("quantization");
   const std::string stored = quantized ? entry["quantization"].at("dtype").get<std::string>() : dtype;

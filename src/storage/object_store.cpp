@@ -71,11 +71,11 @@ void ObjectStore::put_file(const std::string& bucket, const std::string& key, co
   put(bucket, key, std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()));
 }
 
-std::unique_ptr<ObjectStore> open_object_store(const std::string& url) {
+std::unique_ptr<ObjectStore> open_object_store(const std::string& url, const S3Access& s3) {
   const std::string scheme = "file://";
   if (url.rfind(scheme, 0) == 0) return std::make_unique<LocalObjectStore>(url.substr(scheme.size()));
   if (url.rfind("s3", 0) == 0 && url.find("://") != std::string::npos)
-    return std::make_unique<S3ObjectStore>(S3Options::from_url_and_environment(url));
+    return std::make_unique<S3ObjectStore>(S3Options::from_url(url, s3));
   if (url.find("://") != std::string::npos)
     throw Error(ErrorKind::InvalidParameter,
                 "unsupported object store URL '" + url + "' (expected file:///path, s3://, s3+http://host:port)");

@@ -27,8 +27,15 @@ void validate_bucket(const std::string& bucket);
 // Keys: 1-1024 bytes of UTF-8, no NUL or control characters, no absolute path, no '.' or '..' segment.
 void validate_key(const std::string& key);
 
+// How an S3 store is reached, from the settings (S3_REGION or AWS_REGION, S3_ADDRESSING, AWS_*).
+struct S3Access {
+  std::string region = "us-east-1";
+  std::string addressing;  // "path", "virtual", or "": path for a server of one's own, virtual for AWS
+  std::string access_key, secret_key, session_token;
+};
+
 // "file:///path" or a plain path: the local folder backend. "s3://" (AWS), "s3+http://host:port" or
-// "s3+https://host:port": an S3-compatible server (S3Options::from_url_and_environment).
-std::unique_ptr<ObjectStore> open_object_store(const std::string& url);
+// "s3+https://host:port": an S3-compatible server, reached with `s3`.
+std::unique_ptr<ObjectStore> open_object_store(const std::string& url, const S3Access& s3 = {});
 
 }  // namespace beetroot

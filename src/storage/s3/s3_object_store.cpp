@@ -5,7 +5,6 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <memory>
 #include <pugixml.hpp>
 #include <random>
@@ -28,11 +27,6 @@ struct S3ObjectStore::Request {
 };
 
 namespace {
-
-std::string env(const char* name, const std::string& fallback = "") {
-  const char* v = std::getenv(name);
-  return v && *v ? v : fallback;
-}
 
 struct CurlDeleter {
   void operator()(CURL* c) const { curl_easy_cleanup(c); }
@@ -87,7 +81,7 @@ std::string encode_key(const std::string& key) { return aws_uri_encode(key, true
 
 }  // namespace
 
-S3Options S3Options::from_url_and_environment(const std::string& url) {
+S3Options S3Options::from_url(const std::string& url, const S3Access& access) {
   S3Options o;
   if (url.rfind("s3+http://", 0) == 0 || url.rfind("s3+https://", 0) == 0) {
     o.endpoint = url.substr(3);
@@ -96,14 +90,14 @@ S3Options S3Options::from_url_and_environment(const std::string& url) {
     throw Error(ErrorKind::InvalidParameter,
                 "unsupported S3 URL '" + url + "' (expected s3://, s3+http://host:port or s3+https://host:port)");
   }
-  o.region = env("S3_REGION", env("AWS_REGION", o.region));
-  const std::string addressing = env("S3_ADDRESSING", o.endpoint.empty() ? "virtual" : "path");
+  if (!access.region.empty()) o.region = access.region;
+  const std::string addressing = !access.addressing.empty() ? access.addressing : o.endpoint.empty() ? "virtual" : "path";
   if (addressing != "path" && addressing != "virtual")
     throw Error(ErrorKind::InvalidParameter, "S3_ADDRESSING='" + addressing + "' (expected path or virtual)");
   o.virtual_hosted = addressing == "virtual";
-  o.access_key = env("AWS_ACCESS_KEY_ID");
-  o.secret_key = env("AWS_SECRET_ACCESS_KEY");
-  o.session_token = env("AWS_SESSION_TOKEN");
+  o.access_key = access.access_key;
+  o.secret_key = access.secret_key;
+  o.session_token = access.session_token;
   if (o.access_key.empty() || o.secret_key.empty())
     throw Error(ErrorKind::InvalidParameter, "an s3 object store needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
   return o;

@@ -16,9 +16,8 @@ struct S3Options {
   long timeout_seconds = 300;
   int list_page_size = 1000;    // keys per listing request (S3's maximum)
 
-  // OBJECT_STORE_URL s3://, s3+http://host:port or s3+https://host:port; S3_REGION (or AWS_REGION),
-  // S3_ADDRESSING (path or virtual), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN.
-  static S3Options from_url_and_environment(const std::string& url);
+  // OBJECT_STORE_URL s3://, s3+http://host:port or s3+https://host:port, reached with `access`.
+  static S3Options from_url(const std::string& url, const S3Access& access);
 };
 
 // Buckets of an S3-compatible server, over libcurl with its own Signature Version 4 signing
