@@ -9,17 +9,13 @@
 #include <cstring>
 
 #include "base/error.h"
+#include "ingest/library_scan.h"
 
 namespace beetroot {
 namespace {
 
 constexpr uint32_t kEvents = IN_CLOSE_WRITE | IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF |
                              IN_MOVE_SELF | IN_ATTRIB;
-
-bool skipped(const std::string& name) {
-  return name.empty() || name[0] == '.' || name == "@eaDir" || name == "#recycle" || name == "$RECYCLE.BIN" ||
-         name == "lost+found";
-}
 
 // Whether anything is readable within `timeout`; reads and drops it (a scan follows anyway).
 bool drain(int fd, int timeout_ms) {
@@ -56,7 +52,7 @@ void FolderWatch::watch_tree(const std::filesystem::path& root) {
     }
     std::error_code error;
     for (std::filesystem::directory_iterator it(folder, error), end; !error && it != end; it.increment(error))
-      if (it->is_directory(error) && !it->is_symlink(error) && !skipped(it->path().filename().string()))
+      if (it->is_directory(error) && !it->is_symlink(error) && !is_skipped_folder(it->path().filename().string()))
         folders.push_back(it->path());
   }
 }

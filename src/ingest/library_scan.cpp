@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -12,6 +11,7 @@
 
 #include "base/error.h"
 #include "base/hash.h"
+#include "inference/image.h"
 #include "storage/object_store.h"
 
 namespace beetroot {
@@ -19,18 +19,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int64_t kMaxPhotoBytes = int64_t{256} << 20;
-
 // What phones, cameras and scanners write; sidecars (.xmp), videos and the rest are not photos.
 const std::set<std::string> kPhotoExtensions = {
     "jpg", "jpeg", "jpe", "png", "webp", "heic", "heif", "hif", "avif", "tif", "tiff", "gif", "bmp", "jxl",
     "dng", "cr2", "cr3", "crw", "nef", "nrw", "arw", "srf", "sr2", "raf", "orf", "rw2", "pef", "srw", "x3f", "3fr", "iiq", "erf", "mrw"};
-
-// Folders of other programs' thumbnails and trash: NAS indexers, desktops, cameras.
-bool is_skipped_folder(const std::string& name) {
-  return name.empty() || name[0] == '.' || name == "@eaDir" || name == "#recycle" || name == "$RECYCLE.BIN" ||
-         name == "lost+found";
-}
 
 struct FoundFile {
   std::string path;
@@ -85,13 +77,12 @@ bool under_any(const std::string& path, const std::vector<std::string>& folders)
   });
 }
 
-std::string read_whole(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorKind::InvalidParameter, "cannot open " + path.string());
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 }  // namespace
+
+bool is_skipped_folder(const std::string& name) {
+  return name.empty() || name[0] == '.' || name == "@eaDir" || name == "#recycle" || name == "$RECYCLE.BIN" ||
+         name == "lost+found";
+}
 
 bool is_photo_file_name(const std::string& name) {
   const auto dot = name.rfind('.');
@@ -254,10 +245,7 @@ ScanReport LibraryScan::scan(const Library& library, const ScanOptions& options)
       const FoundFile& f = *to_file[i];
       try {
         validate_key(f.path);
-        if (f.size > kMaxPhotoBytes)
-          throw Error(ErrorKind::ImageTooLarge, std::to_string(f.size >> 20) + " MiB, above the limit of " +
-                                                    std::to_string(kMaxPhotoBytes >> 20) + " MiB for a photo file");
-        const std::string bytes = read_whole(f.full);
+        const std::string bytes = read_file_bytes(f.full.string());
         const std::string hash = sha256_hex(bytes);
         const std::string photo_id = photo_id_for(library.name, f.path);
         if (const auto row = pipeline_->record(library.name, f.path)) {

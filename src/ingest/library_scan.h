@@ -38,6 +38,8 @@ struct ScanOptions {
 
 // The photo files a scan looks at, by extension (any case); everything else is left alone.
 bool is_photo_file_name(const std::string& name);
+// Folders a scan and a watch leave out: hidden ones, NAS indexers' thumbnails, trash.
+bool is_skipped_folder(const std::string& name);
 
 class LibraryScan {
  public:

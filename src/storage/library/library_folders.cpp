@@ -2,17 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
-#include <fstream>
-
 #include "base/error.h"
+#include "inference/image.h"
 
 namespace beetroot {
-namespace {
-
-constexpr uint64_t kMaxPhotoBytes = uint64_t{256} << 20;
-
-}  // namespace
-
 LibraryFolders::LibraryFolders(std::unique_ptr<ObjectStore> store, const LibraryTable& libraries)
     : store_(std::move(store)), libraries_(libraries) {}
 
@@ -48,18 +41,7 @@ std::optional<std::string> LibraryFolders::get(const std::string& bucket, const 
   std::error_code error;
   const auto status = std::filesystem::status(path, error);
   if (error || !std::filesystem::exists(status)) return std::nullopt;
-  if (!std::filesystem::is_regular_file(status)) throw Error(ErrorKind::InvalidParameter, path.string() + " is not a regular file");
-  const uint64_t size = std::filesystem::file_size(path, error);
-  if (error) throw Error(ErrorKind::InvalidParameter, "cannot read " + path.string() + ": " + error.message());
-  if (size > kMaxPhotoBytes)
-    throw Error(ErrorKind::ImageTooLarge, path.string() + " is " + std::to_string(size >> 20) + " MiB, above the limit of " +
-                                              std::to_string(kMaxPhotoBytes >> 20) + " MiB for a photo file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorKind::InvalidParameter, "cannot open " + path.string());
-  std::string bytes(size, '\0');
-  in.read(bytes.data(), static_cast<std::streamsize>(size));
-  bytes.resize(static_cast<size_t>(in.gcount()));
-  return bytes;
+  return read_file_bytes(path.string());  // a regular file, within the size limit for a photo
 }
 
 bool LibraryFolders::exists(const std::string& bucket, const std::string& key) const {
