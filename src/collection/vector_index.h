@@ -21,12 +21,12 @@ struct VectorIndexOptions {
   // an HNSW graph answers (bench/vector_index_bench measures both).
   size_t approximate_from = 20000;
   // Graph links per vector (twice as many on the bottom layer). 32 rather than 16: the same recall
-  // in less search time on face-like descriptors, for 1.5x the build time and +120 bytes per face.
+  // in less search time on face-like descriptors, for 1.5x the build time and +120 bytes per face
+  // (bench/results/2026-12-04-vector-index.md).
   size_t hnsw_m = 32;
   size_t hnsw_ef_construction = 100;
-  // Candidates a search keeps; more is slower and finds more. 768: at 10M faces recall@1 0.9935 of
-  // the face and 0.9945 of the person for a p99 of 2.5 ms (bench/vector_index_bench, 2,000
-  // queries; docs/performance.md, "The vector index"); at 1M 1.000 in 1.4 ms, next to ~100 ms of inference per photo.
+  // Candidates a search keeps; more is slower and finds more. 768: the nearest face 99 % of the
+  // time at 10M faces within a p99 of 5 ms (docs/performance.md, "The vector index").
   size_t hnsw_ef_search = 768;
 };
 

@@ -124,6 +124,11 @@ test("people page: upload, grid, rename, merge, move a face, delete a photo, rel
   assert.notEqual(movedTo.personId, survivor.personId);
   assert.equal((await apiGet(`/api/people/${movedTo.personId}`)).body.faceCount, 1);
   assert.equal((await apiGet(`/api/people/${a.faceCount >= b.faceCount ? b.personId : a.personId}`)).status, 404);
+  // The README's picture (docs/images/people-page.jpg): the grid after a reload, Others open.
+  await page.goto(url + "#/");
+  await page.click("#others summary");
+  await page.waitForSelector("#others .tile");
+  await page.screenshot({ path: join(artifacts, "people-page.png") });
 
   // A phone-sized screen.
   const phone = await signedInPage(server, { width: 390, height: 844 }, true);

@@ -1,9 +1,11 @@
 #pragma once
-// Descriptors made to measure, for tests of grouping rules: random ones scaled like real ones, and
-// neighbours at a chosen distance.
+// Descriptors made to measure, for tests of grouping rules and of the vector index: random ones
+// scaled like real ones, neighbours at a chosen distance, and flat arrays of many.
 #include <cmath>
 #include <random>
+#include <vector>
 
+#include "collection/vector_index.h"
 #include "inference/descriptor.h"
 
 namespace beetroot::test {
@@ -27,6 +29,21 @@ inline Descriptor at_distance(const Descriptor& d, float distance, std::mt19937&
   Descriptor out;
   for (size_t i = 0; i < d.size(); ++i) out[i] = d[i] + direction[i] * scale;
   return out;
+}
+
+// `n` descriptors, one after another, spread like real ones.
+inline std::vector<float> random_vectors(size_t n, std::mt19937& rng) {
+  std::normal_distribution<float> normal(0, 0.07f);
+  std::vector<float> v(n * VectorIndex::kDimensions);
+  for (auto& x : v) x = normal(rng);
+  return v;
+}
+
+// An index that switches from the exact scan to the graph at `n` faces.
+inline VectorIndexOptions graph_from(size_t n) {
+  VectorIndexOptions o;
+  o.approximate_from = n;
+  return o;
 }
 
 }  // namespace beetroot::test

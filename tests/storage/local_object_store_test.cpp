@@ -1,12 +1,10 @@
-// The embedded stores: object keys, atomic objects, the Photos table, S3 events, similarity.
+// The embedded object store: keys refused with their reason, objects written whole, nothing
+// outside its root.
 #include <gtest/gtest.h>
 
 #include <fstream>
 
 #include "base/error.h"
-#include "collection/face_record.h"
-#include "collection/similarity.h"
-#include "ingest/s3_event.h"
 #include "storage/local/local_object_store.h"
 
 namespace beetroot {
@@ -71,39 +69,6 @@ TEST(LocalObjectStore, PutGetListRemoveAndNothingEscapesTheRoot) {
   std::ofstream(root / "bucket-a/photos-raw/x/3.jpg.beetroot-tmp-1-1") << "half";
   EXPECT_EQ(store.list("bucket-a", "").size(), 1u);
   fs::remove_all(root);
-}
-
-TEST(S3Event, DecodesKeysAndRefusesMalformedEvents) {
-  const auto refs = parse_s3_event(R"({"Records":[
-    {"eventName":"ObjectCreated:Put","s3":{"bucket":{"name":"b"},"object":{"key":"photos-raw/summer+trip/%C3%A9t%C3%A9.jpg"}}},
-    {"eventName":"ObjectRemoved:Delete","s3":{"bucket":{"name":"b"},"object":{"key":"gone.jpg"}}}]})");
-  ASSERT_EQ(refs.size(), 1u);
-  EXPECT_EQ(refs[0].key, "photos-raw/summer trip/été.jpg");
-  EXPECT_THROW(parse_s3_event("not json"), Error);
-  EXPECT_THROW(parse_s3_event(R"({"records": []})"), Error);
-  EXPECT_THROW(parse_s3_event(R"({"Records":[{"s3":{"bucket":{}}}]})"), Error);
-  EXPECT_THROW(url_decode_s3_key("bad%2"), Error);
-}
-
-TEST(Similarity, IsMonotoneAndInvertible) {
-  float previous = 101.f;
-  for (float d = 0.f; d < 1.5f; d += 0.01f) {
-    const float s = similarity_from_distance(d);
-    EXPECT_LT(s, previous);
-    EXPECT_NEAR(distance_for_similarity(s), d, 1e-3f);
-    previous = s;
-  }
-  EXPECT_NEAR(similarity_from_distance(distance_for_similarity(95.f)), 95.f, 1e-3f);
-}
-
-TEST(FaceIds, AreLowerCaseUuidsDerivedFromPhotoAndIndex) {
-  const std::string id = face_id_for("c", "photo", 1);
-  EXPECT_EQ(id, face_id_for("c", "photo", 1));
-  EXPECT_NE(id, face_id_for("c", "photo", 2));
-  EXPECT_NE(id, face_id_for("d", "photo", 1));
-  ASSERT_EQ(id.size(), 36u);
-  for (size_t i : {8u, 13u, 18u, 23u}) EXPECT_EQ(id[i], '-');
-  for (char c : id) EXPECT_TRUE(c == '-' || std::isdigit(c) || (c >= 'a' && c <= 'f'));
 }
 
 }  // namespace

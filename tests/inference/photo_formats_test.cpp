@@ -27,7 +27,6 @@ struct ScratchDir {
   std::string operator/(const std::string& name) const { return (path / name).string(); }
 };
 
-void write_bytes(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
 
 // A Debian tool that writes the file (installed by scripts/test.sh).
 void make(const std::string& command) {

@@ -18,24 +18,6 @@ SsdDetector& detector() {
   return ssd;
 }
 
-TEST(SsdAnchors, GeneratedTableIsTheShippedOneAt512) {
-  const auto generated = ssd_anchors(512, 512);
-  const auto& shipped = detector().trained_anchors();
-  ASSERT_EQ(generated.size(), shipped.size());
-  double worst = 0;
-  for (size_t i = 0; i < shipped.size(); ++i) worst = std::max(worst, std::abs(double(generated[i]) - shipped[i]));
-  EXPECT_LT(worst, 1e-4) << "TF computed the shipped table in float";
-}
-
-TEST(SsdAnchors, KeepTheirPixelSizesOnLargerInputs) {
-  const auto at512 = ssd_anchors(512, 512), wide = ssd_anchors(768, 1024);
-  // The finest grid's first anchor: 0.1 of 512 pixels square, in its first cell, at both sizes.
-  EXPECT_NEAR((at512[2] - at512[0]) * 512, 51.2, 1e-3);
-  EXPECT_NEAR((wide[2] - wide[0]) * 768, 51.2, 1e-3);
-  EXPECT_NEAR((wide[3] - wide[1]) * 1024, 51.2, 1e-3);
-  EXPECT_EQ(wide.size(), (64 * 48 * 3 + (32 * 24 + 16 * 12 + 8 * 6 + 4 * 3 + 2 * 2) * 6) * 4u);
-}
-
 // face-api's 512 input of a demo photo, then the same pixels in the corner of a larger input:
 // every face comes out at the same place with the same score.
 TEST(SsdDetector, FindsTheSameFacesInALargerInput) {
