@@ -145,7 +145,8 @@ void run(size_t face_count, FaceEngine& engine, const std::string& photo) {
 
   ServerOptions options;
   options.port = 0;
-  Server server(options, engine, stores, kKeys, "bench-token");
+  Ingestion ingestion(stores, engine, WorkerOptions{});
+  Server server(options, engine, stores, ingestion, kKeys, "bench-token");
   const int port = server.bind();
   std::thread serving([&] { server.run(); });
   SignedClient client(port);

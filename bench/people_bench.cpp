@@ -82,6 +82,7 @@ struct Served {
   Settings config;
   Stores stores;
   FaceEngine& engine;
+  std::unique_ptr<Ingestion> ingestion;
   std::unique_ptr<Server> server;
   std::thread thread;
   int port = 0;
@@ -90,7 +91,8 @@ struct Served {
     fill_people(stores, people);
     ServerOptions options;
     options.port = 0;
-    server = std::make_unique<Server>(options, engine, stores, AccessKeys{}, kToken);
+    ingestion = std::make_unique<Ingestion>(stores, engine, WorkerOptions{});
+    server = std::make_unique<Server>(options, engine, stores, *ingestion, AccessKeys{}, kToken);
     port = server->bind();
     thread = std::thread([this] { server->run(); });
   }

@@ -33,23 +33,22 @@ void send_error(httplib::Response& response, const std::string& type, int status
 
 }  // namespace
 
-Server::Server(ServerOptions options, FaceEngine& engine, Stores& stores, AccessKeys keys, std::string api_token)
-    : options_(std::move(options)), stores_(stores), keys_(std::move(keys)) {
+Server::Server(ServerOptions options, FaceEngine& engine, Stores& stores, Ingestion& ingestion, AccessKeys keys,
+               std::string api_token)
+    : options_(std::move(options)), stores_(stores), keys_(std::move(keys)), queue_(ingestion.queue) {
   api_ = std::make_unique<face_api::FaceApi>(engine, *stores_.collections, *stores_.objects, stores_.config);
-  pipeline_.reset(new Pipeline(stores_.pipeline(engine)));  // built in place: a Pipeline does not move
-  queue_ = std::make_unique<IngestQueue>(*pipeline_, *stores_.jobs, options_.ingest);
-  people_api_ = std::make_unique<PeopleApi>(*stores_.people, *stores_.photos, *stores_.objects, *queue_, *pipeline_,
+  people_api_ = std::make_unique<PeopleApi>(*stores_.people, *stores_.photos, *stores_.objects, queue_, ingestion.pipeline,
                                             stores_.config, std::move(api_token));
   questions_api_ = std::make_unique<QuestionsApi>(*stores_.questions, *stores_.people);
   http_ = std::make_unique<GuardedHttpServer>(options_.connections, options_.threads, options_.max_body_bytes,
                                               [this](const std::string& reason) { metrics_.refused(reason); });
 
   metrics_.add_value("beetroot_ingest_queue_depth", "gauge", "Photos queued or being ingested, by every worker of the database.",
-                     [this] { return static_cast<double>(queue_->depth()); });
+                     [this] { return static_cast<double>(queue_.depth()); });
   metrics_.add_value("beetroot_photos_ingested_total", "counter", "Photos this process's ingestion threads have processed.",
-                     [this] { return static_cast<double>(queue_->processed()); });
+                     [this] { return static_cast<double>(queue_.processed()); });
   metrics_.add_value("beetroot_faces_indexed_total", "counter", "Faces indexed by IndexFaces and by ingestion.",
-                     [this] { return static_cast<double>(api_->faces_indexed() + queue_->faces_filed()); });
+                     [this] { return static_cast<double>(api_->faces_indexed() + queue_.faces_filed()); });
   metrics_.add_value("beetroot_repeated_requests_total", "counter",
                      "Retried requests answered with their first answer instead of being done again.",
                      [this] { return static_cast<double>(api_->repeated_requests()); });
@@ -84,7 +83,7 @@ Server::Server(ServerOptions options, FaceEngine& engine, Stores& stores, Access
 
 Server::~Server() {
   stop();
-  queue_->stop();
+  queue_.stop();
 }
 
 int Server::bind() {
@@ -96,7 +95,7 @@ int Server::bind() {
     throw Error(ErrorKind::Internal, "cannot listen on " + options_.host + ":" + std::to_string(options_.port));
   }
   http_->widen_backlog();
-  queue_->queue_pending();
+  queue_.queue_pending();
   return options_.port;
 }
 
@@ -104,7 +103,7 @@ void Server::run() {
   http_->listen_after_bind();
   http_->close_connections();
   spdlog::info("Server: stopped accepting; finishing photos in progress");
-  queue_->stop();
+  queue_.stop();
 }
 
 void Server::stop() { http_->stop(); }
@@ -215,7 +214,7 @@ void Server::handle_s3_events(const httplib::Request& request, httplib::Response
   try {
     nlohmann::json queued = nlohmann::json::array();
     for (const auto& ref : parse_s3_event(request.body)) {
-      const auto result = queue_->enqueue(ref.bucket, ref.key);
+      const auto result = queue_.enqueue(ref.bucket, ref.key);
       queued.push_back({{"bucket", ref.bucket}, {"key", ref.key}, {"photoId", result.photo_id}, {"outcome", result.outcome}});
     }
     response.set_content(json_text(nlohmann::json{{"photos", queued}}), "application/json");
@@ -230,7 +229,7 @@ void Server::handle_health(httplib::Response& response) {
   response.set_content(nlohmann::json{{"status", "ok"},
                                       {"collection", stores_.collection->id()},
                                       {"indexedFaces", stores_.collection->indexed_faces()},
-                                      {"queueDepth", queue_->depth()}}
+                                      {"queueDepth", queue_.depth()}}
                            .dump(),
                        "application/json");
 }

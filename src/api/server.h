@@ -8,17 +8,13 @@
 #include "api/guarded_http_server.h"
 #include "api/metrics.h"
 #include "api/sigv4.h"
-#include "app/stores.h"
-#include "ingest/ingest_queue.h"
+#include "app/ingestion.h"
 
 namespace beetroot {
 
 class FaceEngine;
-class IngestQueue;
-class People;
 class PeopleApi;
 class QuestionsApi;
-class Pipeline;
 namespace face_api {
 class FaceApi;
 }
@@ -31,16 +27,16 @@ struct ServerOptions {
   size_t max_api_body_bytes = 8 << 20;  // a face API request: a 5 MB image is 6.7 MB of base64
   ConnectionLimits connections;
   size_t max_inference_per_client = 16;  // face API calls on an image in flight for one access key
-  WorkerOptions ingest;  // threads 0: only enqueue, for `beetroot worker` processes to ingest
   std::string events_token;  // BEETROOT_EVENTS_TOKEN: a bearer token /events/s3 also accepts
 };
 
 // `beetroot serve`: the cloud face API (POST /, SigV4-signed), S3 event notifications
 // (POST /events/s3), the People API (/api/, token) and page (/), /healthz and /metrics, over the
-// same stores as `beetroot ingest`.
+// same stores as `beetroot ingest`. Photos uploaded or announced go to `ingestion`'s queue.
 class Server {
  public:
-  Server(ServerOptions options, FaceEngine& engine, Stores& stores, AccessKeys keys, std::string api_token);
+  Server(ServerOptions options, FaceEngine& engine, Stores& stores, Ingestion& ingestion, AccessKeys keys,
+         std::string api_token);
   ~Server();
 
   int bind();   // returns the port listened on
@@ -64,8 +60,7 @@ class Server {
   AccessKeys keys_;
   Metrics metrics_;
   std::unique_ptr<face_api::FaceApi> api_;
-  std::unique_ptr<Pipeline> pipeline_;
-  std::unique_ptr<IngestQueue> queue_;
+  IngestQueue& queue_;
   std::unique_ptr<PeopleApi> people_api_;
   std::unique_ptr<QuestionsApi> questions_api_;
   std::unique_ptr<GuardedHttpServer> http_;

@@ -12,6 +12,7 @@ namespace {
 
 struct ServeArgs {
   ServerOptions server;
+  WorkerOptions ingest;  // threads 0: only enqueue, for `beetroot worker` processes to ingest
   std::string models;
   size_t threads = 0;
   double header_seconds = 10, request_seconds = 60, idle_seconds = 10;
@@ -32,7 +33,8 @@ void run_serve(ServeArgs args) {
   FaceEngine engine(ingest_engine_options(args.models, args.threads, config, 1));
   Stores stores = Stores::open(config);
   const auto snapshots = periodic_snapshots(stores);
-  Server server(args.server, engine, stores, load_access_keys(config.data_dir, config.access_keys),
+  Ingestion ingestion(stores, engine, args.ingest);
+  Server server(args.server, engine, stores, ingestion, load_access_keys(config.data_dir, config.access_keys),
                 load_api_token(config.data_dir, config.api_token));
   const int port = server.bind();
   ShutdownOnSignal shutdown([&server] { server.stop(); });
@@ -70,7 +72,7 @@ void add_serve_command(CLI::App& app) {
   serve->add_option("--idle-seconds", args->idle_seconds, "Time a kept-alive connection may wait for its next request")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  serve->add_option("--ingest-workers", args->server.ingest.threads,
+  serve->add_option("--ingest-workers", args->ingest.threads,
                     "Photos ingested at once (0: only enqueue, for `beetroot worker` processes)")
       ->capture_default_str();
   serve->add_option("--max-body-bytes", args->server.max_body_bytes, "Largest upload accepted")

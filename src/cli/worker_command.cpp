@@ -1,9 +1,8 @@
 #include <spdlog/spdlog.h>
 
-#include "app/stores.h"
+#include "app/ingestion.h"
 #include "cli/common.h"
 #include "cli/shutdown.h"
-#include "ingest/ingest_queue.h"
 
 namespace beetroot::cli {
 namespace {
@@ -20,8 +19,8 @@ void run_worker(const WorkerArgs& args) {
   FaceEngine engine(ingest_engine_options(args.models, args.threads, config, args.worker.threads));
   Stores stores = Stores::open(config);
   const auto snapshots = periodic_snapshots(stores);
-  Pipeline pipeline = stores.pipeline(engine);
-  IngestQueue queue(pipeline, *stores.jobs, args.worker);
+  Ingestion ingestion(stores, engine, args.worker);
+  IngestQueue& queue = ingestion.queue;
   queue.queue_pending();
   ShutdownOnSignal shutdown([&queue] { queue.stop(); });
   spdlog::info("Worker: ingesting from {} with {} threads", stores.database->describe(), args.worker.threads);
