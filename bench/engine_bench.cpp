@@ -10,12 +10,13 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 
+#include "app/settings.h"
 #include "fma_peak.h"
 #include "inference/face_engine.h"
 #include "inference/feature_map.h"
 #include "inference/image.h"
 #include "inference/landmark_net.h"
-#include "app/settings.h"
+#include "inference/model_files.h"
 #include "inference/recognition_net.h"
 #include "inference/ssd_detector.h"
 #include "inference/weights.h"

@@ -32,8 +32,10 @@ trap '"$here/scripts/test-servers.sh" stop "$servers"; rm -rf "$servers"' EXIT
 server_env=$("$here/scripts/test-servers.sh" start "$servers")  # set -e: no tests without their servers
 eval "$server_env"
 
-phase "layers"
+phase "layers and benchmarks"
 "$here/scripts/check-layers.sh"
+# The benchmarks build on request only; building them here keeps them in step with the library.
+ninja -C "$here/build" benches >/dev/null
 phase "normal tests"
 # -j4 on two cores: many tests spend their time waiting on servers and clients, not computing.
 ctest --test-dir "$here/build" --output-on-failure -j4

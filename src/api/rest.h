@@ -9,6 +9,7 @@
 
 #include "base/error.h"
 #include "collection/face_record.h"
+#include "storage/person_table.h"
 
 namespace httplib {
 struct Request;

@@ -5,6 +5,7 @@
 #include "storage/postgres/postgres_database.h"
 #include "storage/sql/sql_face_store.h"
 #include "storage/sql/sql_job_queue.h"
+#include "storage/sql/sql_person_table.h"
 #include "storage/sql/sql_library_table.h"
 #include "storage/sql/sql_photo_table.h"
 #include "storage/sqlite/sqlite_database.h"
@@ -27,12 +28,13 @@ Stores Stores::open(const Settings& config) {
   s.photos = std::make_unique<SqlPhotoTable>(s.database, config.photos_table);
   s.jobs = std::make_unique<SqlJobQueue>(s.database, config.photos_table);
   s.faces = std::make_unique<SqlFaceStore>(s.database);
+  s.persons = std::make_unique<SqlPersonTable>(s.database);
   VectorIndexOptions index_options;
   index_options.hnsw_ef_search = config.hnsw_ef_search;
   s.collections = std::make_unique<Collections>(
       *s.faces, config.grouping, config.data_dir.empty() ? std::filesystem::path() : config.data_dir / "index", index_options);
   s.collection = s.collections->open(config.collection_id);
-  s.people = std::make_unique<People>(*s.collection, *s.faces, *s.objects, *s.photos, config.thumbnails());
+  s.people = std::make_unique<People>(*s.collection, *s.faces, *s.persons, *s.objects, *s.photos, config.thumbnails());
   s.questions = std::make_unique<Questions>(*s.people, *s.collection, config.match_threshold);
   return s;
 }

@@ -9,6 +9,7 @@
 #include "storage/job_queue.h"
 #include "storage/library_table.h"
 #include "storage/object_store.h"
+#include "storage/person_table.h"
 #include "storage/photo_table.h"
 #include "storage/sql/sql_database.h"
 
@@ -24,6 +25,7 @@ struct Stores {
   std::unique_ptr<PhotoTable> photos;
   std::unique_ptr<JobQueue> jobs;  // photos waiting for a worker
   std::unique_ptr<FaceStore> faces;
+  std::unique_ptr<PersonTable> persons;  // names, hidden flags and covers of the faces' persons
   std::unique_ptr<Collections> collections;
   std::shared_ptr<FaceCollection> collection;  // REKOGNITION_COLLECTION_ID, which ingestion files into
   std::unique_ptr<People> people;               // the people of that collection

@@ -37,26 +37,6 @@ struct CollectionInfo {
   int64_t user_count = 0;
 };
 
-// One person of a collection: its faces grouped by personId, with what users said about it.
-struct PersonSummary {
-  std::string person_id;
-  std::string name;  // "" until someone names the person
-  bool hidden = false;
-  int64_t face_count = 0, photo_count = 0;
-  std::string cover_thumb_key;  // the thumbnail of the cover face a user chose, else of the earliest face
-};
-
-enum class PeopleOrder { FaceCount, Name };
-
-// Which persons a list holds. The main grid: named persons and those of at least `min_faces` faces;
-// Others: the rest (strangers in the background, faces seen once).
-enum class PeopleShelf { Everyone, Main, Others };
-struct PeopleFilter {
-  bool include_hidden = true;
-  PeopleShelf shelf = PeopleShelf::Everyone;
-  int64_t min_faces = 1;
-};
-
 // A FaceId that a retry of the same photo derives again, so nothing is created twice.
 std::string face_id_for(const std::string& collection_id, const std::string& photo_id, int face_index);
 // A random lower-case UUID (version 4): ImageIds, and persons split off by hand.

@@ -55,20 +55,8 @@ class FaceStore {
   virtual bool delete_user(const std::string& collection_id, const std::string& user_id) = 0;
   virtual std::vector<std::string> users_page(const std::string& collection_id, const std::string& after_user_id,
                                               size_t limit) const = 0;
-  // People: faces grouped by personId, plus names and hidden flags.
-  virtual std::vector<PersonSummary> people(const std::string& collection_id, PeopleOrder order,
-                                            const PeopleFilter& filter, size_t offset, size_t limit) const = 0;
-  virtual int64_t people_count(const std::string& collection_id, const PeopleFilter& filter) const = 0;
-  virtual std::optional<PersonSummary> person(const std::string& collection_id, const std::string& person_id) const = 0;
-  // The photos in which every one of the persons has a face.
-  virtual std::vector<std::string> photos_with_all(const std::string& collection_id,
-                                                   const std::vector<std::string>& person_ids) const = 0;
+  // A person's faces, in the order they were filed.
   virtual std::vector<FaceRecord> faces_of_person(const std::string& collection_id, const std::string& person_id) const = 0;
-  virtual void set_person_name(const std::string& collection_id, const std::string& person_id, const std::string& name) = 0;
-  virtual void set_person_hidden(const std::string& collection_id, const std::string& person_id, bool hidden) = 0;
-  // The face whose thumbnail stands for the person ("" for the earliest again).
-  virtual void set_person_cover(const std::string& collection_id, const std::string& person_id,
-                                const std::string& face_id) = 0;
   // Gives each face its new person_id, photo_id and thumb_key, and runs `also` (other tables'
   // updates), in one transaction; forgets what was said about persons left with no face.
   virtual void move_faces(const std::string& collection_id, const std::vector<FaceRecord>& moved,

@@ -43,16 +43,21 @@ void release(UserCorrection& correction, std::vector<FacePairRuling> held) {
 
 }  // namespace
 
-People::People(FaceCollection& collection, FaceStore& faces, ObjectStore& objects, PhotoTable& photos,
-               ThumbnailLayout thumbnails)
-    : collection_(collection), faces_(faces), objects_(objects), photos_(photos), thumbnails_(std::move(thumbnails)) {}
+People::People(FaceCollection& collection, FaceStore& faces, PersonTable& persons, ObjectStore& objects,
+               PhotoTable& photos, ThumbnailLayout thumbnails)
+    : collection_(collection),
+      faces_(faces),
+      persons_(persons),
+      objects_(objects),
+      photos_(photos),
+      thumbnails_(std::move(thumbnails)) {}
 
 People::Page People::list(PeopleOrder order, const PeopleFilter& filter, size_t offset, size_t limit) const {
-  return {faces_.people(collection_.id(), order, filter, offset, limit), faces_.people_count(collection_.id(), filter)};
+  return {persons_.people(collection_.id(), order, filter, offset, limit), persons_.people_count(collection_.id(), filter)};
 }
 
 std::optional<PersonSummary> People::find(const std::string& person_id) const {
-  return faces_.person(collection_.id(), person_id);
+  return persons_.person(collection_.id(), person_id);
 }
 
 PersonSummary People::get(const std::string& person_id) const {
@@ -73,7 +78,7 @@ People::PhotoPage People::photos_with(const std::vector<std::string>& person_ids
   for (const auto& id : person_ids) get(id);
   const std::set<std::string> distinct(person_ids.begin(), person_ids.end());
   PhotoPage page;
-  page.photos = photos_.get_many(faces_.photos_with_all(collection_.id(), {distinct.begin(), distinct.end()}));
+  page.photos = photos_.get_many(persons_.photos_with_all(collection_.id(), {distinct.begin(), distinct.end()}));
   auto when = [](const PhotoRow& p) { return p.taken_at.empty() ? p.uploaded_at : p.taken_at; };
   std::sort(page.photos.begin(), page.photos.end(), [&](const PhotoRow& a, const PhotoRow& b) {
     return when(a) != when(b) ? when(a) > when(b) : a.photo_id < b.photo_id;
@@ -93,14 +98,14 @@ std::vector<std::string> People::face_ids_of(const std::string& person_id) const
 void People::rename(const std::string& person_id, const std::string& name) {
   std::lock_guard lock(mutex_);
   get(person_id);
-  faces_.set_person_name(collection_.id(), person_id, name);
+  persons_.set_name(collection_.id(), person_id, name);
   spdlog::info("People: renamed personId={} to '{}'", person_id, name);
 }
 
 void People::set_hidden(const std::string& person_id, bool hidden) {
   std::lock_guard lock(mutex_);
   get(person_id);
-  faces_.set_person_hidden(collection_.id(), person_id, hidden);
+  persons_.set_hidden(collection_.id(), person_id, hidden);
 }
 
 void People::set_cover(const std::string& person_id, const std::string& face_id) {
@@ -109,7 +114,7 @@ void People::set_cover(const std::string& person_id, const std::string& face_id)
   const auto face = collection_.face(face_id);
   if (!face || face->person_id != person_id)
     throw Error(ErrorKind::InvalidParameter, "face " + face_id + " is not a face of person " + person_id);
-  faces_.set_person_cover(collection_.id(), person_id, face_id);
+  persons_.set_cover(collection_.id(), person_id, face_id);
 }
 
 void People::delete_face(const std::string& face_id) {
@@ -192,12 +197,12 @@ std::vector<PersonMerge> People::merge_linked(const std::vector<FaceRecord>& fil
 
 People::ReclusterReport People::recluster(float threshold) {
   ReclusterReport report;
-  report.persons_before = faces_.people_count(collection_.id(), {});
-  const auto everyone = faces_.people(collection_.id(), PeopleOrder::FaceCount, {}, 0, SIZE_MAX);
+  report.persons_before = persons_.people_count(collection_.id(), {});
+  const auto everyone = persons_.people(collection_.id(), PeopleOrder::FaceCount, {}, 0, SIZE_MAX);
   for (const auto& person : everyone)
     if (person.name.empty()) report.persons_split_off += split_regrouped(person.person_id, threshold);
   report.merges = merge_linked(faces_.faces(collection_.id()), threshold).size();
-  report.persons_after = faces_.people_count(collection_.id(), {});
+  report.persons_after = persons_.people_count(collection_.id(), {});
   spdlog::info("Recluster: {} persons before, {} split off, {} merges, {} persons after", report.persons_before,
                report.persons_split_off, report.merges, report.persons_after);
   return report;

@@ -7,6 +7,7 @@
 #include "collection/face_collection.h"
 #include "people/thumbnail_layout.h"
 #include "storage/object_store.h"
+#include "storage/person_table.h"
 #include "storage/photo_table.h"
 
 namespace beetroot {
@@ -21,7 +22,8 @@ namespace beetroot {
 // user's latest word wins: merging or moving by hand releases what held those faces apart.
 class People {
  public:
-  People(FaceCollection& collection, FaceStore& faces, ObjectStore& objects, PhotoTable& photos, ThumbnailLayout thumbnails);
+  People(FaceCollection& collection, FaceStore& faces, PersonTable& persons, ObjectStore& objects, PhotoTable& photos,
+         ThumbnailLayout thumbnails);
 
   struct Page {
     std::vector<PersonSummary> people;
@@ -89,6 +91,7 @@ class People {
 
   FaceCollection& collection_;
   FaceStore& faces_;
+  PersonTable& persons_;
   ObjectStore& objects_;
   PhotoTable& photos_;
   ThumbnailLayout thumbnails_;

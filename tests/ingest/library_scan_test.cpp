@@ -194,7 +194,7 @@ TEST_P(LibraryScanOn, DeletedPhotosLeaveNothingBehindAndAnUnmountedRootDeletesNo
   EXPECT_EQ(report.unchanged, 12u);
   for (const auto& f : all_faces()) EXPECT_FALSE(gone_photos.count(f.photo_id)) << f.face_id;
   for (const auto& id : gone_photos) EXPECT_FALSE(stores->photos->get(id)) << id;
-  for (const auto& id : persons_only_in_gone) EXPECT_FALSE(stores->faces->person(stores->collection->id(), id)) << id;
+  for (const auto& id : persons_only_in_gone) EXPECT_FALSE(stores->persons->person(stores->collection->id(), id)) << id;
   expect_thumbnails_consistent();
 
   fs::remove_all(root() / "kept");

@@ -12,6 +12,7 @@
 #include "people/people.h"
 #include "storage/local/local_object_store.h"
 #include "storage/sql/sql_face_store.h"
+#include "storage/sql/sql_person_table.h"
 #include "storage/sql/sql_photo_table.h"
 #include "backends.h"
 #include "synthetic_descriptors.h"
@@ -31,6 +32,7 @@ struct Library {
   fs::path folder = fs::temp_directory_path() / ("beetroot-corrections-" + std::to_string(getpid()));
   std::shared_ptr<SqlDatabase> db = scratch.connect();
   SqlFaceStore store{db};
+  SqlPersonTable persons{db};
   LocalObjectStore objects{folder};
   SqlPhotoTable photos{db, "Photos"};
   std::unique_ptr<FaceCollection> collection;
@@ -45,7 +47,7 @@ struct Library {
     people.reset();
     collection = std::make_unique<FaceCollection>(store, "people", GroupingRule::Linkage, VectorIndexOptions{},
                                                   folder / "snapshots");
-    people = std::make_unique<People>(*collection, store, objects, photos, ThumbnailLayout{"thumbs", "faces-thumbs/"});
+    people = std::make_unique<People>(*collection, store, persons, objects, photos, ThumbnailLayout{"thumbs", "faces-thumbs/"});
   }
 
   // Files a photo of one face and merges as ingestion does; returns the face.

@@ -6,7 +6,7 @@
 
 namespace beetroot {
 
-// Collections, faces, users and persons in SQLite or PostgreSQL.
+// Collections, faces and users in SQLite or PostgreSQL (persons as users named them: SqlPersonTable).
 class SqlFaceStore : public FaceStore {
  public:
   explicit SqlFaceStore(std::shared_ptr<SqlDatabase> db);
@@ -32,17 +32,7 @@ class SqlFaceStore : public FaceStore {
                                       size_t limit) const override;
   void set_faces_user(const std::string& collection_id, const std::vector<std::string>& face_ids,
                       const std::string& user_id) override;
-  std::vector<PersonSummary> people(const std::string& collection_id, PeopleOrder order, const PeopleFilter& filter,
-                                    size_t offset, size_t limit) const override;
-  int64_t people_count(const std::string& collection_id, const PeopleFilter& filter) const override;
-  std::optional<PersonSummary> person(const std::string& collection_id, const std::string& person_id) const override;
-  std::vector<std::string> photos_with_all(const std::string& collection_id,
-                                           const std::vector<std::string>& person_ids) const override;
   std::vector<FaceRecord> faces_of_person(const std::string& collection_id, const std::string& person_id) const override;
-  void set_person_name(const std::string& collection_id, const std::string& person_id, const std::string& name) override;
-  void set_person_hidden(const std::string& collection_id, const std::string& person_id, bool hidden) override;
-  void set_person_cover(const std::string& collection_id, const std::string& person_id,
-                        const std::string& face_id) override;
   void move_faces(const std::string& collection_id, const std::vector<FaceRecord>& moved,
                   const std::function<void()>& also) override;
   void delete_faces_and(const std::string& collection_id, const std::vector<std::string>& face_ids,
@@ -61,8 +51,7 @@ class SqlFaceStore : public FaceStore {
                                       const std::string& order_and_limit) const;
   // Rulings of the collection ($1) that pass `where`, in the order they were made.
   std::vector<FacePairRuling> query_rulings(const std::string& where, const std::vector<SqlValue>& args) const;
-  // The column that orders faces as they were inserted (rowid in SQLite).
-  const char* insertion_order() const;
+  const char* insertion_order() const;  // face_insertion_order() of this database
 
   std::shared_ptr<SqlDatabase> db_;
   // The write this connection is inside, if any: its collection and revision.

@@ -1,5 +1,6 @@
-// SqlFaceStore's People queries: persons as their faces grouped, with what users said about them.
-#include "storage/sql/sql_face_store.h"
+#include "storage/sql/sql_person_table.h"
+
+#include "storage/sql/face_schema.h"
 
 namespace beetroot {
 namespace {
@@ -46,14 +47,18 @@ PersonSummary read_person(const SqlRow& r) {
 
 }  // namespace
 
-std::vector<PersonSummary> SqlFaceStore::people(const std::string& collection_id, PeopleOrder order,
+SqlPersonTable::SqlPersonTable(std::shared_ptr<SqlDatabase> db) : db_(std::move(db)) {
+  db_->migrate("faces", face_schema_steps(db_->dialect()));
+}
+
+std::vector<PersonSummary> SqlPersonTable::people(const std::string& collection_id, PeopleOrder order,
                                                 const PeopleFilter& filter, size_t offset, size_t limit) const {
   const std::string order_by = order == PeopleOrder::Name
                                    ? "coalesce(p.name, '') = '', lower(coalesce(p.name, '')), "
                                    : "g.faces DESC, ";
   const int64_t page_size = limit > static_cast<size_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(limit);
   std::vector<PersonSummary> out;
-  for (const auto& r : db_->query(people_query(insertion_order(), "", where(filter),
+  for (const auto& r : db_->query(people_query(face_insertion_order(db_->dialect()), "", where(filter),
                                                "ORDER BY " + order_by + "g.person_id LIMIT $2 OFFSET $3"),
                                   {collection_id, page_size, static_cast<int64_t>(offset)})
                            .rows)
@@ -61,7 +66,7 @@ std::vector<PersonSummary> SqlFaceStore::people(const std::string& collection_id
   return out;
 }
 
-int64_t SqlFaceStore::people_count(const std::string& collection_id, const PeopleFilter& filter) const {
+int64_t SqlPersonTable::people_count(const std::string& collection_id, const PeopleFilter& filter) const {
   return db_->query("SELECT count(*) FROM (SELECT person_id, count(*) AS faces FROM faces WHERE collection_id = $1"
                     " GROUP BY person_id) g LEFT JOIN persons p ON p.collection_id = $1 AND p.person_id = g.person_id " +
                         where(filter),
@@ -70,33 +75,27 @@ int64_t SqlFaceStore::people_count(const std::string& collection_id, const Peopl
       .integer(0);
 }
 
-std::optional<PersonSummary> SqlFaceStore::person(const std::string& collection_id, const std::string& person_id) const {
+std::optional<PersonSummary> SqlPersonTable::person(const std::string& collection_id, const std::string& person_id) const {
   const auto rows =
-      db_->query(people_query(insertion_order(), "AND person_id = $2", "", ""), {collection_id, person_id}).rows;
+      db_->query(people_query(face_insertion_order(db_->dialect()), "AND person_id = $2", "", ""), {collection_id, person_id}).rows;
   if (rows.empty()) return std::nullopt;
   return read_person(rows.front());
 }
 
-std::vector<FaceRecord> SqlFaceStore::faces_of_person(const std::string& collection_id,
-                                                      const std::string& person_id) const {
-  return query_faces("collection_id = $1 AND person_id = $2", {collection_id, person_id},
-                     std::string("ORDER BY ") + insertion_order());
-}
-
-void SqlFaceStore::set_person_name(const std::string& collection_id, const std::string& person_id,
+void SqlPersonTable::set_name(const std::string& collection_id, const std::string& person_id,
                                    const std::string& name) {
   db_->query("INSERT INTO persons (collection_id, person_id, name) VALUES ($1, $2, $3)"
              " ON CONFLICT (collection_id, person_id) DO UPDATE SET name = excluded.name",
              {collection_id, person_id, name});
 }
 
-void SqlFaceStore::set_person_hidden(const std::string& collection_id, const std::string& person_id, bool hidden) {
+void SqlPersonTable::set_hidden(const std::string& collection_id, const std::string& person_id, bool hidden) {
   db_->query("INSERT INTO persons (collection_id, person_id, hidden) VALUES ($1, $2, $3)"
              " ON CONFLICT (collection_id, person_id) DO UPDATE SET hidden = excluded.hidden",
              {collection_id, person_id, static_cast<int64_t>(hidden)});
 }
 
-std::vector<std::string> SqlFaceStore::photos_with_all(const std::string& collection_id,
+std::vector<std::string> SqlPersonTable::photos_with_all(const std::string& collection_id,
                                                        const std::vector<std::string>& person_ids) const {
   std::vector<SqlValue> args{collection_id};
   std::string in;
@@ -114,7 +113,7 @@ std::vector<std::string> SqlFaceStore::photos_with_all(const std::string& collec
   return photos;
 }
 
-void SqlFaceStore::set_person_cover(const std::string& collection_id, const std::string& person_id,
+void SqlPersonTable::set_cover(const std::string& collection_id, const std::string& person_id,
                                     const std::string& face_id) {
   db_->query("INSERT INTO persons (collection_id, person_id, cover_face_id) VALUES ($1, $2, $3)"
              " ON CONFLICT (collection_id, person_id) DO UPDATE SET cover_face_id = excluded.cover_face_id",
