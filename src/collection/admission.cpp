@@ -22,4 +22,20 @@ std::string admission_refusal(const FaceDetail& face, const AdmissionBar& bar) {
   return "";
 }
 
+std::vector<FaceRecord> face_records(const std::vector<FaceDetail>& faces, const std::vector<Descriptor>& descriptors,
+                                     cv::Size image_size) {
+  const float width = static_cast<float>(image_size.width), height = static_cast<float>(image_size.height);
+  std::vector<FaceRecord> records;
+  for (size_t i = 0; i < faces.size(); ++i) {
+    const FaceDetail& face = faces[i];
+    FaceRecord record;
+    record.face_index = static_cast<int>(i) + 1;
+    record.box = {face.box.x / width, face.box.y / height, face.box.width / width, face.box.height / height};
+    record.confidence = face.score * 100.f;
+    record.descriptor = descriptors.at(i);
+    records.push_back(std::move(record));
+  }
+  return records;
+}
+
 }  // namespace beetroot

@@ -166,17 +166,8 @@ IngestResult Pipeline::process(const PhotoRow& row, const std::string* bytes) {
     StageTimer timer(times_.describe_us);
     descriptors = engine_.describe(rgb, admitted);  // one batch through the recognition net
   }
-  std::vector<FaceRecord> faces;
-  for (size_t i = 0; i < admitted.size(); ++i) {
-    const FaceDetail& f = admitted[i];
-    FaceRecord record;
-    record.face_index = static_cast<int>(i) + 1;
-    record.box = {f.box.x / rgb.cols, f.box.y / rgb.rows, f.box.width / rgb.cols, f.box.height / rgb.rows};
-    record.confidence = f.score * 100.f;
-    record.descriptor = descriptors[i];
-    record.external_image_id = row.photo_id + "_face_" + std::to_string(record.face_index);
-    faces.push_back(std::move(record));
-  }
+  std::vector<FaceRecord> faces = face_records(admitted, descriptors, rgb.size());
+  for (auto& record : faces) record.external_image_id = row.photo_id + "_face_" + std::to_string(record.face_index);
   auto thumb_key = [&](const std::string& person_id, int index) {
     return people_.thumbnails().key(person_id, row.photo_id, index);
   };

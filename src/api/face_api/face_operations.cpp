@@ -5,6 +5,7 @@
 
 #include "api/face_api/face_api.h"
 #include "api/face_details_json.h"
+#include "collection/admission.h"
 #include "collection/similarity.h"
 
 namespace beetroot::face_api {
@@ -68,24 +69,14 @@ json FaceApi::index_faces(const Params& p) {
     kept.push_back(face);
     indexed_details.push_back(&face);
   }
-  const std::vector<Descriptor> descriptors = engine_.describe(rgb, kept);
-  std::vector<FaceRecord> records;
-  for (size_t i = 0; i < kept.size(); ++i) {
-    const FaceDetail& face = kept[i];
-    FaceRecord r;
-    r.face_index = static_cast<int>(i) + 1;
-    r.box = {face.box.x / rgb.cols, face.box.y / rgb.rows, face.box.width / rgb.cols, face.box.height / rgb.rows};
-    r.confidence = face.score * 100.f;
-    r.descriptor = descriptors[i];
-    r.external_image_id = external.value_or("");
-    records.push_back(std::move(r));
-  }
+  std::vector<FaceRecord> records = face_records(kept, engine_.describe(rgb, kept), rgb.size());
+  for (auto& r : records) r.external_image_id = external.value_or("");
   const auto indexed = collection->index(random_uuid(), std::move(records));
   faces_indexed_ += static_cast<int64_t>(indexed.size());
-  json face_records = json::array();
+  json indexed_json = json::array();
   for (size_t i = 0; i < indexed.size(); ++i)
-    face_records.push_back({{"Face", face_json(indexed[i])}, {"FaceDetail", detail(image, *indexed_details[i])}});
-  return {{"FaceRecords", face_records}, {"UnindexedFaces", unindexed}, {"FaceModelVersion", kFaceModelVersion}};
+    indexed_json.push_back({{"Face", face_json(indexed[i])}, {"FaceDetail", detail(image, *indexed_details[i])}});
+  return {{"FaceRecords", indexed_json}, {"UnindexedFaces", unindexed}, {"FaceModelVersion", kFaceModelVersion}};
 }
 
 json FaceApi::search_faces_by_image(const Params& p) {
