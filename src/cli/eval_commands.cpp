@@ -161,6 +161,7 @@ void run_answers(const AnswersArgs& args) {
               curves.identities, args.people, args.seed, args.threshold);
   print_curve("answering the People page's questions:", curves.asked);
   print_curve("as many random merge/move corrections:", curves.random);
+  print_curve("the ceiling of these questions: only those answered yes counted:", curves.only_yes);
   std::printf("questions left after the last answer: %zu\n", curves.questions_left);
 }
 

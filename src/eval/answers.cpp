@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -108,7 +109,8 @@ AnswerCurves evaluate_answers(const DescriptorMap& descriptors, const std::vecto
   const size_t most = checkpoints.empty() ? 0 : *std::max_element(checkpoints.begin(), checkpoints.end());
   const auto level = spdlog::get_level();
 
-  {
+  // Answers the app's questions one at a time; with `only_yes`, a question answered no is not counted.
+  auto answer_questions = [&](bool only_yes, std::vector<AnswerPoint>& curve) {
     ScratchLibrary library(GroupingRule::Linkage, threshold);
     library.file(described);
     Truth truth(library.stores(), identity_of_photo);
@@ -116,16 +118,25 @@ AnswerCurves evaluate_answers(const DescriptorMap& descriptors, const std::vecto
     spdlog::set_level(spdlog::level::warn);
     size_t answered = 0;
     for (size_t step = 0; step <= most; ++step) {
-      if (std::count(checkpoints.begin(), checkpoints.end(), step)) curves.asked.push_back(measure(library, truth, answered));
+      if (std::count(checkpoints.begin(), checkpoints.end(), step)) curve.push_back(measure(library, truth, answered));
       if (step == most) break;
-      const auto next = questions.next(1);
-      if (next.empty()) continue;  // nothing left to ask: the remaining checkpoints repeat the score
-      questions.answer(next.front(), truth.says_yes(next.front()));
+      std::optional<Question> yes;
+      for (auto next = questions.next(1); !next.empty(); next = questions.next(1)) {
+        if (!only_yes || truth.says_yes(next.front())) {
+          yes = next.front();
+          break;
+        }
+        questions.answer(next.front(), false);
+      }
+      if (!yes) continue;  // nothing left to ask: the remaining checkpoints repeat the score
+      questions.answer(*yes, truth.says_yes(*yes));
       ++answered;
     }
-    curves.questions_left = questions.next(SIZE_MAX).size();
+    if (!only_yes) curves.questions_left = questions.next(SIZE_MAX).size();
     spdlog::set_level(level);
-  }
+  };
+  answer_questions(false, curves.asked);
+  answer_questions(true, curves.only_yes);
   {
     ScratchLibrary library(GroupingRule::Linkage, threshold);
     library.file(described);

@@ -17,6 +17,9 @@ struct AnswerCurves {
   size_t photos = 0, identities = 0;
   std::vector<AnswerPoint> asked;   // answering the People page's questions, best first
   std::vector<AnswerPoint> random;  // as many random merge/move corrections
+  // The ceiling of any order of these questions: only those whose answer is yes, in the app's
+  // order (the others are answered no without being counted).
+  std::vector<AnswerPoint> only_yes;
   size_t questions_left = 0;        // after the last answer
 };
 
@@ -27,8 +30,9 @@ std::vector<std::string> library_mix(const std::vector<std::string>& images, siz
 
 // Files the photos as ingestion does, then answers questions from the true labels one at a time as
 // a patient user would (Questions::next, then Questions::answer), scoring the persons at each
-// checkpoint; and again from the same filing with random corrections instead (a face picked at
-// random, moved out of a person of someone else or its person merged with another of its own).
+// checkpoint; again from the same filing with random corrections instead (a face picked at
+// random, moved out of a person of someone else or its person merged with another of its own);
+// and once more counting only the questions whose answer is yes.
 AnswerCurves evaluate_answers(const DescriptorMap& descriptors, const std::vector<std::string>& photos,
                               float threshold, unsigned seed, const std::vector<size_t>& checkpoints);
 

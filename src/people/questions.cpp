@@ -14,12 +14,16 @@ constexpr float kAskFromSimilarity = 60;
 
 // The chance that two groups of faces of this (evidence-weighed) similarity are one person, among
 // the near pairs a library leaves unmerged: even at 90, four times as steep as the similarity's
-// own logistic curve. Chosen with `beetroot eval answers` (bench/results/2026-12-06-questions.md):
-// the similarity's own curve ranked big persons of strangers first, and wasted the answers.
-double chance_of_one_person(float similarity) {
+// own logistic curve for a single face, and steeper by the square root of the smaller group's
+// faces, as a mean over more faces strays less. Chosen with `beetroot eval answers`
+// (bench/results/2026-12-06-questions.md): the similarity's own curve ranked big persons of
+// strangers first and wasted the answers; without the square root, pairs of big persons at 82-89 %
+// still came first and were all "no".
+double chance_of_one_person(float similarity, size_t fewer_faces) {
   constexpr double kEven = 90, kSteepness = 4;
   auto logit = [](double s) { return std::log(s / (100 - s)); };
-  return 1 / (1 + std::exp(-kSteepness * (logit(similarity) - logit(kEven))));
+  const double steepness = kSteepness * std::sqrt(static_cast<double>(std::max<size_t>(fewer_faces, 1)));
+  return 1 / (1 + std::exp(-steepness * (logit(similarity) - logit(kEven))));
 }
 
 }  // namespace
@@ -60,13 +64,14 @@ std::vector<Question> Questions::next(size_t limit) const {
                named ? pair.person_id : pair.other_person_id,
                "",
                pair.similarity,
-               chance_of_one_person(pair.similarity) * static_cast<double>(pair.faces * pair.other_faces)};
+               chance_of_one_person(pair.similarity, std::min(pair.faces, pair.other_faces)) *
+                   static_cast<double>(pair.faces * pair.other_faces)};
     out.push_back(std::move(q));
   }
   for (const auto& stray : collection_.stray_faces(threshold_)) {
     if (hidden(stray.person_id)) continue;
     out.push_back({Question::Kind::BelongsToPerson, stray.person_id, "", stray.face_id, stray.similarity,
-                   (1 - chance_of_one_person(stray.similarity)) * static_cast<double>(stray.person_faces - 1)});
+                   (1 - chance_of_one_person(stray.similarity, 1)) * static_cast<double>(stray.person_faces - 1)});
   }
   std::sort(out.begin(), out.end(), [](const Question& a, const Question& b) {
     return a.worth != b.worth ? a.worth > b.worth : a.similarity > b.similarity;
