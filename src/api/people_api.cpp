@@ -184,23 +184,21 @@ void PeopleApi::add_routes(httplib::Server& server) {
   server.Patch(R"(/api/people/([^/]+))", guarded([this](const httplib::Request& req, httplib::Response& res) {
     const std::string id = person_id(req.matches[1]);
     const json body = body_object(req);
-    people_.get(id);
     if (!body.contains("name") && !body.contains("hidden") && !body.contains("coverFaceId"))
       throw Error(ErrorKind::InvalidParameter, "give name, hidden and/or coverFaceId");
     if (body.contains("hidden") && !body["hidden"].is_boolean())
       throw Error(ErrorKind::InvalidParameter, "hidden must be true or false");
-    std::optional<std::string> name;
+    People::Update update;
     if (body.contains("name")) {
-      name = body["name"].is_string() ? body["name"].get<std::string>() : std::string(1, '\0');
-      const bool valid = name->size() <= kMaxNameLength &&
-                         std::none_of(name->begin(), name->end(), [](char c) { return static_cast<unsigned char>(c) < 32; });
+      update.name = body["name"].is_string() ? body["name"].get<std::string>() : std::string(1, '\0');
+      const bool valid = update.name->size() <= kMaxNameLength &&
+                         std::none_of(update.name->begin(), update.name->end(),
+                                      [](char c) { return static_cast<unsigned char>(c) < 32; });
       if (!valid) throw Error(ErrorKind::InvalidParameter, "name must be a string of at most 200 bytes without control characters");
     }
-    // The cover first: the one change that can still be refused (a face of someone else).
-    if (body.contains("coverFaceId")) people_.set_cover(id, face_id(required_string(body, "coverFaceId")));
-    if (name) people_.rename(id, *name);
-    if (body.contains("hidden")) people_.set_hidden(id, body["hidden"]);
-    send_json(res, person_json(people_.get(id)));
+    if (body.contains("hidden")) update.hidden = body["hidden"].get<bool>();
+    if (body.contains("coverFaceId")) update.cover_face_id = face_id(required_string(body, "coverFaceId"));
+    send_json(res, person_json(people_.update(id, update)));
   }));
 
   server.Post(R"(/api/people/([^/]+)/merge)", guarded([this](const httplib::Request& req, httplib::Response& res) {
@@ -249,24 +247,13 @@ void PeopleApi::add_routes(httplib::Server& server) {
   server.Post("/api/photos", guarded([this](const httplib::Request& req, httplib::Response& res) {
     if (!req.is_multipart_form_data() || req.files.empty())
       throw Error(ErrorKind::InvalidParameter, "send photos as multipart/form-data file fields");
-    // Every file is decoded (at 1/8 where it can be: all of its data read, little work) before any
-    // is stored: a corrupt or truncated file is refused here, and a bad file in a batch stores none.
-    DecodeOptions check;
-    check.work_long_side = 1;
-    check.max_pixels = static_cast<uint64_t>(config_.max_megapixels) * 1'000'000;
-    for (const auto& [field, file] : req.files) {
-      try {
-        decode_image(file.content, check);
-      } catch (const Error& e) {
-        throw Error(e.kind(), "'" + file.filename + "': " + e.what());
-      }
-    }
+    std::vector<IngestQueue::Upload> uploads;
+    for (const auto& [field, file] : req.files) uploads.push_back({file.filename, file.content});
+    const auto queued = queue_.enqueue_uploads(uploads);
     json photos = json::array();
-    for (const auto& [field, file] : req.files) {
-      const auto queued = queue_.enqueue_upload(file.filename, file.content);
-      photos.push_back({{"photoId", queued.photo_id}, {"filename", file.filename}, {"key", queued.key},
-                        {"outcome", queued.outcome}});
-    }
+    for (size_t i = 0; i < queued.size(); ++i)
+      photos.push_back({{"photoId", queued[i].photo_id}, {"filename", uploads[i].filename}, {"key", queued[i].key},
+                        {"outcome", queued[i].outcome}});
     send_json(res, {{"photos", photos}}, 202);
   }));
 

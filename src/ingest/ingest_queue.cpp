@@ -35,10 +35,21 @@ IngestQueue::Enqueued IngestQueue::enqueue(const std::string& bucket, const std:
   return {photo_id, "queued", key};
 }
 
-IngestQueue::Enqueued IngestQueue::enqueue_upload(const std::string& filename, std::string_view bytes) {
-  const std::string key = pipeline_.upload_key(filename, bytes);
-  pipeline_.store_raw(key, bytes);
-  return enqueue(pipeline_.settings().raw_bucket, key);
+std::vector<IngestQueue::Enqueued> IngestQueue::enqueue_uploads(const std::vector<Upload>& uploads) {
+  for (const auto& upload : uploads) {
+    try {
+      pipeline_.check_decodes(upload.bytes);
+    } catch (const Error& e) {
+      throw Error(e.kind(), "'" + upload.filename + "': " + e.what());
+    }
+  }
+  std::vector<Enqueued> queued;
+  for (const auto& upload : uploads) {
+    const std::string key = pipeline_.upload_key(upload.filename, upload.bytes);
+    pipeline_.store_raw(key, upload.bytes);
+    queued.push_back(enqueue(pipeline_.settings().raw_bucket, key));
+  }
+  return queued;
 }
 
 void IngestQueue::queue_pending() {

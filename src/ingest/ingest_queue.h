@@ -38,8 +38,14 @@ class IngestQueue {
     std::string key;
   };
   Enqueued enqueue(const std::string& bucket, const std::string& key);
-  // An uploaded file: stored in the raw bucket at its upload key (Pipeline::upload_key), then queued.
-  Enqueued enqueue_upload(const std::string& filename, std::string_view bytes);
+  struct Upload {
+    std::string filename;
+    std::string_view bytes;
+  };
+  // Uploaded files, all or none: every one is checked to decode first, so a corrupt, truncated or
+  // oversized file refuses the batch (Error naming the file); then each is stored in the raw bucket
+  // at its upload key (Pipeline::upload_key) and queued.
+  std::vector<Enqueued> enqueue_uploads(const std::vector<Upload>& uploads);
   // Queues the rows left pending without a job (by a version before the job queue).
   void queue_pending();
   // Blocks until the threads stopped: at stop(), or with exit_when_idle once the queue is empty.

@@ -65,6 +65,12 @@ std::string Pipeline::upload_key(const std::string& filename, std::string_view b
   return settings_.raw_prefix + "uploads/" + sha256_hex(bytes).substr(0, 16) + "/" + safe;
 }
 
+void Pipeline::check_decodes(std::string_view bytes) const {
+  DecodeOptions smallest = engine_.options().decode;
+  smallest.work_long_side = 1;
+  decode_image(bytes, smallest);
+}
+
 bool Pipeline::accepts(const std::string& bucket, const std::string& key) const {
   validate_bucket(bucket);
   validate_key(key);

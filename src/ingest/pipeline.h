@@ -59,6 +59,9 @@ class Pipeline {
   // Where an uploaded file goes: RAW_PREFIX "uploads/<content hash>/<file name made safe>", so the
   // same photo uploaded twice is one photo and two photos of one name are two.
   std::string upload_key(const std::string& filename, std::string_view bytes) const;
+  // Throws the Error ingesting these bytes would meet in decoding (corrupt, truncated, too many
+  // pixels, not a photo): all of the data read, at 1/8 where the format allows, so little work.
+  void check_decodes(std::string_view bytes) const;
   // Ingests an object already in the store (S3 "ObjectCreated" event).
   IngestResult ingest_object(const std::string& bucket, const std::string& key);
   // Finishes every photo left pending by an interrupted run.

@@ -95,26 +95,21 @@ std::vector<std::string> People::face_ids_of(const std::string& person_id) const
   return ids;
 }
 
-void People::rename(const std::string& person_id, const std::string& name) {
+PersonSummary People::update(const std::string& person_id, const Update& update) {
   std::lock_guard lock(mutex_);
   get(person_id);
-  persons_.set_name(collection_.id(), person_id, name);
-  spdlog::info("People: renamed personId={} to '{}'", person_id, name);
-}
-
-void People::set_hidden(const std::string& person_id, bool hidden) {
-  std::lock_guard lock(mutex_);
-  get(person_id);
-  persons_.set_hidden(collection_.id(), person_id, hidden);
-}
-
-void People::set_cover(const std::string& person_id, const std::string& face_id) {
-  std::lock_guard lock(mutex_);
-  get(person_id);
-  const auto face = collection_.face(face_id);
-  if (!face || face->person_id != person_id)
-    throw Error(ErrorKind::InvalidParameter, "face " + face_id + " is not a face of person " + person_id);
-  persons_.set_cover(collection_.id(), person_id, face_id);
+  if (update.cover_face_id) {  // checked before anything changes: the one part that can be refused
+    const auto face = collection_.face(*update.cover_face_id);
+    if (!face || face->person_id != person_id)
+      throw Error(ErrorKind::InvalidParameter, "face " + *update.cover_face_id + " is not a face of person " + person_id);
+    persons_.set_cover(collection_.id(), person_id, *update.cover_face_id);
+  }
+  if (update.name) {
+    persons_.set_name(collection_.id(), person_id, *update.name);
+    spdlog::info("People: renamed personId={} to '{}'", person_id, *update.name);
+  }
+  if (update.hidden) persons_.set_hidden(collection_.id(), person_id, *update.hidden);
+  return get(person_id);
 }
 
 void People::delete_face(const std::string& face_id) {

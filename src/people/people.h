@@ -42,10 +42,15 @@ class People {
   };
   PhotoPage photos_with(const std::vector<std::string>& person_ids, size_t offset, size_t limit) const;
 
-  void rename(const std::string& person_id, const std::string& name);
-  void set_hidden(const std::string& person_id, bool hidden);
-  // The face whose thumbnail stands for the person; Error InvalidParameter if it is not theirs.
-  void set_cover(const std::string& person_id, const std::string& face_id);
+  // What a user says of a person at once; each part optional.
+  struct Update {
+    std::optional<std::string> name;
+    std::optional<bool> hidden;
+    std::optional<std::string> cover_face_id;  // the face whose thumbnail stands for the person
+  };
+  // All of it or nothing: Error NotFound for no such person, InvalidParameter for a cover face
+  // that is not theirs. Returns the person as it is then.
+  PersonSummary update(const std::string& person_id, const Update& update);
   // Deletes one face that is no face (or no one to keep): its thumbnail goes, its photo's row
   // follows, and filing the photo again does not bring it back.
   void delete_face(const std::string& face_id);

@@ -113,7 +113,7 @@ TEST_P(LibraryScanOn, AMovedFolderKeepsEveryPersonNameAndCorrectionAndDetectsNot
   // A name, and a correction: one face of the largest person moved out to a person of its own.
   const auto largest = stores->people->list(PeopleOrder::FaceCount, {}, 0, 1).people.at(0);
   ASSERT_GE(largest.face_count, 3);
-  stores->people->rename(largest.person_id, "Grandma");
+  stores->people->update(largest.person_id, {.name = "Grandma"});
   const auto grandma_faces = stores->people->faces_of(largest.person_id);
   const std::string moved_out = grandma_faces.back().face_id;
   const std::string own_person = stores->people->move_face(moved_out, "");
