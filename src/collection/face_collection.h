@@ -119,6 +119,9 @@ class FaceCollection {
   // `threshold`.
   std::vector<NearPersons> near_persons(float loosest) const;
   std::vector<StrayFace> stray_faces(float threshold) const;
+  // The store's revision of this collection, after catching up with what other processes wrote:
+  // it changes with every write, so an answer computed at one revision holds until it moves.
+  int64_t revision() const;
 
   // IndexFaces semantics: every face becomes an exemplar and its own person.
   std::vector<FaceRecord> index(const std::string& photo_id, std::vector<FaceRecord> faces);

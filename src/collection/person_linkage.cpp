@@ -17,6 +17,10 @@ namespace {
 constexpr size_t kMaxLinkageFaces = 64;
 // Persons near a person are looked for around this many of its faces.
 constexpr size_t kNeighbourProbes = 8;
+// The graph search's breadth when looking for persons worth a question: a near person missed at
+// this breadth is a question of little worth, and the default breadth made the first ask for
+// questions take 12-14 s on 10,000 persons, 3.2 s at this one (docs/performance.md, "The People view").
+constexpr size_t kQuestionBreadth = 64;
 
 float mean_distance(const float* probe, const std::vector<const float*>& faces) {
   float sum = 0;
@@ -198,7 +202,7 @@ std::vector<NearPersons> FaceCollection::near_persons(float loosest) const {
   std::set<std::pair<std::string, std::string>> seen;
   for (const auto& [person, mine] : person_faces_)
     for (const float* probe : spread_sample(mine, kNeighbourProbes))
-      for (const auto& [distance, slot] : index_.within(probe, linkage_distance(loosest, SIZE_MAX))) {
+      for (const auto& [distance, slot] : index_.within(probe, linkage_distance(loosest, SIZE_MAX), kQuestionBreadth)) {
         const std::string& other = entries_[slot].person_id;
         if (other == person || !seen.insert(std::minmax(person, other)).second) continue;
         const auto& theirs = person_faces_.at(other);
@@ -213,6 +217,12 @@ std::vector<NearPersons> FaceCollection::near_persons(float loosest) const {
           out.push_back({other, person, similarity, theirs.size(), mine.size()});
       }
   return out;
+}
+
+int64_t FaceCollection::revision() const {
+  refresh();
+  std::shared_lock lock(mutex_);
+  return revision_;
 }
 
 std::vector<StrayFace> FaceCollection::stray_faces(float threshold) const {

@@ -165,7 +165,7 @@ std::vector<VectorIndex::Hit> VectorIndex::nearest(const float* probe, size_t k)
   return hits;
 }
 
-std::vector<VectorIndex::Hit> VectorIndex::within(const float* probe, float max_distance) const {
+std::vector<VectorIndex::Hit> VectorIndex::within(const float* probe, float max_distance, size_t least_breadth) const {
   if (!graph_) return scan(probe, max_distance * max_distance, SIZE_MAX);
   // The graph answers k-nearest queries: widen k until the farthest answer lies outside the radius.
   // A search keeps ef_search candidates however few are asked for, so a k within them ranks more
@@ -174,7 +174,7 @@ std::vector<VectorIndex::Hit> VectorIndex::within(const float* probe, float max_
   size_t breadth = 0;  // of the search the candidates come from
   for (size_t k = kCandidates;; k *= 4) {
     if (k > breadth) {
-      breadth = std::max(k, options_.hnsw_ef_search);
+      breadth = std::max(k, least_breadth ? least_breadth : options_.hnsw_ef_search);
       candidates = graph_candidates(probe, breadth);
     }
     auto hits = ranked(probe, candidates, k);

@@ -46,6 +46,15 @@ Question::Kind parse_question_kind(const std::string& name) {
 Questions::Questions(People& people, FaceCollection& collection, float threshold)
     : people_(people), collection_(collection), threshold_(threshold) {}
 
+std::shared_ptr<const Questions::Pool> Questions::pool() const {
+  std::lock_guard lock(pool_mutex_);
+  const int64_t revision = collection_.revision();  // before the search: a write during it is seen next time
+  if (!pool_ || pool_->revision != revision)
+    pool_ = std::make_shared<const Pool>(
+        Pool{revision, collection_.near_persons(kAskFromSimilarity), collection_.stray_faces(threshold_)});
+  return pool_;
+}
+
 std::vector<Question> Questions::next(size_t limit) const {
   // What users said of persons: names, and whom they hid (not worth their time).
   std::map<std::string, PersonSummary> said;
@@ -54,8 +63,9 @@ std::vector<Question> Questions::next(size_t limit) const {
   auto name_of = [&](const std::string& id) { return said.count(id) ? said.at(id).name : std::string(); };
   auto hidden = [&](const std::string& id) { return said.count(id) && said.at(id).hidden; };
 
+  const auto pool = this->pool();
   std::vector<Question> out;
-  for (const auto& pair : collection_.near_persons(kAskFromSimilarity)) {
+  for (const auto& pair : pool->near) {
     if (hidden(pair.person_id) || hidden(pair.other_person_id)) continue;
     const bool named = !name_of(pair.person_id).empty(), other_named = !name_of(pair.other_person_id).empty();
     if (named && other_named) continue;  // two names given are the user's call already
@@ -68,7 +78,7 @@ std::vector<Question> Questions::next(size_t limit) const {
                    static_cast<double>(pair.faces * pair.other_faces)};
     out.push_back(std::move(q));
   }
-  for (const auto& stray : collection_.stray_faces(threshold_)) {
+  for (const auto& stray : pool->strays) {
     if (hidden(stray.person_id)) continue;
     out.push_back({Question::Kind::BelongsToPerson, stray.person_id, "", stray.face_id, stray.similarity,
                    (1 - chance_of_one_person(stray.similarity, 1)) * static_cast<double>(stray.person_faces - 1)});

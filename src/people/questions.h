@@ -1,4 +1,6 @@
 #pragma once
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -28,7 +30,8 @@ Question::Kind parse_question_kind(const std::string& name);  // Error InvalidPa
 
 // The questions whose answers settle the most, and what each answer does: Yes merges (the named
 // or larger person keeps its id) or confirms a face in its person; No stores the correction
-// (People::keep_apart, People::not_this_person), so the question never comes back.
+// (People::keep_apart, People::not_this_person), so the question never comes back. The near
+// persons and stray faces behind the questions are found again only when the collection changed.
 class Questions {
  public:
   Questions(People& people, FaceCollection& collection, float threshold);
@@ -37,9 +40,19 @@ class Questions {
   void answer(const Question& question, bool yes);
 
  private:
+  // What the questions are made of, at one revision of the collection.
+  struct Pool {
+    int64_t revision;
+    std::vector<NearPersons> near;
+    std::vector<StrayFace> strays;
+  };
+  std::shared_ptr<const Pool> pool() const;
+
   People& people_;
   FaceCollection& collection_;
   float threshold_;
+  mutable std::mutex pool_mutex_;  // one search at a time; the others wait for its pool
+  mutable std::shared_ptr<const Pool> pool_;
 };
 
 }  // namespace beetroot
