@@ -81,10 +81,7 @@ Server::Server(ServerOptions options, FaceEngine& engine, Stores& stores, Ingest
   });
 }
 
-Server::~Server() {
-  stop();
-  queue_.stop();
-}
+Server::~Server() { stop(); }
 
 int Server::bind() {
   if (options_.port == 0) {

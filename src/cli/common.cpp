@@ -21,6 +21,10 @@ PeriodicSnapshots periodic_snapshots(Stores& stores) {
   return PeriodicSnapshots(*stores.collections, std::chrono::duration_cast<std::chrono::milliseconds>(minutes));
 }
 
+std::filesystem::path model_dir(const std::string& models_flag) {
+  return models_flag.empty() ? default_model_dir() : std::filesystem::path(models_flag);
+}
+
 EngineOptions ingest_engine_options(const std::string& models, size_t threads, const Settings& config,
                                     size_t photos_at_once) {
   EngineOptions o;

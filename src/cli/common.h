@@ -16,6 +16,9 @@ namespace beetroot::cli {
 // Logs go to stderr, one plain line each, in the shape users grep for.
 void configure_logging(bool quiet);
 
+// The weights folder: `--models` where given, else the settings' (BEETROOT_MODELS ...).
+std::filesystem::path model_dir(const std::string& models_flag);
+
 // The engine as ingestion runs it: faces down to DETECT_MIN_FACE_PIXELS found.
 // The engine for `photos_at_once` photos in flight (a server: 1, each request on all free cores).
 EngineOptions ingest_engine_options(const std::string& models, size_t threads, const Settings& config,

@@ -55,7 +55,7 @@ void compare_alignments(const EvalArgs& args, const std::vector<LfwPair>& pairs,
   for (const char* alignment : {"rotation", "faceapi"})
     for (bool mirror : {false, true}) {
       EngineOptions o;
-      o.model_dir = args.models.empty() ? default_model_dir() : std::filesystem::path(args.models);
+      o.model_dir = model_dir(args.models);
       o.alignment = parse_alignment(alignment);
       o.mirror_average = mirror;
       if (args.single_pass) o.use_single_pass();
@@ -78,7 +78,7 @@ void run_lfw(const EvalArgs& args) {
   for (const auto& p : pairs) images.insert(p.a), images.insert(p.b);
   if (args.compare) return compare_alignments(args, pairs, {images.begin(), images.end()});
   EngineOptions o;
-  o.model_dir = args.models.empty() ? default_model_dir() : std::filesystem::path(args.models);
+  o.model_dir = model_dir(args.models);
   o.alignment = parse_alignment(args.alignment);
   o.mirror_average = args.mirror;
   o.recognition_weight_bits = args.recognition_bits;
@@ -101,7 +101,7 @@ void run_lfw(const EvalArgs& args) {
 // How the grouping measurements describe faces: as the app does, or as the options say.
 EngineOptions describing(const EvalArgs& args) {
   EngineOptions o;
-  o.model_dir = args.models.empty() ? default_model_dir() : std::filesystem::path(args.models);
+  o.model_dir = model_dir(args.models);
   o.alignment = parse_alignment(args.alignment);
   o.mirror_average = args.mirror;
   return o;

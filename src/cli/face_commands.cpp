@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "api/face_details_json.h"
-#include "app/settings.h"
 #include "base/error.h"
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "inference/face_engine.h"
 
 namespace beetroot::cli {
@@ -38,7 +38,7 @@ void add_engine_options(CLI::App* cmd, FaceArgs& args) {
 
 EngineOptions engine_options(const FaceArgs& args) {
   EngineOptions o;
-  o.model_dir = args.models.empty() ? default_model_dir() : std::filesystem::path(args.models);
+  o.model_dir = model_dir(args.models);
   o.threads = args.threads;
   o.alignment = parse_alignment(args.alignment);
   if (args.single_pass) o.use_single_pass();

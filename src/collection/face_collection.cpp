@@ -119,6 +119,12 @@ void FaceCollection::write_locked(const std::function<void()>& body) {
   revision_ = written;
 }
 
+int64_t FaceCollection::revision() const {
+  refresh();
+  std::shared_lock lock(mutex_);
+  return revision_;
+}
+
 size_t FaceCollection::indexed_faces() const {
   std::shared_lock lock(mutex_);
   return position_.size();

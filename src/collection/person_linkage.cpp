@@ -219,12 +219,6 @@ std::vector<NearPersons> FaceCollection::near_persons(float loosest) const {
   return out;
 }
 
-int64_t FaceCollection::revision() const {
-  refresh();
-  std::shared_lock lock(mutex_);
-  return revision_;
-}
-
 std::vector<StrayFace> FaceCollection::stray_faces(float threshold) const {
   refresh();
   std::shared_lock lock(mutex_);

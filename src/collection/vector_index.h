@@ -65,8 +65,8 @@ class VectorIndex {
   bool approximate() const { return static_cast<bool>(graph_); }
 
   // The live slots within `max_distance`, nearest first.
-  // `breadth`: the graph search's ef (0: hnsw_ef_search), for callers that can miss a far one.
-  std::vector<Hit> within(const float* probe, float max_distance, size_t breadth = 0) const;
+  // `least_breadth`: the graph search's ef (0: hnsw_ef_search), for callers that can miss a far one.
+  std::vector<Hit> within(const float* probe, float max_distance, size_t least_breadth = 0) const;
   // The `k` nearest live slots, nearest first.
   std::vector<Hit> nearest(const float* probe, size_t k) const;
 

@@ -48,8 +48,8 @@ class People {
     std::optional<bool> hidden;
     std::optional<std::string> cover_face_id;  // the face whose thumbnail stands for the person
   };
-  // All of it or nothing: Error NotFound for no such person, InvalidParameter for a cover face
-  // that is not theirs. Returns the person as it is then.
+  // Error NotFound for no such person; InvalidParameter for a cover face that is not theirs,
+  // checked before anything changes. Returns the person as it is then.
   PersonSummary update(const std::string& person_id, const Update& update);
   // Deletes one face that is no face (or no one to keep): its thumbnail goes, its photo's row
   // follows, and filing the photo again does not bring it back.
