@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -13,6 +12,7 @@
 
 #include "app/stores.h"
 #include "base/error.h"
+#include "base/files.h"
 #include "base/json_text.h"
 #include "cli/common.h"
 #include "cli/progress.h"
@@ -90,7 +90,8 @@ void run_ingest(const IngestArgs& args) {
   Pipeline pipeline = storage.pipeline(engine);
   pipeline.resume_pending();
   Progress progress(files.size());  // started now: rates leave out loading the models
-  std::atomic<size_t> next{0}, failed{0};
+  const size_t workers = std::max<size_t>(args.workers, 1);
+  std::atomic<size_t> next{0}, failed{0}, working{workers};
   auto worker = [&] {
     for (size_t i; (i = next++) < files.size();) {
       IngestResult r{IngestResult::Outcome::Failed, "", {}, {}, ""};
@@ -106,9 +107,11 @@ void run_ingest(const IngestArgs& args) {
       }
       progress.photo_done(r.faces.size());
     }
+    // No photo left to start: the ones still in flight may take the cores this worker leaves.
+    if (--working < static_cast<size_t>(engine.cores().count())) engine.set_cores_per_call(0);
   };
   std::vector<std::thread> threads;
-  for (size_t w = 0; w < std::max<size_t>(args.workers, 1); ++w) threads.emplace_back(worker);
+  for (size_t w = 0; w < workers; ++w) threads.emplace_back(worker);
   for (auto& t : threads) t.join();
   storage.collections->save_snapshots();
   progress.finish();
@@ -117,10 +120,9 @@ void run_ingest(const IngestArgs& args) {
 
 void run_handle_event(const std::string& event_file, const IngestArgs& args) {
   configure_logging(false);
-  std::ifstream in(event_file);
-  if (!in) throw Error(ErrorKind::InvalidParameter, "cannot open " + event_file);
-  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  const auto objects = parse_s3_event(text);
+  const auto text = read_whole_file(event_file);
+  if (!text) throw Error(ErrorKind::InvalidParameter, "cannot open " + event_file);
+  const auto objects = parse_s3_event(*text);
   const Settings config = Settings::from_environment();
   FaceEngine engine(ingest_engine_options(args.models, args.threads, config, 1));
   Stores storage = Stores::open(config);

@@ -1,5 +1,6 @@
 #pragma once
 #include <array>
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <opencv2/core.hpp>
@@ -31,7 +32,7 @@ struct EngineOptions {
   // single 512x512 pass.
   int min_face_pixels = 40;
   float ssd_min_face = 28.f;   // that reliable size, in SSD input pixels (bench/detection_bench)
-  int large_face_input = 512;  // the large-face canvas's SSD input side
+  int large_face_input = 512;  // the large-face canvas's SSD input, its long side
   int fine_pass_grids = 1;     // the SSD grids the finer pass reads: its smallest anchors suffice there
   // The finer pass's SSD in 8-bit integers (ConvSpec::quantised) where oneDNN has integer kernels
   // (AVX2 and up): detection 1.6x as fast with VNNI, the same recall
@@ -101,6 +102,9 @@ class FaceEngine {
 
   const EngineOptions& options() const { return options_; }
   Cores& cores() { return *cores_; }
+  // Cores each later net call takes (as EngineOptions::cores_per_call): when fewer photos are
+  // left in flight than there are cores, their calls take the free ones.
+  void set_cores_per_call(int cores) { cores_per_call_ = cores; }
 
  private:
   struct Nets;
@@ -108,10 +112,13 @@ class FaceEngine {
   enum class Passes { All, Coarse, Fine };
   // Detection and landmarks on `searched`, quality measured on `rgb` (the same geometry).
   std::vector<FaceDetail> run_passes(const cv::Mat& searched, const cv::Mat& rgb, Passes which);
+  // A photo without a face searched again with its lightness equalised (contrast_rescue).
+  std::vector<FaceDetail> rescue_contrast(const cv::Mat& rgb);
   std::vector<FaceDetail> with_landmarks(const cv::Mat& searched, const cv::Mat& rgb,
                                          const std::vector<std::pair<cv::Rect2f, float>>& boxes);
 
   EngineOptions options_;
+  std::atomic<int> cores_per_call_;
   std::unique_ptr<Cores> cores_;
   std::unique_ptr<Nets> nets_;
 };

@@ -1,7 +1,5 @@
 #include "inference/layers.h"
 
-#include <omp.h>
-
 #include <cmath>
 #include <optional>
 #include <string>
@@ -21,19 +19,6 @@ dnnl::memory with_values(const dnnl::memory::desc& desc, const std::vector<float
   dnnl::memory m(desc, cpu_engine());
   std::copy(values.begin(), values.end(), static_cast<float*>(m.get_data_handle()));
   return m;
-}
-
-// TF [k,k,in,out] -> oihw; TF depthwise [k,k,c,1] -> goihw.
-std::vector<float> to_oihw(const ConvSpec& s, const std::vector<float>& tf) {
-  const int k = s.kernel, in = s.depthwise ? 1 : s.in_channels, out = s.out_channels;
-  std::vector<float> oihw(tf.size());
-  for (int y = 0; y < k; ++y)
-    for (int x = 0; x < k; ++x)
-      for (int i = 0; i < in; ++i)
-        for (int o = 0; o < out; ++o)
-          oihw[((static_cast<size_t>(o) * in + i) * k + y) * k + x] =
-              s.depthwise ? tf[(y * k + x) * out + o] : tf[((static_cast<size_t>(y) * k + x) * in + i) * out + o];
-  return oihw;
 }
 
 dnnl::memory::dims weight_dims(const ConvSpec& s) {
@@ -89,33 +74,33 @@ Conv2d::Conv2d(const ConvSpec& spec, const std::vector<float>& filters, const st
   if (!bias.empty() && bias.size() != static_cast<size_t>(spec.out_channels))
     throw Error(ErrorKind::ModelMissing, "convolution bias size mismatch");
   std::vector<float> biases = bias.empty() ? std::vector<float>(spec.out_channels, 0.f) : bias;
-  const tag plain = spec.depthwise ? tag::goihw : tag::oihw;
-  std::vector<float> oihw = to_oihw(spec, filters);
+  // The filters stay in TF's order ([k,k,in,out]; depthwise [k,k,c,1]): oneDNN's reorder packs them.
+  const tag tf_order = spec.depthwise ? tag::hwigo : tag::hwio;
+  const size_t outs = static_cast<size_t>(spec.out_channels);
   if (!spec.quantised) {
-    packed_.push_back(with_values({weight_dims(spec), dt::f32, plain}, oihw));
+    packed_.push_back(with_values({weight_dims(spec), dt::f32, tf_order}, filters));
   } else {
     // One step per output channel, the largest filter value at 127; the bias in the units of the
     // integer sums, as oneDNN adds it before scaling them.
-    const size_t per_channel = oihw.size() / spec.out_channels;
-    scales_.resize(spec.out_channels);
-    dnnl::memory q({weight_dims(spec), dt::s8, plain}, cpu_engine());
-    auto* values = static_cast<int8_t*>(q.get_data_handle());
-    for (int o = 0; o < spec.out_channels; ++o) {
-      const auto first = oihw.begin() + o * per_channel, last = first + per_channel;
-      float largest = 0;
-      for (auto it = first; it != last; ++it) largest = std::max(largest, std::abs(*it));
-      scales_[o] = largest > 0 ? largest / 127.f : 1.f;
-      for (size_t i = 0; i < per_channel; ++i)
-        values[o * per_channel + i] = static_cast<int8_t>(std::lround(oihw[o * per_channel + i] / scales_[o]));
+    std::vector<float> largest(outs, 0.f);
+    for (size_t i = 0; i < filters.size(); i += outs)
+      for (size_t o = 0; o < outs; ++o) largest[o] = std::max(largest[o], std::abs(filters[i + o]));
+    scales_.resize(outs);
+    for (size_t o = 0; o < outs; ++o) {
+      scales_[o] = largest[o] > 0 ? largest[o] / 127.f : 1.f;
       biases[o] /= kActivationStep * scales_[o];
     }
+    dnnl::memory q({weight_dims(spec), dt::s8, tf_order}, cpu_engine());
+    auto* values = static_cast<int8_t*>(q.get_data_handle());
+    for (size_t i = 0; i < filters.size(); i += outs)
+      for (size_t o = 0; o < outs; ++o) values[i + o] = static_cast<int8_t>(std::lround(filters[i + o] / scales_[o]));
     packed_.push_back(q);
   }
   bias_ = with_values({{spec.out_channels}, dt::f32, tag::x}, biases);
-  // Packed now for the size the net is built for, so the first photo does not pay for it.
+  // Packed now for the layout the kernels want, so the first photo does not pay for it; the
+  // kernels themselves are compiled for the shapes that come.
   const int typical = std::max(spec.kernel, 32);
-  FeatureMap probe{nullptr, 1, spec.in_channels, typical, typical, spec.in_layout, spec.quantised};
-  plan(probe, omp_get_max_threads());
+  weights_for(describe({nullptr, 1, spec.in_channels, typical, typical, spec.in_layout, spec.quantised}).weights_desc());
   if (packed_.size() > 1) packed_.erase(packed_.begin());  // the plain copy is no longer needed
 }
 
@@ -158,11 +143,7 @@ const dnnl::memory& Conv2d::weights_for(const dnnl::memory::desc& desc) {
   return packed_.back();
 }
 
-std::shared_ptr<Conv2d::Plan> Conv2d::plan(const FeatureMap& in, int threads) {
-  const Shape shape{in.n, in.h, in.w, in.layout, threads};
-  std::lock_guard lock(mutex_);
-  if (auto it = plans_.find(shape); it != plans_.end()) return it->second;
-  if (plans_.size() >= kMaxPlans) plans_.clear();
+dnnl::convolution_forward::primitive_desc Conv2d::describe(const FeatureMap& in) const {
   const FeatureMap out = output(in, nullptr);
   const std::pair<int, int> vertical = padding_of(spec_, in.h), horizontal = padding_of(spec_, in.w);
   const int top = vertical.first, bottom = vertical.second, left = horizontal.first, right = horizontal.second;
@@ -180,17 +161,26 @@ std::shared_ptr<Conv2d::Plan> Conv2d::plan(const FeatureMap& in, int threads) {
     attr.set_output_scales(2, scales);
   }
   const dt filter_type = spec_.quantised ? dt::s8 : dt::f32;
-  auto describe = [&](const dnnl::memory::desc& src, const dnnl::memory::desc& dst) {
+  auto with_layouts = [&](const dnnl::memory::desc& src, const dnnl::memory::desc& dst) {
     const dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src,
                                             {weight_dims(spec_), filter_type, tag::any}, bias_.get_desc(), dst,
                                             {spec_.stride, spec_.stride}, {top, left}, {bottom, right});
     return dnnl::convolution_forward::primitive_desc(d, attr, cpu_engine());
   };
-  auto pd = describe(in.desc(), out.desc());
+  auto pd = with_layouts(in.desc(), out.desc());
   if (is_reference(pd)) {
-    auto own = describe({{in.n, in.c, in.h, in.w}, in.desc().data_type(), tag::any}, out.desc());
+    auto own = with_layouts({{in.n, in.c, in.h, in.w}, in.desc().data_type(), tag::any}, out.desc());
     if (!is_reference(own)) pd = own;
   }
+  return pd;
+}
+
+std::shared_ptr<Conv2d::Plan> Conv2d::plan(const FeatureMap& in, int threads) {
+  const Shape shape{in.n, in.h, in.w, in.layout, threads};
+  std::lock_guard lock(mutex_);
+  if (auto it = plans_.find(shape); it != plans_.end()) return it->second;
+  if (plans_.size() >= kMaxPlans) plans_.clear();
+  const auto pd = describe(in);
   auto plan = std::make_shared<Plan>(Plan{dnnl::convolution_forward(pd), weights_for(pd.weights_desc()),
                                           pd.scratchpad_desc().get_size(), pd.src_desc(), {}});
   if (plan->src != in.desc())

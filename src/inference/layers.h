@@ -57,6 +57,8 @@ class Conv2d {
   // A primitive runs on the threads there were when it was made: the count is part of its shape.
   using Shape = std::tuple<int, int, int, Layout, int>;
   std::shared_ptr<Plan> plan(const FeatureMap& in, int threads);
+  // The kernel oneDNN picks for `in`, not yet compiled.
+  dnnl::convolution_forward::primitive_desc describe(const FeatureMap& in) const;
   const dnnl::memory& weights_for(const dnnl::memory::desc& desc);
   bool quantised_output() const;
 

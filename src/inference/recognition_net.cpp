@@ -16,7 +16,8 @@ Conv2d scaled_conv(const WeightMap& w, const std::string& name, int kernel, int 
   const auto& bias = w.get(name + "/conv/bias", {out_c}).values;
   const auto& scale = w.get(name + "/scale/weights", {out_c}).values;
   const auto& shift = w.get(name + "/scale/biases", {out_c}).values;
-  for (size_t i = 0; i < filters.size(); ++i) filters[i] *= scale[i % out_c];
+  for (size_t i = 0; i < filters.size(); i += out_c)
+    for (int o = 0; o < out_c; ++o) filters[i + o] *= scale[o];
   std::vector<float> folded(out_c);
   for (int o = 0; o < out_c; ++o) folded[o] = bias[o] * scale[o] + shift[o];
   ConvSpec spec{kernel, stride, in_c, out_c, false, valid ? Padding::Valid : Padding::Same,

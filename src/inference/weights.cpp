@@ -5,19 +5,15 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "base/files.h"
 
 namespace beetroot {
 namespace {
 
 std::string read_file(const std::filesystem::path& path) {
-  // The non-throwing check: a name too long for the file system is a missing file, not an abort.
-  std::error_code error;
-  if (!std::filesystem::is_regular_file(path, error))
-    throw Error(ErrorKind::ModelMissing, "model file " + path.string() + " is missing" +
-                                             (error ? " (" + error.message() + ")" : std::string()));
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorKind::ModelMissing, "cannot open model file " + path.string());
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  auto bytes = read_whole_file(path);
+  if (!bytes) throw Error(ErrorKind::ModelMissing, "model file " + path.string() + " is missing or unreadable");
+  return std::move(*bytes);
 }
 
 size_t element_count(const std::vector<int>& shape) {

@@ -2,10 +2,9 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <fstream>
-#include <iterator>
 
 #include "base/error.h"
+#include "base/files.h"
 #include "storage/local/local_object_store.h"
 #include "storage/s3/s3_object_store.h"
 
@@ -66,9 +65,9 @@ void validate_key(const std::string& key) {
 }
 
 void ObjectStore::put_file(const std::string& bucket, const std::string& key, const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw Error(ErrorKind::InvalidParameter, "cannot read " + file.string());
-  put(bucket, key, std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()));
+  auto bytes = read_whole_file(file);
+  if (!bytes) throw Error(ErrorKind::InvalidParameter, "cannot read " + file.string());
+  put(bucket, key, std::move(*bytes));
 }
 
 std::unique_ptr<ObjectStore> open_object_store(const std::string& url, const S3Access& s3) {

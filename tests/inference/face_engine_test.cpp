@@ -8,6 +8,7 @@
 
 #include "base/error.h"
 #include "inference/image.h"
+#include "inference/layers.h"
 #include "test_support.h"
 
 namespace beetroot {
@@ -95,6 +96,25 @@ TEST(FaceEngine, FindsFacesInDarkFlatPhotos) {
   cv::randu(no_face, 0, 40);
   cv::GaussianBlur(no_face, no_face, cv::Size(0, 0), 3);
   EXPECT_TRUE(test::engine().detect(no_face).empty());
+}
+
+// Many photos of a library have no face: the rescue searches them again at the coarse scales
+// only, without the finer pass that costs the most.
+TEST(FaceEngine, SearchesAPhotoWithoutAFaceAgainAtTheCoarseScalesOnly) {
+  EngineOptions without_rescue_options;
+  without_rescue_options.model_dir = default_model_dir();
+  without_rescue_options.contrast_rescue = false;
+  FaceEngine without_rescue(without_rescue_options);
+  cv::Mat no_face(1512, 2016, CV_8UC3);  // a 12-megapixel photo as decoded for detection
+  cv::randu(no_face, 0, 40);
+  cv::GaussianBlur(no_face, no_face, cv::Size(0, 0), 3);
+  const uint64_t start = Conv2d::executed_flops();
+  ASSERT_TRUE(without_rescue.detect(no_face).empty());
+  const uint64_t searched_once = Conv2d::executed_flops() - start;
+  ASSERT_TRUE(test::engine().detect(no_face).empty());
+  const uint64_t with_rescue = Conv2d::executed_flops() - start - searched_once;
+  EXPECT_GT(with_rescue, searched_once);  // it was searched again
+  EXPECT_LT(with_rescue, searched_once * 3 / 2);
 }
 
 // The LFW photos the SSD missed before the rescue (dark skin on dark ground, backlit hair).

@@ -5,9 +5,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <fstream>
 
 #include "base/error.h"
+#include "base/files.h"
 
 namespace beetroot {
 namespace {
@@ -65,10 +65,7 @@ void LocalObjectStore::put(const std::string& bucket, const std::string& key, st
 std::optional<std::string> LocalObjectStore::get(const std::string& bucket, const std::string& key) const {
   // A folder is no object, as in S3 (reading one would throw "Is a directory").
   const auto path = path_of(bucket, key);
-  if (!std::filesystem::is_regular_file(path)) return std::nullopt;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return read_whole_file(path);
 }
 
 bool LocalObjectStore::exists(const std::string& bucket, const std::string& key) const {
