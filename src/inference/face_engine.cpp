@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <future>
 #include <numbers>
 #include <opencv2/imgproc.hpp>
 
@@ -142,11 +143,17 @@ Alignment parse_alignment(const std::string& name) {
 struct FaceEngine::Nets {
   SsdDetector ssd;
   LandmarkNet landmarks;
-  RecognitionNet recognition;
+  std::unique_ptr<RecognitionNet> recognition;
+  // The largest net is loaded on another core while this one loads the other two.
   Nets(const std::filesystem::path& dir, int recognition_bits)
+      : Nets(dir, std::async(std::launch::async, [dir, recognition_bits] {
+               return std::make_unique<RecognitionNet>(
+                   WeightMap::load(dir / "face_recognition_model-weights_manifest.json", 8 - recognition_bits));
+             })) {}
+  Nets(const std::filesystem::path& dir, std::future<std::unique_ptr<RecognitionNet>> recognition_loaded)
       : ssd(WeightMap::load(dir / "ssd_mobilenetv1_model-weights_manifest.json")),
         landmarks(WeightMap::load(dir / "face_landmark_68_model-weights_manifest.json")),
-        recognition(WeightMap::load(dir / "face_recognition_model-weights_manifest.json", 8 - recognition_bits)) {}
+        recognition(recognition_loaded.get()) {}
 };
 
 FaceEngine::FaceEngine(EngineOptions options) : options_(std::move(options)), cores_per_call_(options_.cores_per_call) {
@@ -377,7 +384,7 @@ std::vector<Descriptor> FaceEngine::describe(const cv::Mat& rgb, const std::vect
     std::vector<Descriptor> out;
     {
       Cores::Lease lease = cores_->acquire(cores_per_call_);
-      out = nets_->recognition.run(lease, input.data(), static_cast<int>(count * chips_per_face));
+      out = nets_->recognition->run(lease, input.data(), static_cast<int>(count * chips_per_face));
     }
     for (size_t k = 0; k < count; ++k) {
       if (empty[k]) continue;
