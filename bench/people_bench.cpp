@@ -3,6 +3,7 @@
 // (/healthz for the API, the same page with no people for the grid).
 // Usage: people_bench [PEOPLE]   (default 10000; the grid part needs node and /usr/bin/chromium)
 #include <httplib.h>
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -145,6 +146,21 @@ int main(int argc, char** argv) {
   // The first ask searches the collection for near persons; asked again unchanged, it does not.
   const Timing first_questions = ttfb(many.port, "/api/questions?limit=10", 1);
   const Timing questions = ttfb(many.port, "/api/questions?limit=10", 10);
+  // After an answer ("no" to the question worth most), only the persons it concerned are looked
+  // around again.
+  {
+    httplib::Client client("127.0.0.1", many.port);
+    const httplib::Headers auth{{"Authorization", std::string("Bearer ") + kToken}};
+    const auto listed = client.Get("/api/questions?limit=1", auth);
+    const auto q = nlohmann::json::parse(listed->body)["questions"].at(0);
+    nlohmann::json answer{{"kind", q["kind"]}, {"personId", q["personId"]}, {"answer", "no"}};
+    if (q.contains("faceId"))
+      answer["faceId"] = q["faceId"];
+    else
+      answer["otherPersonId"] = q["otherPersonId"];
+    client.Post("/api/questions/answer", auth, answer.dump(), "application/json");
+  }
+  const Timing after_answer = ttfb(many.port, "/api/questions?limit=10", 1);
   std::printf("%zu people (filled in %.1f s)\n\n", people, fill_s);
   std::printf("| request | TTFB p50 | TTFB p99 | vs /healthz (p50) |\n| --- | --- | --- | --- |\n");
   auto row = [&](const char* what, const Timing& t) {
@@ -157,6 +173,7 @@ int main(int argc, char** argv) {
   row("GET /api/people, last 120", last_page);
   row("GET /api/questions, the 10 worth most, first ask", first_questions);
   row("GET /api/questions, asked again, nothing changed", questions);
+  row("GET /api/questions, asked again after an answer", after_answer);
 
   const std::string with_people = render_times(many.port), without = render_times(none.port);
   if (with_people.empty() || without.empty()) {

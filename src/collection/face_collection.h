@@ -119,6 +119,14 @@ class FaceCollection {
   // `threshold`.
   std::vector<NearPersons> near_persons(float loosest) const;
   std::vector<StrayFace> stray_faces(float threshold) const;
+  // The same for `persons` only, for a caller that keeps the rest: their near persons looked for
+  // around more of their faces (64, not 8), so that a pair is found from either side.
+  std::vector<NearPersons> near_persons(float loosest, const std::set<std::string>& persons) const;
+  std::vector<StrayFace> stray_faces(float threshold, const std::set<std::string>& persons) const;
+  // For each person, a sum over its faces of what the two lists above read of them (face, photo,
+  // the faces held apart from it, whether a user placed it): a person whose signature did not
+  // change has the same stray faces, and a pair of them the same nearness.
+  std::unordered_map<std::string, uint64_t> person_signatures() const;
   // The store's revision of this collection, after catching up with what other processes wrote:
   // it changes with every write, so an answer computed at one revision holds until it moves.
   int64_t revision() const;
@@ -179,6 +187,9 @@ class FaceCollection {
   void reload_locked();
   void load_user_word();
   void correct_locked(const UserCorrection& correction);
+  // near_persons and stray_faces of `persons`, or of every person where it is null.
+  std::vector<NearPersons> near_persons_of(float loosest, const std::set<std::string>* persons, size_t probes) const;
+  std::vector<StrayFace> stray_faces_of(float threshold, const std::set<std::string>* persons) const;
   // Whether a face of `faces` is held apart from a face of the person.
   bool held_apart(const std::vector<std::string>& faces, const std::string& person_id) const;
   bool load_snapshot();  // false if there is none, or one of another database or rule

@@ -195,13 +195,22 @@ std::vector<std::vector<std::string>> FaceCollection::regroup(const std::string&
 }
 
 std::vector<NearPersons> FaceCollection::near_persons(float loosest) const {
+  return near_persons_of(loosest, nullptr, kNeighbourProbes);
+}
+
+std::vector<NearPersons> FaceCollection::near_persons(float loosest, const std::set<std::string>& persons) const {
+  return near_persons_of(loosest, &persons, kMaxLinkageFaces);
+}
+
+std::vector<NearPersons> FaceCollection::near_persons_of(float loosest, const std::set<std::string>* persons,
+                                                         size_t probes) const {
   refresh();
   std::shared_lock lock(mutex_);
   std::vector<NearPersons> out;
   if (rule_ != GroupingRule::Linkage) return out;
   std::set<std::pair<std::string, std::string>> seen;
-  for (const auto& [person, mine] : person_faces_)
-    for (const float* probe : spread_sample(mine, kNeighbourProbes))
+  auto look_around = [&](const std::string& person, const std::vector<std::string>& mine) {
+    for (const float* probe : spread_sample(mine, probes))
       for (const auto& [distance, slot] : index_.within(probe, linkage_distance(loosest, SIZE_MAX), kQuestionBreadth)) {
         const std::string& other = entries_[slot].person_id;
         if (other == person || !seen.insert(std::minmax(person, other)).second) continue;
@@ -216,16 +225,29 @@ std::vector<NearPersons> FaceCollection::near_persons(float loosest) const {
         else
           out.push_back({other, person, similarity, theirs.size(), mine.size()});
       }
+  };
+  if (!persons) {
+    for (const auto& [person, mine] : person_faces_) look_around(person, mine);
+  } else {
+    for (const auto& person : *persons)
+      if (const auto found = person_faces_.find(person); found != person_faces_.end()) look_around(person, found->second);
+  }
   return out;
 }
 
-std::vector<StrayFace> FaceCollection::stray_faces(float threshold) const {
+std::vector<StrayFace> FaceCollection::stray_faces(float threshold) const { return stray_faces_of(threshold, nullptr); }
+
+std::vector<StrayFace> FaceCollection::stray_faces(float threshold, const std::set<std::string>& persons) const {
+  return stray_faces_of(threshold, &persons);
+}
+
+std::vector<StrayFace> FaceCollection::stray_faces_of(float threshold, const std::set<std::string>* persons) const {
   refresh();
   std::shared_lock lock(mutex_);
   std::vector<StrayFace> out;
   if (rule_ != GroupingRule::Linkage) return out;
-  for (const auto& [person, ids] : person_faces_) {
-    if (ids.size() < 2) continue;
+  auto look_within = [&](const std::string& person, const std::vector<std::string>& ids) {
+    if (ids.size() < 2) return;
     for (const auto& id : ids) {
       // Of two faces, the one that came second is asked about: the first founded the person.
       if (confirmed_.count(id) || (ids.size() == 2 && id == ids.front())) continue;
@@ -236,6 +258,36 @@ std::vector<StrayFace> FaceCollection::stray_faces(float threshold) const {
       const float similarity = linkage_similarity(d, others.size());
       if (similarity < threshold) out.push_back({id, person, similarity, ids.size()});
     }
+  };
+  if (!persons) {
+    for (const auto& [person, ids] : person_faces_) look_within(person, ids);
+  } else {
+    for (const auto& person : *persons)
+      if (const auto found = person_faces_.find(person); found != person_faces_.end()) look_within(person, found->second);
+  }
+  return out;
+}
+
+std::unordered_map<std::string, uint64_t> FaceCollection::person_signatures() const {
+  refresh();
+  std::shared_lock lock(mutex_);
+  std::unordered_map<std::string, uint64_t> out;
+  out.reserve(person_faces_.size());
+  const std::hash<std::string> hash;
+  // splitmix64's finaliser: a sum of such words tells sets apart whatever the faces' order.
+  auto mixed = [](uint64_t x) {
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+  };
+  for (const auto& [person, ids] : person_faces_) {
+    uint64_t signature = ids.size();
+    for (const auto& id : ids) {
+      uint64_t apart = 0;
+      for (const auto& partner : apart_.partners(id)) apart += mixed(hash(partner));
+      signature += mixed(hash(id) ^ mixed(hash(entries_[position_.at(id)].photo_id)) ^ mixed(apart) ^ confirmed_.count(id));
+    }
+    out.emplace(person, signature);
   }
   return out;
 }

@@ -2,6 +2,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "people/people.h"
@@ -31,7 +32,8 @@ Question::Kind parse_question_kind(const std::string& name);  // Error InvalidPa
 // The questions whose answers settle the most, and what each answer does: Yes merges (the named
 // or larger person keeps its id) or confirms a face in its person; No stores the correction
 // (People::keep_apart, People::not_this_person), so the question never comes back. The near
-// persons and stray faces behind the questions are found again only when the collection changed.
+// persons and stray faces behind the questions are found again only when the collection changed,
+// and then only for the persons that changed, unless many did.
 class Questions {
  public:
   Questions(People& people, FaceCollection& collection, float threshold);
@@ -43,9 +45,12 @@ class Questions {
   // What the questions are made of, at one revision of the collection.
   struct Pool {
     int64_t revision;
+    std::unordered_map<std::string, uint64_t> signatures;  // FaceCollection::person_signatures
     std::vector<NearPersons> near;
     std::vector<StrayFace> strays;
   };
+  // The pool of `signatures`, from `before`: what concerns the persons that changed is found again.
+  Pool updated(const Pool& before, int64_t revision, std::unordered_map<std::string, uint64_t> signatures) const;
   std::shared_ptr<const Pool> pool() const;
 
   People& people_;

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <random>
+#include <set>
+#include <tuple>
 
 #include "base/error.h"
 #include "collection/face_collection.h"
@@ -257,6 +259,38 @@ TEST_P(Corrections, AFaceAloneIsAskedAboutBeforeTwoLargePersonsLeftApart) {
   const auto next = questions.next(1);
   ASSERT_EQ(next.size(), 1u);
   EXPECT_TRUE(about(next[0], a_id, b_id)) << "then the two persons";
+}
+
+// After answers, the questions are looked for again only around the persons the answers changed
+// (a pair held apart, a merge): they are the questions a fresh look at the collection asks.
+TEST_P(Corrections, QuestionsAfterAnswersAreThoseOfAFreshLook) {
+  Library library(GetParam());
+  std::mt19937 rng(5);
+  for (int pair = 0; pair < 20; ++pair) {  // twenty pairs of lookalikes, left apart when filed
+    const Descriptor a = random_descriptor(rng), b = at_distance(a, 0.45f, rng);
+    for (int i = 0; i < 3; ++i) library.file(at_distance(a, 0.2f, rng));
+    for (int i = 0; i < 3; ++i) library.file(at_distance(b, 0.2f, rng));
+  }
+  Questions questions(*library.people, *library.collection, kThreshold);
+  const auto asked = questions.next(100);
+  std::vector<Question> pairs;
+  for (const auto& q : asked)
+    if (q.kind == Question::Kind::SamePerson) pairs.push_back(q);
+  ASSERT_GE(pairs.size(), 10u);
+  questions.answer(pairs[0], false);
+  questions.answer(pairs[1], true);
+
+  using Listed = std::set<std::tuple<std::string, std::string, std::string, std::string, float>>;
+  auto listed = [](const std::vector<Question>& list) {
+    Listed out;
+    for (const auto& q : list) out.insert({to_string(q.kind), q.person_id, q.other_person_id, q.face_id, q.similarity});
+    return out;
+  };
+  const Listed after = listed(questions.next(100));
+  EXPECT_EQ(after, listed(Questions(*library.people, *library.collection, kThreshold).next(100)));
+  const auto same_person = std::count_if(after.begin(), after.end(), [](const auto& q) { return std::get<0>(q) == "same-person"; });
+  EXPECT_EQ(same_person, static_cast<long>(pairs.size()) - 2) << "the two answered are not asked again";
+  EXPECT_FALSE(after.count({"same-person", pairs[0].person_id, pairs[0].other_person_id, "", pairs[0].similarity}));
 }
 
 }  // namespace
