@@ -22,6 +22,18 @@ constexpr size_t kNeighbourProbes = 8;
 // questions take 12-14 s on 10,000 persons, 3.2 s at this one (docs/performance.md, "The People view").
 constexpr size_t kQuestionBreadth = 64;
 
+// Calls visit(person, its faces) for each of `persons` that exists, or for every person where it is null.
+template <class Visit>
+void visit_persons(const std::unordered_map<std::string, std::vector<std::string>>& person_faces,
+                   const std::set<std::string>* persons, Visit&& visit) {
+  if (!persons) {
+    for (const auto& [person, faces] : person_faces) visit(person, faces);
+    return;
+  }
+  for (const auto& person : *persons)
+    if (const auto found = person_faces.find(person); found != person_faces.end()) visit(person, found->second);
+}
+
 float mean_distance(const float* probe, const std::vector<const float*>& faces) {
   float sum = 0;
   for (const float* face : faces) sum += std::sqrt(squared_distance(probe, face));
@@ -226,12 +238,7 @@ std::vector<NearPersons> FaceCollection::near_persons_of(float loosest, const st
           out.push_back({other, person, similarity, theirs.size(), mine.size()});
       }
   };
-  if (!persons) {
-    for (const auto& [person, mine] : person_faces_) look_around(person, mine);
-  } else {
-    for (const auto& person : *persons)
-      if (const auto found = person_faces_.find(person); found != person_faces_.end()) look_around(person, found->second);
-  }
+  visit_persons(person_faces_, persons, look_around);
   return out;
 }
 
@@ -259,12 +266,7 @@ std::vector<StrayFace> FaceCollection::stray_faces_of(float threshold, const std
       if (similarity < threshold) out.push_back({id, person, similarity, ids.size()});
     }
   };
-  if (!persons) {
-    for (const auto& [person, ids] : person_faces_) look_within(person, ids);
-  } else {
-    for (const auto& person : *persons)
-      if (const auto found = person_faces_.find(person); found != person_faces_.end()) look_within(person, found->second);
-  }
+  visit_persons(person_faces_, persons, look_within);
   return out;
 }
 

@@ -173,14 +173,15 @@ std::vector<FaceDetail> FaceEngine::run_passes(const cv::Mat& searched, const cv
   std::vector<Pass> passes;
   const auto precision =
       options_.quantised_fine_pass && has_integer_kernels() ? SsdDetector::Precision::Quantised : SsdDetector::Precision::F32;
-  // The whole photo at `scale`, padded bottom and right to whole quanta: the SSD is fully
-  // convolutional, so one pass covers any size.
-  auto whole_photo = [&](float scale) {
-    const int width = round_up(static_cast<int>(std::lround(rgb.cols * scale)), kInputQuantum);
-    const int height = round_up(static_cast<int>(std::lround(rgb.rows * scale)), kInputQuantum);
-    const Canvas canvas{searched, static_cast<int>(std::lround(width / scale)), static_cast<int>(std::lround(height / scale)),
-                        {0, 0}, {0, 0, 0}};
-    passes.push_back({canvas, width, height, false});
+  // The whole photo at `scale`, on a canvas `enlarge` times its size where that is more than 1
+  // (the photo centred, the rest `fill`), padded to whole quanta: the SSD is fully convolutional,
+  // so one pass covers any size. The photo alone is padded bottom and right.
+  auto whole_photo = [&](float scale, float enlarge = 1, cv::Vec3f fill = {0, 0, 0}) {
+    const int width = round_up(static_cast<int>(std::lround(rgb.cols * enlarge * scale)), kInputQuantum);
+    const int height = round_up(static_cast<int>(std::lround(rgb.rows * enlarge * scale)), kInputQuantum);
+    const int canvas_w = static_cast<int>(std::lround(width / scale)), canvas_h = static_cast<int>(std::lround(height / scale));
+    const cv::Point offset = enlarge > 1 ? cv::Point((canvas_w - rgb.cols) / 2, (canvas_h - rgb.rows) / 2) : cv::Point(0, 0);
+    passes.push_back({{searched, canvas_w, canvas_h, offset, fill}, width, height, false});
   };
   const bool single_pass = options_.min_face_pixels <= 0 && !options_.large_face_pass;
   // face-api's scale (512 on the long side): every face face-api finds. In single-pass mode
@@ -204,15 +205,8 @@ std::vector<FaceDetail> FaceEngine::run_passes(const cv::Mat& searched, const cv
   // side the SSD's large_face_input: faces that fill the frame fall in the SSD's range.
   if (coarse && options_.large_face_pass) {
     const cv::Scalar mean = cv::mean(searched);
-    const float scale = static_cast<float>(options_.large_face_input) / (long_side * kLargeFaceCanvas);
-    const int width = round_up(static_cast<int>(std::lround(rgb.cols * kLargeFaceCanvas * scale)), kInputQuantum);
-    const int height = round_up(static_cast<int>(std::lround(rgb.rows * kLargeFaceCanvas * scale)), kInputQuantum);
-    const int canvas_w = static_cast<int>(std::lround(width / scale)), canvas_h = static_cast<int>(std::lround(height / scale));
-    passes.push_back({{searched, canvas_w, canvas_h, {(canvas_w - rgb.cols) / 2, (canvas_h - rgb.rows) / 2},
-                       {static_cast<float>(mean[0]), static_cast<float>(mean[1]), static_cast<float>(mean[2])}},
-                      width,
-                      height,
-                      false});
+    whole_photo(static_cast<float>(options_.large_face_input) / (long_side * kLargeFaceCanvas), kLargeFaceCanvas,
+                {static_cast<float>(mean[0]), static_cast<float>(mean[1]), static_cast<float>(mean[2])});
   }
   struct Candidate {
     cv::Rect2f box;

@@ -53,12 +53,8 @@ std::shared_ptr<const Questions::Pool> Questions::pool() const {
   std::lock_guard lock(pool_mutex_);
   const int64_t revision = collection_.revision();  // before the search: a write during it is seen next time
   if (pool_ && pool_->revision == revision) return pool_;
-  auto signatures = collection_.person_signatures();
-  if (pool_)
-    pool_ = std::make_shared<const Pool>(updated(*pool_, revision, std::move(signatures)));
-  else
-    pool_ = std::make_shared<const Pool>(Pool{revision, std::move(signatures), collection_.near_persons(kAskFromSimilarity),
-                                              collection_.stray_faces(threshold_)});
+  // The first pool is an update of an empty one: every person is new, so the whole search runs.
+  pool_ = std::make_shared<const Pool>(updated(pool_ ? *pool_ : Pool{}, revision, collection_.person_signatures()));
   return pool_;
 }
 
