@@ -1,5 +1,7 @@
 // The People page's questions (#/questions): one at a time, faces side by side, answered with a
 // click or a key (Y yes, N no, S not sure); the next one is already loaded when one is answered.
+// "Which of these are ..?" shows up to 8 persons at once: clicks or keys 1-8 choose, Enter says
+// the chosen are that person (the others are not), N says none is.
 // Uses el, api, toast and personName from app.js.
 "use strict";
 
@@ -8,7 +10,8 @@
 const questions = { queue: [], settled: new Set(), asked: 0, answering: false };
 
 function questionKey(q) {
-  return [q.kind, q.personId, q.otherPersonId || "", q.faceId || ""].join("/");
+  return [q.kind, q.personId, q.otherPersonId || "", q.faceId || "",
+          ...(q.candidates || []).map((c) => c.personId)].join("/");
 }
 
 // Fills the queue from the server; of lists asked for at once, only the latest is kept.
@@ -17,8 +20,12 @@ async function refillQuestions() {
   const page = await api("/api/questions?limit=20");
   if (ask !== questions.asked) return;
   questions.queue = page.questions.filter((q) => !questions.settled.has(questionKey(q)));
+  // A question shown from the list before an answer may be gone or changed after it: show the new first.
+  const shown = document.getElementById("question")?.dataset.key;
+  if (shown && !questions.answering && !questions.queue.some((q) => questionKey(q) === shown)) showQuestion();
   for (const q of questions.queue.slice(0, 3))  // the next faces load while this one is answered
-    for (const face of [...q.person.faces, ...(q.otherPerson ? q.otherPerson.faces : [])]) new Image().src = face.thumbUrl;
+    for (const person of [q.person, q.otherPerson, ...(q.candidates || [])].filter(Boolean))
+      for (const face of person.faces) new Image().src = face.thumbUrl;
 }
 
 function faceStrip(person) {
@@ -27,12 +34,28 @@ function faceStrip(person) {
 }
 
 function questionText(q) {
+  if (q.kind === "which-are-person")
+    return q.person.name ? `Which of these are ${q.person.name}?` : "Which of these are the same person as these?";
   if (q.kind === "is-this-person") return `Is this ${personName(q.otherPerson)}?`;
   if (q.kind === "belongs-to-person") return `Is this face ${q.person.name || "the same person as these"}?`;
   return "Are these the same person?";
 }
 
+// A candidate of "which of these": one face, chosen or not by a click or its number key.
+function candidateTile(candidate, number) {
+  const tile = el("button", { class: "candidate", type: "button", "data-person-id": candidate.personId, "aria-pressed": "false",
+    title: `${candidate.faceCount} ${candidate.faceCount === 1 ? "face" : "faces"}` },
+    el("img", { src: candidate.faces[0].thumbUrl, alt: "face" }), el("kbd", {}, String(number)),
+    candidate.faceCount > 1 ? el("span", { class: "count" }, `${candidate.faceCount} faces`) : null);
+  tile.onclick = () => tile.setAttribute("aria-pressed", String(tile.getAttribute("aria-pressed") !== "true"));
+  return tile;
+}
+
 function questionSides(q) {
+  if (q.kind === "which-are-person")
+    return [el("div", { class: "side" }, faceStrip(q.person),
+              el("div", { class: "muted" }, `${personName(q.person)} · ${q.person.faceCount} faces`)),
+            el("div", { class: "candidates" }, q.candidates.map((c, i) => candidateTile(c, i + 1)))];
   if (q.kind === "belongs-to-person")
     return [el("div", { class: "side asked" }, el("img", { class: "asked-face", src: q.face.thumbUrl, alt: "the face asked about" })),
             el("div", { class: "side" }, faceStrip(q.person),
@@ -48,9 +71,16 @@ async function answerQuestion(q, answer) {
   questions.settled.add(questionKey(q));
   questions.queue = questions.queue.filter((other) => !questions.settled.has(questionKey(other)));
   if (answer !== "skip") {
-    const body = { kind: q.kind, personId: q.personId, answer };
-    if (q.faceId) body.faceId = q.faceId;
-    else body.otherPersonId = q.otherPersonId;
+    const body = { kind: q.kind, personId: q.personId };
+    if (q.kind === "which-are-person") {
+      body.candidates = q.candidates.map((c) => c.personId);
+      body.chosen = answer === "no" ? [] :
+        [...document.querySelectorAll("#question .candidate[aria-pressed=true]")].map((tile) => tile.dataset.personId);
+    } else {
+      body.answer = answer;
+      if (q.faceId) body.faceId = q.faceId;
+      else body.otherPersonId = q.otherPersonId;
+    }
     try { await api("/api/questions/answer", { method: "POST", body: JSON.stringify(body) }); }
     catch (error) { if (error.status !== 404) toast(`That answer failed: ${error.message}`); }
   }
@@ -74,13 +104,15 @@ function showQuestion() {
   const button = (answer, label, key, cls) =>
     el("button", { class: `button ${cls}`, "data-answer": answer, onclick: () => answerQuestion(q, answer) },
       label, el("kbd", {}, key));
+  const answers = q.kind === "which-are-person"
+    ? [button("yes", "These are", "Enter", "primary"), button("no", "None of them", "N", ""), button("skip", "Not sure", "S", "")]
+    : [button("yes", "Yes", "Y", "primary"), button("no", "No", "N", ""), button("skip", "Not sure", "S", "")];
   view.replaceChildren(
     el("p", {}, el("a", { href: "#/" }, "← People")),
     el("section", { class: "question", id: "question", "data-kind": q.kind, "data-key": questionKey(q) },
       el("h2", {}, questionText(q)),
-      el("div", { class: "sides" }, questionSides(q)),
-      el("div", { class: "answers" }, button("yes", "Yes", "Y", "primary"), button("no", "No", "N", ""),
-        button("skip", "Not sure", "S", "")),
+      el("div", { class: q.kind === "which-are-person" ? "sides which" : "sides" }, questionSides(q)),
+      el("div", { class: "answers" }, answers),
       el("p", { class: "muted" }, `${questions.queue.length}${questions.queue.length >= 20 ? "+" : ""} questions waiting`)));
 }
 
@@ -92,8 +124,16 @@ async function showQuestions() {
 
 addEventListener("keydown", (event) => {
   if (!document.getElementById("question") || event.target.closest("input, select, textarea")) return;
-  const answer = { y: "yes", n: "no", s: "skip" }[event.key.toLowerCase()];
-  if (!answer || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (event.ctrlKey || event.metaKey || event.altKey) return;
+  const which = document.getElementById("question").dataset.kind === "which-are-person";
+  const tile = which && /^[1-8]$/.test(event.key) && document.querySelectorAll("#question .candidate")[Number(event.key) - 1];
+  if (tile) {
+    event.preventDefault();
+    tile.click();
+    return;
+  }
+  const answer = (which ? { enter: "yes", n: "no", s: "skip" } : { y: "yes", n: "no", s: "skip" })[event.key.toLowerCase()];
+  if (!answer) return;
   event.preventDefault();
   answerQuestion(questions.queue[0], answer);
 });

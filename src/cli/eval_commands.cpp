@@ -146,10 +146,10 @@ struct AnswersArgs {
 };
 
 void print_curve(const char* title, const std::vector<AnswerPoint>& curve) {
-  std::printf("%s\n  answers  BCubed P   R       F1      persons of 2+ faces\n", title);
+  std::printf("%s\n  answers  clicks  BCubed P   R       F1      persons of 2+ faces\n", title);
   for (const auto& p : curve)
-    std::printf("  %7zu  %.4f  %.4f  %.4f  %zu\n", p.answers, p.score.precision, p.score.recall, p.score.f1,
-                p.persons_of_two_or_more);
+    std::printf("  %7zu  %6zu  %.4f  %.4f  %.4f  %zu\n", p.answers, p.clicks, p.score.precision, p.score.recall,
+                p.score.f1, p.persons_of_two_or_more);
 }
 
 void run_answers(const AnswersArgs& args) {

@@ -34,7 +34,16 @@ class Truth {
   }
   bool says_yes(const Question& q) const {
     if (q.kind == Question::Kind::BelongsToPerson) return of_face(q.face_id) == of_person(q.person_id);
+    if (q.kind == Question::Kind::WhichArePerson) return !chosen(q).empty();
     return of_person(q.person_id) == of_person(q.other_person_id);
+  }
+  // The candidates of a WhichArePerson question that are its person.
+  std::set<std::string> chosen(const Question& q) const {
+    std::set<std::string> out;
+    const std::string who = of_person(q.person_id);
+    for (const auto& candidate : q.candidates)
+      if (of_person(candidate) == who) out.insert(candidate);
+    return out;
   }
   const std::map<std::string, std::string>& identity_of_photo() const { return identity_of_photo_; }
 
@@ -43,11 +52,22 @@ class Truth {
   std::map<std::string, std::string> identity_of_photo_;
 };
 
-AnswerPoint measure(ScratchLibrary& library, const Truth& truth, size_t answers) {
+AnswerPoint measure(ScratchLibrary& library, const Truth& truth, size_t answers, size_t clicks) {
   size_t shown = 0;
   for (const auto& p : library.stores().people->list(PeopleOrder::FaceCount, {}, 0, SIZE_MAX).people)
     shown += p.face_count >= 2;
-  return {answers, library.score(truth.identity_of_photo()).all, shown};
+  return {answers, clicks, library.score(truth.identity_of_photo()).all, shown};
+}
+
+// Answers a question as the labels say; returns the clicks it took.
+size_t answer(Questions& questions, const Truth& truth, const Question& q) {
+  if (q.kind != Question::Kind::WhichArePerson) {
+    questions.answer(q, truth.says_yes(q));
+    return 1;
+  }
+  const auto chosen = truth.chosen(q);
+  questions.answer_which(q, chosen);
+  return 1 + chosen.size();
 }
 
 // One random correction: a face at random; out of its person if that is someone else (into the
@@ -116,9 +136,10 @@ AnswerCurves evaluate_answers(const DescriptorMap& descriptors, const std::vecto
     Truth truth(library.stores(), identity_of_photo);
     Questions& questions = *library.stores().questions;
     spdlog::set_level(spdlog::level::warn);
-    size_t answered = 0;
+    size_t answered = 0, clicks = 0;
     for (size_t step = 0; step <= most; ++step) {
-      if (std::count(checkpoints.begin(), checkpoints.end(), step)) curve.push_back(measure(library, truth, answered));
+      if (std::count(checkpoints.begin(), checkpoints.end(), step))
+        curve.push_back(measure(library, truth, answered, clicks));
       if (step == most) break;
       std::optional<Question> yes;
       for (auto next = questions.next(1); !next.empty(); next = questions.next(1)) {
@@ -126,10 +147,10 @@ AnswerCurves evaluate_answers(const DescriptorMap& descriptors, const std::vecto
           yes = next.front();
           break;
         }
-        questions.answer(next.front(), false);
+        answer(questions, truth, next.front());
       }
       if (!yes) continue;  // nothing left to ask: the remaining checkpoints repeat the score
-      questions.answer(*yes, truth.says_yes(*yes));
+      clicks += answer(questions, truth, *yes);
       ++answered;
     }
     if (!only_yes) curves.questions_left = questions.next(SIZE_MAX).size();
@@ -146,7 +167,8 @@ AnswerCurves evaluate_answers(const DescriptorMap& descriptors, const std::vecto
     std::mt19937 rng(seed);
     spdlog::set_level(spdlog::level::warn);
     for (size_t step = 0; step <= most; ++step) {
-      if (std::count(checkpoints.begin(), checkpoints.end(), step)) curves.random.push_back(measure(library, truth, step));
+      if (std::count(checkpoints.begin(), checkpoints.end(), step))
+        curves.random.push_back(measure(library, truth, step, step));
       if (step < most) correct_at_random(library.stores(), truth, faces, rng);
     }
     spdlog::set_level(level);

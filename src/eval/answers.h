@@ -9,6 +9,7 @@ namespace beetroot {
 // Persons as a user sees them after some answers.
 struct AnswerPoint {
   size_t answers;
+  size_t clicks;  // an answer is one, a which-are-person answer one more for each person chosen
   GroupingScore score;  // every photo
   size_t persons_of_two_or_more;  // the persons on the main grid, which a user looks at
 };

@@ -12,6 +12,10 @@ namespace {
 
 // Persons whose faces come this near on average (similarity in percent) are worth a question.
 constexpr float kAskFromSimilarity = 60;
+// Persons of this many faces or fewer are pieces: asked about together, whatever their size.
+constexpr size_t kPieceFaces = 2;
+// A which-are-person question shows persons at least this likely to be its person.
+constexpr double kLeastCandidateChance = 0.05;
 // When more than one person in this many changed, the near persons are searched for anew.
 constexpr size_t kFullSearchShare = 8;
 
@@ -29,6 +33,45 @@ double chance_of_one_person(float similarity, size_t fewer_faces) {
   return 1 / (1 + std::exp(-steepness * (logit(similarity) - logit(kEven))));
 }
 
+// A person that may be `person`, and what asking about it is worth.
+struct Candidate {
+  std::string person_id;
+  float similarity;
+  double chance, worth;
+  bool piece;  // smaller than `person`, or both of a few faces: shown as one face among others
+};
+
+// The questions about the persons that may be `person`: the likeliest pieces together in one
+// which-are-person question where there are two or more, every other one in a pair question.
+void ask_about(const std::string& person, bool named, std::vector<Candidate> candidates, std::vector<Question>& out) {
+  std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
+    if (a.piece != b.piece) return a.piece;
+    return a.chance != b.chance ? a.chance > b.chance : a.person_id < b.person_id;
+  });
+  size_t together = 0;
+  while (together < std::min(candidates.size(), Questions::kMostCandidates) && candidates[together].piece &&
+         candidates[together].chance >= kLeastCandidateChance)
+    ++together;
+  if (together >= 2) {
+    Question q{Question::Kind::WhichArePerson, person, "", "", candidates.front().similarity, 0, {}};
+    for (size_t i = 0; i < together; ++i) {
+      q.candidates.push_back(candidates[i].person_id);
+      q.worth += candidates[i].worth;
+    }
+    out.push_back(std::move(q));
+  } else {
+    together = 0;
+  }
+  for (size_t i = together; i < candidates.size(); ++i) {
+    const Candidate& c = candidates[i];
+    // The unnamed person first; two unnamed in personId order, so that a pair reads the same in every list.
+    const bool person_first = !named && person < c.person_id;
+    out.push_back({named ? Question::Kind::IsThisPerson : Question::Kind::SamePerson,
+                   person_first ? person : c.person_id, person_first ? c.person_id : person, "", c.similarity, c.worth,
+                   {}});
+  }
+}
+
 }  // namespace
 
 const char* to_string(Question::Kind kind) {
@@ -36,14 +79,17 @@ const char* to_string(Question::Kind kind) {
     case Question::Kind::SamePerson: return "same-person";
     case Question::Kind::IsThisPerson: return "is-this-person";
     case Question::Kind::BelongsToPerson: return "belongs-to-person";
+    case Question::Kind::WhichArePerson: return "which-are-person";
   }
   return "same-person";
 }
 
 Question::Kind parse_question_kind(const std::string& name) {
-  for (auto kind : {Question::Kind::SamePerson, Question::Kind::IsThisPerson, Question::Kind::BelongsToPerson})
+  for (auto kind : {Question::Kind::SamePerson, Question::Kind::IsThisPerson, Question::Kind::BelongsToPerson,
+                    Question::Kind::WhichArePerson})
     if (name == to_string(kind)) return kind;
-  throw Error(ErrorKind::InvalidParameter, "kind must be same-person, is-this-person or belongs-to-person");
+  throw Error(ErrorKind::InvalidParameter,
+              "kind must be same-person, is-this-person, belongs-to-person or which-are-person");
 }
 
 Questions::Questions(People& people, FaceCollection& collection, float threshold)
@@ -88,23 +134,25 @@ std::vector<Question> Questions::next(size_t limit) const {
 
   const auto pool = this->pool();
   std::vector<Question> out;
+  std::map<std::string, std::vector<Candidate>> candidates;  // by the person they may be: named, else larger
   for (const auto& pair : pool->near) {
     if (hidden(pair.person_id) || hidden(pair.other_person_id)) continue;
     const bool named = !name_of(pair.person_id).empty(), other_named = !name_of(pair.other_person_id).empty();
     if (named && other_named) continue;  // two names given are the user's call already
-    Question q{named || other_named ? Question::Kind::IsThisPerson : Question::Kind::SamePerson,
-               named ? pair.other_person_id : pair.person_id,
-               named ? pair.person_id : pair.other_person_id,
-               "",
-               pair.similarity,
-               chance_of_one_person(pair.similarity, std::min(pair.faces, pair.other_faces)) *
-                   static_cast<double>(pair.faces * pair.other_faces)};
-    out.push_back(std::move(q));
+    const bool other_is_asked = named || (!other_named && pair.other_faces <= pair.faces);
+    const double chance = chance_of_one_person(pair.similarity, std::min(pair.faces, pair.other_faces));
+    const size_t asked_faces = other_is_asked ? pair.other_faces : pair.faces;
+    const size_t its_faces = other_is_asked ? pair.faces : pair.other_faces;
+    candidates[other_is_asked ? pair.person_id : pair.other_person_id].push_back(
+        {other_is_asked ? pair.other_person_id : pair.person_id, pair.similarity, chance,
+         chance * static_cast<double>(pair.faces * pair.other_faces),
+         asked_faces < its_faces || its_faces <= kPieceFaces});
   }
+  for (auto& [person, its] : candidates) ask_about(person, !name_of(person).empty(), std::move(its), out);
   for (const auto& stray : pool->strays) {
     if (hidden(stray.person_id)) continue;
     out.push_back({Question::Kind::BelongsToPerson, stray.person_id, "", stray.face_id, stray.similarity,
-                   (1 - chance_of_one_person(stray.similarity, 1)) * static_cast<double>(stray.person_faces - 1)});
+                   (1 - chance_of_one_person(stray.similarity, 1)) * static_cast<double>(stray.person_faces - 1), {}});
   }
   std::sort(out.begin(), out.end(), [](const Question& a, const Question& b) {
     return a.worth != b.worth ? a.worth > b.worth : a.similarity > b.similarity;
@@ -114,6 +162,8 @@ std::vector<Question> Questions::next(size_t limit) const {
 }
 
 void Questions::answer(const Question& q, bool yes) {
+  if (q.kind == Question::Kind::WhichArePerson)
+    throw Error(ErrorKind::InvalidParameter, "a which-are-person question is answered with the persons chosen");
   if (q.kind == Question::Kind::BelongsToPerson) {
     const auto face = collection_.face(q.face_id);
     if (!face || face->person_id != q.person_id)
@@ -133,6 +183,21 @@ void Questions::answer(const Question& q, bool yes) {
     people_.merge(other.person_id, {one.person_id});
   else
     people_.merge(one.person_id, {other.person_id});
+}
+
+void Questions::answer_which(const Question& q, const std::set<std::string>& chosen) {
+  if (q.kind != Question::Kind::WhichArePerson)
+    throw Error(ErrorKind::InvalidParameter, "only a which-are-person question is answered with persons chosen");
+  const std::set<std::string> candidates(q.candidates.begin(), q.candidates.end());
+  if (candidates.empty()) throw Error(ErrorKind::InvalidParameter, "a which-are-person question has candidates");
+  if (candidates.count(q.person_id)) throw Error(ErrorKind::InvalidParameter, "a person is no candidate to be itself");
+  for (const auto& person : chosen)
+    if (!candidates.count(person)) throw Error(ErrorKind::InvalidParameter, "person " + person + " was not asked about");
+  people_.get(q.person_id);
+  for (const auto& person : candidates) people_.get(person);
+  if (!chosen.empty()) people_.merge(q.person_id, {chosen.begin(), chosen.end()});
+  for (const auto& person : candidates)
+    if (!chosen.count(person)) people_.keep_apart(q.person_id, person);
 }
 
 }  // namespace beetroot

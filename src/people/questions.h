@@ -1,6 +1,7 @@
 #pragma once
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -15,6 +16,7 @@ struct Question {
     SamePerson,       // are these two persons one? (neither named)
     IsThisPerson,     // is this unnamed person the named other one?
     BelongsToPerson,  // is this face the person it is filed under?
+    WhichArePerson,   // which of these persons are this one? (one answer settles several)
   };
   Kind kind;
   std::string person_id;        // BelongsToPerson: the face's person; IsThisPerson: the unnamed one
@@ -25,21 +27,31 @@ struct Question {
   // times the pairs a merge joins; for a face, the chance it is someone else times the pairs its
   // move separates.
   double worth = 0;
+  std::vector<std::string> candidates;  // WhichArePerson: likeliest first; person_id is the one they may be
 };
 const char* to_string(Question::Kind kind);
 Question::Kind parse_question_kind(const std::string& name);  // Error InvalidParameter
 
 // The questions whose answers settle the most, and what each answer does: Yes merges (the named
 // or larger person keeps its id) or confirms a face in its person; No stores the correction
-// (People::keep_apart, People::not_this_person), so the question never comes back. The near
-// persons and stray faces behind the questions are found again only when the collection changed,
-// and then only for the persons that changed, unless many did.
+// (People::keep_apart, People::not_this_person), so the question never comes back. Where several
+// smaller persons may be one person, one question asks which of them are: the pieces a library
+// splits one person into are mostly single faces near it, and a pair question mends one at a time.
+// The near persons and stray faces behind the questions are found again only when the collection
+// changed, and then only for the persons that changed, unless many did.
 class Questions {
  public:
+  // A which-are-person question shows at most this many persons that may be one.
+  static constexpr size_t kMostCandidates = 8;
+
   Questions(People& people, FaceCollection& collection, float threshold);
   std::vector<Question> next(size_t limit) const;
   // Error NotFound if a person or face of the question is gone (answered in another tab).
   void answer(const Question& question, bool yes);
+  // A WhichArePerson answer: the chosen candidates merge into the question's person, the others
+  // are kept apart from it. Error InvalidParameter if a chosen one is no candidate; NotFound as
+  // answer(), checked before anything changes.
+  void answer_which(const Question& question, const std::set<std::string>& chosen);
 
  private:
   // What the questions are made of, at one revision of the collection.

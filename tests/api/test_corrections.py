@@ -140,6 +140,37 @@ class CorrectionsTest(unittest.TestCase):
         self.assertEqual(answer(other, "yes"), 404, "a question settled already")
 
 
+    def test_which_of_these_merges_the_chosen_and_keeps_the_others_apart(self):
+        others = ["George_W_Bush", "Tony_Blair", "Donald_Rumsfeld"]
+        photos = self.file(lfw_photos(1, 4) + [(f"{n}_0001.jpg", (LFW / n / f"{n}_0001.jpg").read_bytes()) for n in others])
+        persons = [f["personId"] for p in photos for f in self.photo(p)["faces"]]
+        main = max(set(persons), key=persons.count)
+        alone = sorted({p for p in persons if persons.count(p) == 1})
+        self.assertGreaterEqual(len(alone), 3, "each other man is a person of his own")
+        chosen, apart = alone[0], alone[1:3]
+
+        def answer(**body):
+            return self.server.rest("POST", "/api/questions/answer",
+                                    {"kind": "which-are-person", "personId": main, **body})[0]
+
+        candidates = [chosen] + apart
+        for bad in ({"candidates": candidates}, {"candidates": candidates, "chosen": chosen},
+                    {"candidates": candidates, "chosen": [main]}, {"candidates": [main] + apart, "chosen": []},
+                    {"candidates": [chosen] * 9, "chosen": []}, {"candidates": [], "chosen": []},
+                    {"candidates": candidates, "answer": "yes"}, {"candidates": candidates, "chosen": [7]}):
+            self.assertEqual(answer(**bad), 400, bad)
+        self.assertEqual(answer(candidates=candidates + ["00000000-0000-4000-8000-000000000000"], chosen=[chosen]), 404)
+        self.assertEqual(len(self.server.rest("GET", "/api/people?limit=100")[1]["people"]), len(set(persons)),
+                         "a refused answer changes nothing")
+
+        self.assertEqual(answer(candidates=candidates, chosen=[chosen]), 200)
+        after = {f["faceId"]: f["personId"] for p in photos for f in self.photo(p)["faces"]}
+        self.assertEqual(sum(1 for person in after.values() if person == main), persons.count(main) + 1, "the chosen one joined")
+        self.assertTrue(set(apart) <= set(after.values()), "the others stay who they were")
+        for q in self.server.rest("GET", "/api/questions?limit=100")[1]["questions"]:
+            asked = {q["personId"], q.get("otherPersonId")} | {c["personId"] for c in q.get("candidates", [])}
+            self.assertFalse(main in asked and asked & set(apart), f"the ones left out are kept apart: {q}")
+
     def test_others_shelf_cover_and_a_deleted_face_that_stays_deleted(self):
         strangers = [(f"{n}_0001.jpg", (LFW / n / f"{n}_0001.jpg").read_bytes()) for n in ("AJ_Cook", "AJ_Lamas")]
         photos = self.file(lfw_photos(1, 4) + strangers)

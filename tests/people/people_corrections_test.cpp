@@ -261,6 +261,53 @@ TEST_P(Corrections, AFaceAloneIsAskedAboutBeforeTwoLargePersonsLeftApart) {
   EXPECT_TRUE(about(next[0], a_id, b_id)) << "then the two persons";
 }
 
+// Faces alone near a person of eight are asked about in one question, "which of these are
+// them?": the chosen ones join the person, the others are kept apart from it and not asked about
+// again. A choice that was not offered changes nothing.
+TEST_P(Corrections, FacesAloneNearAPersonAreAskedAboutInOneQuestion) {
+  Library library(GetParam());
+  std::mt19937 rng(11);
+  const Descriptor a = random_descriptor(rng);
+  std::vector<FaceRecord> person_a, alone;
+  for (int i = 0; i < 8; ++i) person_a.push_back(library.file(at_distance(a, 0.2f, rng)));
+  for (int i = 0; i < 4; ++i) alone.push_back(library.file(at_distance(a, 0.45f, rng)));
+  const std::string a_id = library.person_of(person_a[0].face_id);
+  std::set<std::string> alone_ids;
+  for (const auto& face : alone) alone_ids.insert(library.person_of(face.face_id));
+  ASSERT_EQ(alone_ids.size(), 4u) << "each stays alone when filed";
+  ASSERT_FALSE(alone_ids.count(a_id));
+
+  Questions questions(*library.people, *library.collection, kThreshold);
+  const auto asked = questions.next(10);
+  ASSERT_FALSE(asked.empty());
+  const Question& which = asked.front();
+  ASSERT_EQ(which.kind, Question::Kind::WhichArePerson);
+  EXPECT_EQ(which.person_id, a_id);
+  EXPECT_EQ(std::set<std::string>(which.candidates.begin(), which.candidates.end()), alone_ids);
+  for (const auto& q : asked)
+    EXPECT_FALSE(q.kind != Question::Kind::WhichArePerson && alone_ids.count(q.person_id) && q.other_person_id == a_id)
+        << "a face in the question is not asked about again on its own";
+
+  const auto before = library.people->list(PeopleOrder::FaceCount, {}, 0, SIZE_MAX).total;
+  EXPECT_THROW(questions.answer_which(which, {a_id}), Error);
+  EXPECT_THROW(questions.answer(which, true), Error);
+  EXPECT_EQ(library.people->list(PeopleOrder::FaceCount, {}, 0, SIZE_MAX).total, before) << "nothing changed";
+
+  const std::string left_out = which.candidates.back();
+  std::set<std::string> chosen(which.candidates.begin(), which.candidates.end() - 1);
+  std::vector<std::string> was;
+  for (const auto& face : alone) was.push_back(library.person_of(face.face_id));
+  questions.answer_which(which, chosen);
+  for (size_t i = 0; i < alone.size(); ++i)
+    EXPECT_EQ(library.person_of(alone[i].face_id), chosen.count(was[i]) ? a_id : left_out);
+  EXPECT_EQ(library.people->list(PeopleOrder::FaceCount, {}, 0, SIZE_MAX).total, before - 3);
+  EXPECT_EQ(library.people->get(a_id).face_count, 11);
+  for (const auto& q : questions.next(100)) {
+    EXPECT_FALSE(q.person_id == a_id && std::count(q.candidates.begin(), q.candidates.end(), left_out));
+    EXPECT_FALSE(std::minmax(q.person_id, q.other_person_id) == std::minmax(a_id, left_out)) << "the one left out is kept apart";
+  }
+}
+
 // After answers, the questions are looked for again only around the persons the answers changed
 // (a pair held apart, a merge): they are the questions a fresh look at the collection asks.
 TEST_P(Corrections, QuestionsAfterAnswersAreThoseOfAFreshLook) {

@@ -31,7 +31,7 @@ async function uploadPhotos() {
 
 async function questionKeys() {
   return (await server.api("/api/questions?limit=100")).body.questions.map((q) =>
-    [q.kind, q.personId, q.otherPersonId || "", q.faceId || ""].join("/"));
+    [q.kind, q.personId, q.otherPersonId || "", q.faceId || "", ...(q.candidates || []).map((c) => c.personId)].join("/"));
 }
 
 test("questions: yes merges, no is remembered, not sure moves on, keys and clicks", { skip: !existsSync(lfw) }, async () => {
@@ -43,6 +43,13 @@ test("questions: yes merges, no is remembered, not sure moves on, keys and click
   await page.waitForSelector("#question");
   await page.waitForFunction(() => [...document.images].every((image) => image.complete));
   await page.screenshot({ path: join(artifacts, "questions.png"), fullPage: true });
+
+  // "Which of these" has its own test (which_question.test.mjs): passed over here.
+  while ((await page.getAttribute("#question", "data-kind")) === "which-are-person") {
+    const which = await page.getAttribute("#question", "data-key");
+    await page.keyboard.press("s");
+    await until(async () => (await page.getAttribute("#question", "data-key")) !== which, "the question after Not sure");
+  }
 
   // Yes by key: a same-person question merges two persons.
   const first = await page.getAttribute("#question", "data-key");
@@ -58,7 +65,10 @@ test("questions: yes merges, no is remembered, not sure moves on, keys and click
   await until(async () => (await page.getAttribute("#question", "data-key")) !== second, "the question after No");
   assert.ok(!(await questionKeys()).includes(second), "a question answered No does not come back");
 
-  // Not sure by key: the page moves on, and the server still has the question for later.
+  // Not sure by key: the page moves on, and the server still has the question for later. (A
+  // question shown before the answer landed is replaced once the page hears it is gone.)
+  await until(async () => (await questionKeys()).includes(await page.getAttribute("#question", "data-key")),
+              "a question the server asks");
   const third = await page.getAttribute("#question", "data-key");
   await page.keyboard.press("s");
   await until(async () => (await page.getAttribute("#question", "data-key")) !== third, "the question after Not sure");
