@@ -11,7 +11,8 @@ phase "set-up and normal build"
 # and Debian's Chromium for the People page's end-to-end test; PostgreSQL for the storage tests;
 # OpenBLAS, which many machines have and which starts threads before main() (test_shutdown.py).
 test_packages=(python3-boto3 awscli chromium postgresql libopenblas0-pthread
-  libheif-examples libjxl-tools imagemagick)  # the last three make the photo-format test files
+  libheif-examples libjxl-tools imagemagick  # these three make the photo-format test files
+  clang)  # the sanitised build, which also builds the fuzz targets
 missing=()
 for p in "${test_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -36,12 +37,17 @@ phase "layers and benchmarks"
 "$here/scripts/check-layers.sh"
 # The benchmarks build on request only; building them here keeps them in step with the library.
 ninja -C "$here/build" benches >/dev/null
-phase "normal tests"
+phase "normal tests, the sanitised build alongside"
+# One clang build with ASan and UBSan serves the sanitised tests and the fuzz targets. It compiles
+# at the lowest priority while the normal tests run: they spend much of their time waiting on
+# servers and clients, and the build takes what they leave of the two cores.
+CXX=clang++ nice -n 19 "$here/scripts/setup.sh" "$here/build-sanitize" -DBEETROOT_SANITIZE=ON -DBEETROOT_FUZZ=ON \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$servers/sanitised-build.log" 2>&1 &
+sanitised_build=$!
 # -j4 on two cores: many tests spend their time waiting on servers and clients, not computing.
 ctest --test-dir "$here/build" --output-on-failure -j4
-
-phase "sanitised build"
-"$here/scripts/setup.sh" "$here/build-sanitize" -DBEETROOT_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+phase "sanitised build, finishing"
+wait "$sanitised_build" || { tail -50 "$servers/sanitised-build.log"; exit 1; }
 phase "sanitised tests"
 # Two tests are left to the normal build: they run the same inference code as smaller tests, on
 # dozens of LFW and 12-megapixel photos, which the sanitisers slow to minutes.
@@ -51,5 +57,5 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 LSAN_OPTIONS=suppre
 phase "fuzzing"
 # Each libFuzzer target for 10 s from its seeds (fuzz/corpus/): a smoke run; a night's run is
 # scripts/fuzz.sh 3600.
-"$here/scripts/fuzz.sh" 10 "$here/build-fuzz"
+"$here/scripts/fuzz.sh" 10 "$here/build-sanitize"
 phase "done"

@@ -47,6 +47,7 @@ void write_heic(const cv::Mat& rgb, int orientation, const std::string& path) {
   heif_encoder* encoder = nullptr;
   ASSERT_EQ(heif_context_get_encoder_for_format(context, heif_compression_HEVC, &encoder).code, heif_error_Ok);
   heif_encoder_set_lossy_quality(encoder, 90);
+  heif_encoder_set_parameter(encoder, "preset", "ultrafast");  // 6x as fast as the default; the file is the same kind
   heif_image* image = nullptr;
   heif_image_create(rgb.cols, rgb.rows, heif_colorspace_RGB, heif_chroma_interleaved_RGB, &image);
   heif_image_add_plane(image, heif_channel_interleaved, rgb.cols, rgb.rows, 8);
@@ -154,8 +155,8 @@ TEST(PhotoFormats, EachFormatFindsTheFacesOfItsJpegTwin) {
   cv::Mat bgr;
   cv::cvtColor(expected.image.rgb, bgr, cv::COLOR_RGB2BGR);
   cv::imwrite(dir / "photo.png", bgr);
-  make("heif-enc -q 90 " + dir / "photo.png" + " -o " + dir / "photo.heic");
-  make("heif-enc -A -q 90 " + dir / "photo.png" + " -o " + dir / "photo.avif");
+  make("heif-enc -q 90 -p preset=ultrafast " + dir / "photo.png" + " -o " + dir / "photo.heic");
+  make("heif-enc -A -q 90 -p speed=9 " + dir / "photo.png" + " -o " + dir / "photo.avif");
   make("cjxl -d 1 " + dir / "photo.png" + " " + dir / "photo.jxl");
   make("convert " + dir / "photo.png" + " -compress lzw " + dir / "photo.tiff");
   make("convert " + dir / "photo.png" + " " + dir / "photo.gif");
@@ -236,7 +237,7 @@ std::string decode_error(const std::string& bytes) {
 TEST(PhotoFormats, BrokenAndRefusedFilesSayWhatTheyAre) {
   const ScratchDir dir;
   cv::imwrite(dir / "small.png", cv::Mat(64, 96, CV_8UC3, cv::Scalar(10, 200, 30)));
-  make("heif-enc -q 50 " + dir / "small.png" + " -o " + dir / "small.heic");
+  make("heif-enc -q 50 -p preset=ultrafast " + dir / "small.png" + " -o " + dir / "small.heic");
   make("cjxl " + dir / "small.png" + " " + dir / "small.jxl");
   make("convert " + dir / "small.png" + " " + dir / "small.tiff");
   make("convert " + dir / "small.png" + " " + dir / "small.gif");
