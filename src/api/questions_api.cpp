@@ -51,7 +51,8 @@ json question_json(People& people, const Question& q) {
 std::set<std::string> person_ids(const json& body, const char* key) {
   const auto found = body.find(key);
   if (found == body.end() || !found->is_array() || found->size() > Questions::kMostCandidates)
-    throw Error(ErrorKind::InvalidParameter, std::string(key) + " must be an array of at most " + std::to_string(Questions::kMostCandidates) + " personIds");
+    throw Error(ErrorKind::InvalidParameter, std::string(key) + " must be an array of at most " +
+                                                 std::to_string(Questions::kMostCandidates) + " personIds");
   std::set<std::string> out;
   for (const auto& id : *found) {
     if (!id.is_string()) throw Error(ErrorKind::InvalidParameter, std::string(key) + " must hold personIds");
