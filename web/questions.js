@@ -51,17 +51,19 @@ function candidateTile(candidate, number) {
   return tile;
 }
 
+// A person's side of a question: a few faces, name and face count.
+function personSide(p) {
+  return el("div", { class: "side" }, faceStrip(p),
+    el("div", { class: "muted" }, `${personName(p)} · ${p.faceCount} ${p.faceCount === 1 ? "face" : "faces"}`));
+}
+
 function questionSides(q) {
   if (q.kind === "which-are-person")
-    return [el("div", { class: "side" }, faceStrip(q.person),
-              el("div", { class: "muted" }, `${personName(q.person)} · ${q.person.faceCount} faces`)),
-            el("div", { class: "candidates" }, q.candidates.map((c, i) => candidateTile(c, i + 1)))];
+    return [personSide(q.person), el("div", { class: "candidates" }, q.candidates.map((c, i) => candidateTile(c, i + 1)))];
   if (q.kind === "belongs-to-person")
     return [el("div", { class: "side asked" }, el("img", { class: "asked-face", src: q.face.thumbUrl, alt: "the face asked about" })),
-            el("div", { class: "side" }, faceStrip(q.person),
-              el("div", { class: "muted" }, `${personName(q.person)} · ${q.person.faceCount} faces`))];
-  return [q.person, q.otherPerson].map((p) => el("div", { class: "side" }, faceStrip(p),
-    el("div", { class: "muted" }, `${personName(p)} · ${p.faceCount} ${p.faceCount === 1 ? "face" : "faces"}`)));
+            personSide(q.person)];
+  return [q.person, q.otherPerson].map(personSide);
 }
 
 // One answer at a time: a key pressed twice never answers a question not yet on the screen.
@@ -104,14 +106,14 @@ function showQuestion() {
   const button = (answer, label, key, cls) =>
     el("button", { class: `button ${cls}`, "data-answer": answer, onclick: () => answerQuestion(q, answer) },
       label, el("kbd", {}, key));
-  const answers = q.kind === "which-are-person"
-    ? [button("yes", "These are", "Enter", "primary"), button("no", "None of them", "N", ""), button("skip", "Not sure", "S", "")]
-    : [button("yes", "Yes", "Y", "primary"), button("no", "No", "N", ""), button("skip", "Not sure", "S", "")];
+  const which = q.kind === "which-are-person";
+  const answers = [which ? button("yes", "These are", "Enter", "primary") : button("yes", "Yes", "Y", "primary"),
+                   button("no", which ? "None of them" : "No", "N", ""), button("skip", "Not sure", "S", "")];
   view.replaceChildren(
     el("p", {}, el("a", { href: "#/" }, "← People")),
     el("section", { class: "question", id: "question", "data-kind": q.kind, "data-key": questionKey(q) },
       el("h2", {}, questionText(q)),
-      el("div", { class: q.kind === "which-are-person" ? "sides which" : "sides" }, questionSides(q)),
+      el("div", { class: which ? "sides which" : "sides" }, questionSides(q)),
       el("div", { class: "answers" }, answers),
       el("p", { class: "muted" }, `${questions.queue.length}${questions.queue.length >= 20 ? "+" : ""} questions waiting`)));
 }

@@ -52,15 +52,14 @@ void ask_about(const std::string& person, bool named, std::vector<Candidate> can
   while (together < std::min(candidates.size(), Questions::kMostCandidates) && candidates[together].piece &&
          candidates[together].chance >= kLeastCandidateChance)
     ++together;
-  if (together >= 2) {
+  if (together < 2) together = 0;  // a lone piece is asked about as a pair
+  if (together > 0) {
     Question q{Question::Kind::WhichArePerson, person, "", "", candidates.front().similarity, 0, {}};
     for (size_t i = 0; i < together; ++i) {
       q.candidates.push_back(candidates[i].person_id);
       q.worth += candidates[i].worth;
     }
     out.push_back(std::move(q));
-  } else {
-    together = 0;
   }
   for (size_t i = together; i < candidates.size(); ++i) {
     const Candidate& c = candidates[i];
