@@ -33,21 +33,21 @@ trap '"$here/scripts/test-servers.sh" stop "$servers"; rm -rf "$servers"' EXIT
 server_env=$("$here/scripts/test-servers.sh" start "$servers")  # set -e: no tests without their servers
 eval "$server_env"
 
-phase "layers and benchmarks"
+phase "layers"
 "$here/scripts/check-layers.sh"
-# The benchmarks build on request only; building them here keeps them in step with the library.
-ninja -C "$here/build" benches >/dev/null
-phase "normal tests, the sanitised build alongside"
-# One clang build with ASan and UBSan serves the sanitised tests and the fuzz targets. It compiles
-# at the lowest priority while the normal tests run: they spend much of their time waiting on
-# servers and clients, and the build takes what they leave of the two cores.
-CXX=clang++ nice -n 19 "$here/scripts/setup.sh" "$here/build-sanitize" -DBEETROOT_SANITIZE=ON -DBEETROOT_FUZZ=ON \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$servers/sanitised-build.log" 2>&1 &
-sanitised_build=$!
+phase "normal tests, the benchmarks and the sanitised build alongside"
+# Built at the lowest priority while the normal tests run: they spend much of their time waiting
+# on servers and clients, and the builds take what they leave of the two cores. The benchmarks
+# build on request only; building them here keeps them in step with the library. One clang build
+# with ASan and UBSan serves the sanitised tests and the fuzz targets.
+(nice -n 19 ninja -C "$here/build" benches &&
+  CXX=clang++ nice -n 19 "$here/scripts/setup.sh" "$here/build-sanitize" -DBEETROOT_SANITIZE=ON -DBEETROOT_FUZZ=ON \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo) >"$servers/background-builds.log" 2>&1 &
+background_builds=$!
 # -j4 on two cores: many tests spend their time waiting on servers and clients, not computing.
 ctest --test-dir "$here/build" --output-on-failure -j4
-phase "sanitised build, finishing"
-wait "$sanitised_build" || { tail -50 "$servers/sanitised-build.log"; exit 1; }
+phase "benchmarks and sanitised build, finishing"
+wait "$background_builds" || { tail -50 "$servers/background-builds.log"; exit 1; }
 phase "sanitised tests"
 # Two tests are left to the normal build: they run the same inference code as smaller tests, on
 # dozens of LFW and 12-megapixel photos, which the sanitisers slow to minutes.

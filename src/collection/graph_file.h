@@ -13,21 +13,11 @@
 
 #include "base/error.h"
 
+#include "collection/binary_values.h"
 #include "collection/graph.h"
 #include "collection/quantized_space.h"
 
 namespace beetroot {
-
-template <typename T>
-void write_value(std::ostream& out, const T& value) {
-  out.write(reinterpret_cast<const char*>(&value), sizeof value);
-}
-template <typename T>
-T read_value(std::istream& in) {
-  T value{};
-  in.read(reinterpret_cast<char*>(&value), sizeof value);
-  return value;
-}
 
 namespace file_detail {
 

@@ -8,12 +8,13 @@
 #include <future>
 
 #include "base/error.h"
+#include "collection/binary_values.h"
 #include "collection/face_collection.h"
 
 namespace beetroot {
 namespace {
 
-constexpr char kMagic[8] = {'B', 'T', 'C', 'O', 'L', 'L', 'X', '1'};
+constexpr char kSnapshotMagic[8] = {'B', 'T', 'C', 'O', 'L', 'L', 'X', '1'};
 
 void write_string(std::ostream& out, const std::string& s) {
   const auto n = static_cast<uint32_t>(s.size());
@@ -28,18 +29,6 @@ std::string read_string(std::istream& in) {
   std::string s(n, '\0');
   in.read(s.data(), n);
   return s;
-}
-
-template <typename T>
-void write_value(std::ostream& out, T value) {
-  out.write(reinterpret_cast<const char*>(&value), sizeof value);
-}
-template <typename T>
-T read_value(std::istream& in) {
-  T value{};
-  in.read(reinterpret_cast<char*>(&value), sizeof value);
-  if (!in) throw Error(ErrorKind::Internal, "snapshot is cut short");
-  return value;
 }
 
 std::filesystem::path pointer_file(const std::filesystem::path& dir, const std::string& id) {
@@ -58,7 +47,7 @@ std::filesystem::path FaceCollection::save_snapshot() const {
   std::filesystem::create_directories(folder);
   {
     std::ofstream out(folder / "faces", std::ios::binary | std::ios::trunc);
-    out.write(kMagic, sizeof kMagic);
+    out.write(kSnapshotMagic, sizeof kSnapshotMagic);
     // What the snapshot belongs to: a collection of that name in another database was created at another time.
     write_string(out, id_);
     write_string(out, info->created_at);
@@ -93,16 +82,18 @@ bool FaceCollection::load_snapshot() {
   if (name.empty()) return false;
   const auto folder = snapshot_dir_ / name;
   std::ifstream in(folder / "faces", std::ios::binary);
-  char magic[sizeof kMagic] = {};
+  char magic[sizeof kSnapshotMagic] = {};
   in.read(magic, sizeof magic);
-  if (!in || !std::equal(magic, magic + sizeof magic, kMagic))
+  if (!in || !std::equal(magic, magic + sizeof magic, kSnapshotMagic))
     throw Error(ErrorKind::Internal, folder.string() + " is not a snapshot");
   const auto info = store_.describe_collection(id_);
   if (read_string(in) != id_ || !info || read_string(in) != info->created_at) return false;
-  if (read_value<uint8_t>(in) != static_cast<uint8_t>(rule_)) return false;
+  const auto rule = read_value<uint8_t>(in);
   const auto revision = read_value<int64_t>(in);
-  if (revision > store_.revision(id_)) return false;  // the database was restored from an older backup
   const auto slots = read_value<uint64_t>(in);
+  if (!in) throw Error(ErrorKind::Internal, folder.string() + " is cut short");
+  if (rule != static_cast<uint8_t>(rule_)) return false;
+  if (revision > store_.revision(id_)) return false;  // the database was restored from an older backup
   if (slots > (uint64_t{1} << 32)) throw Error(ErrorKind::Internal, folder.string() + " is corrupt");
   // The graph loads on another core while this one reads the ids; both take seconds per million faces.
   auto loading = std::async(std::launch::async, [&] { return VectorIndex::load(folder / "vectors", index_options_); });

@@ -22,7 +22,7 @@ static_assert(sizeof(GraphCode) == kD, "a graph code is a whole number of cache 
 
 namespace {
 
-constexpr char kMagic[8] = {'B', 'T', 'V', 'E', 'C', 'I', 'X', '2'};
+constexpr char kIndexMagic[8] = {'B', 'T', 'V', 'E', 'C', 'I', 'X', '2'};
 // Candidates the graph returns for ranking by exact distance. A code distance differs from the
 // exact one by about a step per dimension, far less than faces of one person differ, so the exact
 // nearest faces are among the first few candidates.
@@ -187,7 +187,7 @@ std::vector<VectorIndex::Hit> VectorIndex::within(const float* probe, float max_
 
 void VectorIndex::save(const std::filesystem::path& file) const {
   std::ofstream out(file, std::ios::binary | std::ios::trunc);
-  out.write(kMagic, sizeof kMagic);
+  out.write(kIndexMagic, sizeof kIndexMagic);
   write_value<uint8_t>(out, graph_ ? 1 : 0);
   write_value<uint64_t>(out, live_);
   write_value<uint64_t>(out, alive_.size());
@@ -201,11 +201,11 @@ void VectorIndex::save(const std::filesystem::path& file) const {
 
 VectorIndex VectorIndex::load(const std::filesystem::path& file, VectorIndexOptions options) {
   std::ifstream in(file, std::ios::binary);
-  char magic[sizeof kMagic] = {};
+  char magic[sizeof kIndexMagic] = {};
   in.read(magic, sizeof magic);
-  if (in && std::equal(magic, magic + 7, kMagic) && magic[7] != kMagic[7])
+  if (in && std::equal(magic, magic + 7, kIndexMagic) && magic[7] != kIndexMagic[7])
     throw Error(ErrorKind::Internal, "the vector index at " + file.string() + " is of another beetroot version");
-  if (!in || !std::equal(magic, magic + sizeof magic, kMagic))
+  if (!in || !std::equal(magic, magic + sizeof magic, kIndexMagic))
     throw Error(ErrorKind::Internal, "no vector index at " + file.string());
   const auto corrupt = [&file] { return Error(ErrorKind::Internal, "the vector index at " + file.string() + " is cut short or corrupt"); };
   VectorIndex index(options);

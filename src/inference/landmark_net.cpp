@@ -22,7 +22,7 @@ SeparableConv separable(const WeightMap& w, const std::string& name, int in_c, i
           Conv2d(pw, w.get(name + "/pointwise_filter", {1, 1, in_c, out_c}).values, w.get(name + "/bias", {out_c}).values)};
 }
 
-enum Slot { kSumA = 1, kSumB, kRelu, kDepthwise };
+enum LandmarkSlot { kSumA = 1, kSumB, kRelu, kDepthwise };
 
 }  // namespace
 

@@ -40,7 +40,7 @@ Residual residual(const WeightMap& w, const std::string& name, int in_c, int out
           scaled_conv(w, name + "/conv2", 3, out_c, out_c, 1, false, !smaller, !smaller), down, smaller, out_c};
 }
 
-enum Slot { kStem = 1, kMid, kPooled, kBranch, kX };  // x alternates between kX and kX + 1
+enum RecognitionSlot { kStem = 1, kMid, kPooled, kBranch, kX };  // x alternates between kX and kX + 1
 
 }  // namespace
 

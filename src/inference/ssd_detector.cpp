@@ -195,7 +195,7 @@ struct SsdDetector::Impl {
 };
 
 namespace {
-enum Slot { kPing = 1, kPong, kConv11, kExtra, kHead2, kHeadOut = kHead2 + 4 };  // heads 2-5: a slot each
+enum SsdSlot { kPing = 1, kPong, kConv11, kExtra, kHead2, kHeadOut = kHead2 + 4 };  // heads 2-5: a slot each
 }
 
 SsdDetector::SsdDetector(const WeightMap& w) : impl_(std::make_unique<Impl>(w)) {

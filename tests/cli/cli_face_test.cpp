@@ -10,9 +10,9 @@
 namespace beetroot {
 namespace {
 
-const std::string kBinary = BEETROOT_BINARY;
+using test::kBinary;
 
-std::vector<nlohmann::json> json_lines(const std::string& out) {
+std::vector<nlohmann::json> every_line_json(const std::string& out) {
   std::vector<nlohmann::json> lines;
   std::istringstream in(out);
   for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
@@ -25,7 +25,7 @@ TEST(CliFace, DetectPrintsFaceDetailsAndFailsOnlyForBadFiles) {
   const auto photo = test::demo_photos()[2].string();
   const auto r = test::run_command(kBinary + " detect " + photo + " " + bad.string() + " " + photo + " 2>/dev/null");
   EXPECT_EQ(r.status, 1) << "a bad file must make the exit status non-zero";
-  const auto lines = json_lines(r.out);
+  const auto lines = every_line_json(r.out);
   ASSERT_EQ(lines.size(), 2u) << "the good files around the bad one are still processed";
   const auto& face = lines[0]["FaceDetails"][0];
   for (const char* key : {"Width", "Height", "Left", "Top"}) {
@@ -44,7 +44,7 @@ TEST(CliFace, DetectPrintsFaceDetailsAndFailsOnlyForBadFiles) {
 TEST(CliFace, EmbedPrintsOneDescriptorPerFace) {
   const auto r = test::run_command(kBinary + " embed " + test::demo_photos()[0].string());
   ASSERT_EQ(r.status, 0);
-  const auto lines = json_lines(r.out);
+  const auto lines = every_line_json(r.out);
   ASSERT_EQ(lines.size(), 1u);
   ASSERT_GE(lines[0]["Faces"].size(), 3u);
   for (const auto& f : lines[0]["Faces"]) EXPECT_EQ(f["Descriptor"].size(), 128u);

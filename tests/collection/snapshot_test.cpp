@@ -35,7 +35,6 @@ FaceRecord face_of(const Descriptor& d) {
   return f;
 }
 
-std::string thumb(const std::string& person, int index) { return person + "/" + std::to_string(index) + ".jpg"; }
 
 // A scratch database of the backend and an empty snapshot folder, removed afterwards.
 class SnapshotOn : public ::testing::TestWithParam<std::string> {

@@ -14,11 +14,10 @@
 namespace beetroot {
 namespace {
 
-cv::Mat demo(int index) { return decode_image(read_file_bytes(test::demo_photos()[index].string())).rgb; }
 
 TEST(FaceEngine, FindsFacesInEveryDemoPhotoWithSaneDetails) {
   for (int i = 0; i < 6; ++i) {
-    const cv::Mat rgb = demo(i);
+    const cv::Mat rgb = test::demo_rgb(i);
     const auto faces = test::engine().detect(rgb);
     EXPECT_GE(faces.size(), 3u) << "sample" << i + 1;
     for (const auto& f : faces) {
@@ -35,7 +34,7 @@ TEST(FaceEngine, FindsFacesInEveryDemoPhotoWithSaneDetails) {
 
 // A face that fills the frame is beyond a single SSD pass; the padded-canvas pass finds it.
 TEST(FaceEngine, FindsTightPortraits) {
-  const cv::Mat rgb = demo(0);
+  const cv::Mat rgb = test::demo_rgb(0);
   const auto faces = test::engine().detect(rgb);
   ASSERT_FALSE(faces.empty());
   int single_pass_found = 0;
@@ -51,7 +50,7 @@ TEST(FaceEngine, FindsTightPortraits) {
 
 // 40-pixel faces in a 1920-pixel-wide photo are found by the tiled passes.
 TEST(FaceEngine, FindsFortyPixelFacesInAWidePhoto) {
-  const cv::Mat rgb = demo(1);
+  const cv::Mat rgb = test::demo_rgb(1);
   const auto faces = test::engine().detect(rgb);
   cv::Mat wide(1080, 1920, CV_8UC3, cv::Scalar(120, 110, 100));
   int placed = 0;
@@ -77,7 +76,7 @@ TEST(FaceEngine, FindsFacesInDarkFlatPhotos) {
   without_rescue_options.model_dir = default_model_dir();
   without_rescue_options.contrast_rescue = false;
   FaceEngine without_rescue(without_rescue_options);
-  const cv::Mat rgb = demo(0);
+  const cv::Mat rgb = test::demo_rgb(0);
   int found = 0, found_without_rescue = 0, portraits = 0;
   for (const auto& f : test::engine().detect(rgb)) {
     cv::Rect context(f.box.x - f.box.width / 2, f.box.y - f.box.height / 2, f.box.width * 2, f.box.height * 2);
@@ -136,7 +135,7 @@ TEST(FaceEngine, FindsTheFacesOfHardLfwPhotos) {
 TEST(FaceEngine, DescriptorsAreStableUnderEverydayChanges) {
   FaceEngine& engine = test::engine();
   for (int i : {0, 3}) {
-    const cv::Mat rgb = demo(i);
+    const cv::Mat rgb = test::demo_rgb(i);
     const auto faces = engine.detect(rgb);
     ASSERT_GE(faces.size(), 3u);
     std::vector<Descriptor> d;

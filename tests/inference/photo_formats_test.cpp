@@ -223,7 +223,7 @@ TEST(PhotoFormats, AnAnimatedGifShowsItsFirstFrame) {
   EXPECT_EQ(detect_file(dir / "interlaced.gif").faces.size(), detect_file(dir / "faces-first.gif").faces.size());
 }
 
-std::string decode_error(const std::string& bytes) {
+std::string decode_error_message(const std::string& bytes) {
   try {
     decode_image(bytes);
   } catch (const Error& e) {
@@ -244,11 +244,11 @@ TEST(PhotoFormats, BrokenAndRefusedFilesSayWhatTheyAre) {
   for (const std::string format : {"heic", "jxl", "tiff", "gif"}) {
     const std::string bytes = read_file_bytes(dir / ("small." + format));
     EXPECT_EQ(decode_image(bytes).rgb.size(), cv::Size(96, 64)) << format;
-    EXPECT_NE(decode_error(bytes.substr(0, bytes.size() * 2 / 3)).find(format), std::string::npos) << format;
+    EXPECT_NE(decode_error_message(bytes.substr(0, bytes.size() * 2 / 3)).find(format), std::string::npos) << format;
   }
-  EXPECT_NE(decode_error("%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj").find("PDF"), std::string::npos);
-  EXPECT_NE(decode_error(std::string("\0\0\0\x18" "ftypmp42\0\0\0\0mp42isom", 24)).find("mp42"), std::string::npos);
-  EXPECT_NE(decode_error("8BPS\0\1\0\0\0\0\0\0").find("Photoshop"), std::string::npos);
+  EXPECT_NE(decode_error_message("%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj").find("PDF"), std::string::npos);
+  EXPECT_NE(decode_error_message(std::string("\0\0\0\x18" "ftypmp42\0\0\0\0mp42isom", 24)).find("mp42"), std::string::npos);
+  EXPECT_NE(decode_error_message("8BPS\0\1\0\0\0\0\0\0").find("Photoshop"), std::string::npos);
 }
 
 TEST(PhotoFormats, BombsAreRefusedFromTheirHeader) {

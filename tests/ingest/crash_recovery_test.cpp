@@ -51,12 +51,6 @@ bool wait_for_log(pid_t pid, const fs::path& log, const std::string& what, int l
   }
 }
 
-int wait_exit(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-}
-
 std::string listing(const fs::path& data, const std::string& what) {
   return test::run_command("BEETROOT_DATA=" + data.string() + " " + BEETROOT_BINARY + " " + what).out;
 }
@@ -76,7 +70,7 @@ TEST(CrashRecovery, KilledIngestResumesToTheSameResult) {
     if (i < 3) cv::imwrite((photos / ("q" + std::to_string(i) + ".jpg")).string(), mirrored);
   }
   const fs::path reference = root / "reference", crashed = root / "crashed";
-  ASSERT_EQ(wait_exit(start_ingest(reference, photos)), 0);
+  ASSERT_EQ(test::wait_exit(start_ingest(reference, photos)), 0);
 
   // Each run is killed at a random point after it has detected the faces of one or two photos,
   // at whatever speed this machine runs, so every kill lands mid-run.
@@ -88,9 +82,9 @@ TEST(CrashRecovery, KilledIngestResumesToTheSameResult) {
     const pid_t pid = start_ingest(crashed, photos, log);
     if (!wait_for_log(pid, log, "DetectFaces:", photos_before_kill(random))) break;  // finished: nothing left to kill
     std::this_thread::sleep_for(std::chrono::milliseconds(jitter_ms(random)));
-    killed_mid_run += kill(pid, SIGKILL) == 0 && wait_exit(pid) == -SIGKILL;
+    killed_mid_run += kill(pid, SIGKILL) == 0 && test::wait_exit(pid) == -SIGKILL;
   }
-  ASSERT_EQ(wait_exit(start_ingest(crashed, photos)), 0);
+  ASSERT_EQ(test::wait_exit(start_ingest(crashed, photos)), 0);
   std::cout << "runs killed mid-way: " << killed_mid_run << "\n";
   EXPECT_GE(killed_mid_run, 3);
 

@@ -24,7 +24,7 @@ namespace beetroot {
 namespace {
 
 namespace fs = std::filesystem;
-const std::string kBinary = BEETROOT_BINARY;
+using test::kBinary;
 
 // A fresh data folder and a folder of photos for one test.
 struct Sandbox {
@@ -53,7 +53,6 @@ struct Sandbox {
   }
 };
 
-cv::Mat demo(int i) { return decode_image(read_file_bytes(test::demo_photos()[i].string())).rgb; }
 cv::Mat flipped(const cv::Mat& m) {
   cv::Mat out;
   cv::flip(m, out, 1);
@@ -96,7 +95,7 @@ void expect_consistent(const Sandbox& box) {
 
 TEST(Ingest, FilesFacesByPersonAndMatchesKnownPeople) {
   Sandbox box;
-  box.add("party/first.jpg", demo(0));
+  box.add("party/first.jpg", test::demo_rgb(0));
   const auto first = box.beetroot("ingest " + (box.photos / "party").string());
   ASSERT_EQ(first.status, 0) << first.out;
   EXPECT_GE(count(first.out, "NoMatch: idx="), 3u) << first.out;
@@ -105,7 +104,7 @@ TEST(Ingest, FilesFacesByPersonAndMatchesKnownPeople) {
   EXPECT_NE(first.out.find("DetectFaces: photoId="), std::string::npos);
 
   // The same people again, mirrored: each face matches and lands in its person's folder.
-  const auto again = box.add("again.jpg", flipped(demo(0)));
+  const auto again = box.add("again.jpg", flipped(test::demo_rgb(0)));
   const auto second = box.beetroot("ingest " + again.string());
   ASSERT_EQ(second.status, 0) << second.out;
   EXPECT_EQ(count(second.out, "Match: idx="), count(first.out, "Indexed: idx=")) << second.out;
@@ -126,7 +125,7 @@ TEST(Ingest, FilesFacesByPersonAndMatchesKnownPeople) {
 
 TEST(Ingest, ReingestingTheSameKeyChangesNothing) {
   Sandbox box;
-  const auto photo = box.add("one.jpg", demo(2));
+  const auto photo = box.add("one.jpg", test::demo_rgb(2));
   ASSERT_EQ(box.beetroot("ingest " + photo.string()).status, 0);
   const auto before_photos = box.beetroot("photos").out, before_people = box.beetroot("people").out;
   const auto again = box.beetroot("ingest " + photo.string());
@@ -139,11 +138,11 @@ TEST(Ingest, ReingestingTheSameKeyChangesNothing) {
 
 TEST(Ingest, BadFilesAreReportedAndTheBatchCompletes) {
   Sandbox box;
-  box.add("a.jpg", demo(3));
+  box.add("a.jpg", test::demo_rgb(3));
   std::ofstream(box.photos / "b-broken.jpg") << "not a photo at all";
   const std::string jpeg = read_file_bytes(test::demo_photos()[4].string());
   std::ofstream(box.photos / "c-truncated.jpg", std::ios::binary) << jpeg.substr(0, jpeg.size() / 3);
-  box.add("d.png", demo(5));
+  box.add("d.png", test::demo_rgb(5));
   const auto r = box.beetroot("ingest " + box.photos.string());
   EXPECT_EQ(r.status, 1) << r.out;
   const auto rows = json_lines(box.beetroot("photos").out);
@@ -197,7 +196,7 @@ TEST(Ingest, ConcurrentPhotosOfTheSamePeopleCreateEachPersonOnce) {
   for (int i = 0; i < 4; ++i) {
     std::vector<uchar> jpeg;
     cv::Mat bgr;
-    cv::cvtColor(i % 2 ? flipped(demo(0)) : demo(0), bgr, cv::COLOR_RGB2BGR);
+    cv::cvtColor(i % 2 ? flipped(test::demo_rgb(0)) : test::demo_rgb(0), bgr, cv::COLOR_RGB2BGR);
     cv::imencode(".jpg", bgr, jpeg, {cv::IMWRITE_JPEG_QUALITY, 80 + i});
     copies.emplace_back(jpeg.begin(), jpeg.end());
   }
@@ -234,8 +233,8 @@ TEST(Library, AWatchFollowsTheFolderAndRefusesAnUnmountedOne) {
     for (int i = 0; i < 600 && !done(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     return done();
   };
-  box.add("2024/party.jpg", demo(1));
-  box.add("2024/beach.jpg", demo(2));
+  box.add("2024/party.jpg", test::demo_rgb(1));
+  box.add("2024/beach.jpg", test::demo_rgb(2));
   EXPECT_TRUE(wait_until([&] {
     const auto rows = photo_rows();
     return rows.size() == 2 && rows[0]["status"] == "done" && rows[1]["status"] == "done";

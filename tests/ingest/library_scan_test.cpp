@@ -99,7 +99,7 @@ class LibraryScanOn : public ::testing::TestWithParam<std::string> {
 INSTANTIATE_TEST_SUITE_P(Backends, LibraryScanOn, ::testing::Values("sqlite", "postgres"));
 
 TEST_P(LibraryScanOn, AMovedFolderKeepsEveryPersonNameAndCorrectionAndDetectsNothingAgain) {
-  const size_t count = sanitized() ? 60 : GetParam() == "sqlite" ? 1000 : 200;
+  const size_t count = sanitized() ? 60 : 200;
   const auto photos = lfw_photos(count);
   ASSERT_EQ(photos.size(), count);
   for (const auto& p : photos) place(p, "2019/" + p.parent_path().filename().string() + "/" + p.filename().string());

@@ -51,12 +51,6 @@ struct Deployment {
   }
 };
 
-int wait_exit(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-}
-
 // Each face ("<key>#<n>": photoIds depend on the bucket) -> the index of its person.
 std::map<std::string, size_t> persons_of_faces(const Deployment& d) {
   std::map<std::string, std::string> key_of;  // photoId -> key
@@ -165,10 +159,10 @@ TEST_F(Workers, ThreeWorkersFileTheSamePersonsAsOneProcessAndAKilledWorkerLosesN
   for (int i = 0; i < 3; ++i) workers.push_back(shared.start_worker());
   std::this_thread::sleep_for(std::chrono::seconds(4));
   ASSERT_EQ(kill(workers[0], SIGKILL), 0);
-  EXPECT_EQ(wait_exit(workers[0]), -SIGKILL);
+  EXPECT_EQ(test::wait_exit(workers[0]), -SIGKILL);
   const pid_t replacement = shared.start_worker();
-  for (size_t i = 1; i < workers.size(); ++i) EXPECT_EQ(wait_exit(workers[i]), 0);
-  EXPECT_EQ(wait_exit(replacement), 0);
+  for (size_t i = 1; i < workers.size(); ++i) EXPECT_EQ(test::wait_exit(workers[i]), 0);
+  EXPECT_EQ(test::wait_exit(replacement), 0);
 
   // Every photo done, each with the faces the single process found.
   std::map<std::string, int> faces_single, faces_shared;  // key -> faces
@@ -204,7 +198,7 @@ TEST_F(Workers, CopiesOfOnePhotoIngestedAtOnceAreOnePerson) {
   ASSERT_EQ(d.run("ingest --queue " + dir.string()).status, 0);
   std::vector<pid_t> workers;
   for (int i = 0; i < 3; ++i) workers.push_back(d.start_worker());
-  for (const pid_t w : workers) EXPECT_EQ(wait_exit(w), 0);
+  for (const pid_t w : workers) EXPECT_EQ(test::wait_exit(w), 0);
   const auto grouped = persons_of_faces(d);
   ASSERT_EQ(grouped.size(), 24u);
   for (const auto& [face, person] : grouped) EXPECT_EQ(person, 0u) << face;
@@ -226,7 +220,7 @@ TEST_F(Workers, WorkersFileAQueuedLibraryWhereItLies) {
   const auto queued = nlohmann::json::parse(d.run("library scan --queue").out);
   EXPECT_EQ(queued.at("queued"), 40);
   std::vector<pid_t> workers = {d.start_worker(), d.start_worker()};
-  for (const pid_t w : workers) EXPECT_EQ(wait_exit(w), 0);
+  for (const pid_t w : workers) EXPECT_EQ(test::wait_exit(w), 0);
   std::istringstream lines(d.run("photos").out);
   size_t done = 0;
   for (std::string line; std::getline(lines, line);) {

@@ -1,4 +1,6 @@
 #pragma once
+#include <sys/wait.h>
+
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -6,11 +8,13 @@
 #include <string>
 #include <vector>
 
-#include "inference/face_engine.h"
 #include "app/settings.h"
+#include "inference/face_engine.h"
+#include "inference/image.h"
 
 namespace beetroot::test {
 
+inline const std::string kBinary = BEETROOT_BINARY;
 inline std::filesystem::path source_dir() { return BEETROOT_SOURCE_DIR; }
 inline std::filesystem::path demo_dir() { return default_model_dir() / "demo"; }
 inline std::vector<std::filesystem::path> demo_photos() {
@@ -18,6 +22,8 @@ inline std::vector<std::filesystem::path> demo_photos() {
   for (int i = 1; i <= 6; ++i) out.push_back(demo_dir() / ("sample" + std::to_string(i) + ".jpg"));
   return out;
 }
+// Demo photo i (0-5), decoded to RGB.
+inline cv::Mat demo_rgb(int i) { return decode_image(read_file_bytes(demo_photos()[i].string())).rgb; }
 // ../shared/data where it exists (development machines and CI), else empty.
 inline std::filesystem::path shared_data() {
   const auto dir = source_dir().parent_path() / "shared" / "data";
@@ -38,6 +44,13 @@ inline CommandResult run_command(const std::string& command) {
   while ((n = fread(buffer.data(), 1, buffer.size(), pipe.get())) > 0) out.append(buffer.data(), n);
   const int status = pclose(pipe.release());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+// A child process's exit status, or minus the signal that ended it.
+inline int wait_exit(pid_t pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
 }
 
 // One engine per configuration for the whole test binary: loading weights takes a while.
