@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (fuzz/) with clang, ASan and UBSan, and runs each for SECONDS
-# (default 15, what CI gives them) from its seed corpus in fuzz/corpus/. A longer run, for a
+# (default 15; CI gives them 10) from its seed corpus in fuzz/corpus/. A longer run, for a
 # night: scripts/fuzz.sh 3600. New inputs go to $BUILD/corpus, the seeds stay as they are; a
 # crash leaves its input in $BUILD/findings and fails the run.
 # Usage: scripts/fuzz.sh [SECONDS] [BUILD_DIR]

@@ -65,8 +65,9 @@ size_t decode_entry(const nlohmann::json& entry, const unsigned char* data, size
   // Computed in double, then rounded, as TF.js does: float arithmetic moves results by ~1e-5.
   const double scale = entry["quantization"].at("scale").get<double>();
   const double min = entry["quantization"].at("min").get<double>();
+  const bool one_byte = stored == "uint8";
   for (size_t i = 0; i < n; ++i) {
-    const unsigned q = stored == "uint8" ? data[i] : (data[2 * i] | (data[2 * i + 1] << 8));
+    const unsigned q = one_byte ? data[i] : (data[2 * i] | (data[2 * i + 1] << 8));
     const double coarse = ((q >> dropped_bits) << dropped_bits) + ((1u << dropped_bits) - 1) / 2.0;
     out.values[i] = static_cast<float>(coarse * scale + min);
   }

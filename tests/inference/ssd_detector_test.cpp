@@ -56,6 +56,7 @@ float overlap(const cv::Rect2f& a, const cv::Rect2f& b) {
 // The finer pass in integers finds the faces the f32 one does, at the same places.
 TEST(SsdDetector, QuantisedFinerPassFindsTheFacesOfTheFloatOne) {
   if (!has_integer_kernels()) GTEST_SKIP() << "no integer kernels here: the finer pass runs in f32";
+  if (test::repeats_the_native_kernels()) GTEST_SKIP() << "this CPU ran its AVX2 kernels in the normal run";
   EngineOptions integer, floating;
   integer.model_dir = floating.model_dir = default_model_dir();
   floating.quantised_fine_pass = false;

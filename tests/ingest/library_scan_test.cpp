@@ -19,8 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool sanitized() { return test::env_or_empty("BEETROOT_SANITIZED") == "1"; }
-
 // LFW photos of people with several photos, in a stable order.
 std::vector<fs::path> lfw_photos(size_t count) {
   std::vector<fs::path> out;
@@ -99,7 +97,7 @@ class LibraryScanOn : public ::testing::TestWithParam<std::string> {
 INSTANTIATE_TEST_SUITE_P(Backends, LibraryScanOn, ::testing::Values("sqlite", "postgres"));
 
 TEST_P(LibraryScanOn, AMovedFolderKeepsEveryPersonNameAndCorrectionAndDetectsNothingAgain) {
-  const size_t count = sanitized() ? 60 : 200;
+  const size_t count = test::sanitized() ? 60 : 200;
   const auto photos = lfw_photos(count);
   ASSERT_EQ(photos.size(), count);
   for (const auto& p : photos) place(p, "2019/" + p.parent_path().filename().string() + "/" + p.filename().string());

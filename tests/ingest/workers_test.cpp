@@ -145,7 +145,7 @@ class Workers : public ::testing::Test {
 
 size_t photos_to_ingest() {
   if (const char* n = std::getenv("BEETROOT_WORKERS_TEST_PHOTOS")) return std::stoul(n);
-  return test::env_or_empty("BEETROOT_SANITIZED") == "1" ? 24 : 100;
+  return test::sanitized() ? 24 : 100;
 }
 
 TEST_F(Workers, ThreeWorkersFileTheSamePersonsAsOneProcessAndAKilledWorkerLosesNothing) {
