@@ -1,6 +1,5 @@
 #pragma once
-// The vector index's files: the graph as hnswlib's saveIndex writes it, read back faster and
-// checked, and the plain values around it.
+// The vector index's graph file, as hnswlib's saveIndex writes it, read back faster and checked.
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>

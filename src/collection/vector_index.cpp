@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "base/error.h"
+#include "collection/binary_values.h"
 #include "collection/graph.h"
 #include "collection/graph_file.h"
 #include "collection/graph_links.h"
