@@ -23,6 +23,13 @@ std::vector<Taps> taps(int out, int canvas) {
   return t;
 }
 
+// One output value: TF's legacy bilinear of its four taps, then normalised.
+float blend(float tl, float tr, float bl, float br, float wx, float wy, const Normalization& norm, int c) {
+  const float top = tl + (tr - tl) * wx;
+  const float bottom = bl + (br - bl) * wx;
+  return (top + (bottom - top) * wy - norm.mean[c]) / norm.divisor - norm.shift;
+}
+
 }  // namespace
 
 void sample_canvas(const Canvas& canvas, int out_width, int out_height, const Normalization& norm, float* dst) {
@@ -55,27 +62,18 @@ void sample_canvas(const Canvas& canvas, int out_width, int out_height, const No
     const cv::Vec3b* top_row = region_row(ty.i0);
     const cv::Vec3b* bottom_row = region_row(ty.i1);
     float* d = dst + static_cast<size_t>(y) * out_width * 3;
-    // The same arithmetic as the loop below, without a branch per tap, where all four taps are
-    // photo: most of every pass.
+    // Where all four taps are photo (most of every pass), no branch per tap.
     const bool rows_inside = top_row && bottom_row;
     for (int x = 0; x < out_width; ++x, d += 3) {
       const float wx = cols[x].weight;
       if (rows_inside && x >= first_inside && x < end_inside) {
         const cv::Vec3b &tl = top_row[col0[x]], &tr = top_row[col1[x]];
         const cv::Vec3b &bl = bottom_row[col0[x]], &br = bottom_row[col1[x]];
-        for (int c = 0; c < 3; ++c) {
-          const float top = tl[c] + (static_cast<float>(tr[c]) - tl[c]) * wx;
-          const float bottom = bl[c] + (static_cast<float>(br[c]) - bl[c]) * wx;
-          d[c] = (top + (bottom - top) * ty.weight - norm.mean[c]) / norm.divisor - norm.shift;
-        }
-        continue;
-      }
-      for (int c = 0; c < 3; ++c) {
-        const float tl = at(top_row, col0[x], c), tr = at(top_row, col1[x], c);
-        const float bl = at(bottom_row, col0[x], c), br = at(bottom_row, col1[x], c);
-        const float top = tl + (tr - tl) * wx;
-        const float bottom = bl + (br - bl) * wx;
-        d[c] = (top + (bottom - top) * ty.weight - norm.mean[c]) / norm.divisor - norm.shift;
+        for (int c = 0; c < 3; ++c) d[c] = blend(tl[c], tr[c], bl[c], br[c], wx, ty.weight, norm, c);
+      } else {
+        for (int c = 0; c < 3; ++c)
+          d[c] = blend(at(top_row, col0[x], c), at(top_row, col1[x], c), at(bottom_row, col0[x], c),
+                       at(bottom_row, col1[x], c), wx, ty.weight, norm, c);
       }
     }
   }

@@ -14,7 +14,6 @@
 namespace beetroot {
 namespace {
 
-
 TEST(FaceEngine, FindsFacesInEveryDemoPhotoWithSaneDetails) {
   for (int i = 0; i < 6; ++i) {
     const cv::Mat rgb = test::demo_rgb(i);

@@ -21,7 +21,7 @@ SsdDetector& detector() {
 // face-api's 512 input of a demo photo, then the same pixels in the corner of a larger input:
 // every face comes out at the same place with the same score.
 TEST(SsdDetector, FindsTheSameFacesInALargerInput) {
-  const cv::Mat rgb = decode_image(read_file_bytes(test::demo_photos()[1].string())).rgb;
+  const cv::Mat rgb = test::demo_rgb(1);
   const int side = std::max(rgb.cols, rgb.rows);
   const auto small = sample_canvas({rgb, side, side, {0, 0}, {0, 0, 0}}, 512, kSsdNormalization);
   const int width = 1024, height = 768;

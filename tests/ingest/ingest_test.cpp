@@ -2,7 +2,6 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -247,9 +246,7 @@ TEST(Library, AWatchFollowsTheFolderAndRefusesAnUnmountedOne) {
   EXPECT_TRUE(wait_until([&] { return photo_rows().size() == 1; })) << "the photo deleted was not removed";
   for (const auto& key : thumbs) EXPECT_FALSE(fs::exists(box.data / "objects/beetroot-thumbs" / key.get<std::string>()));
   kill(watch, SIGTERM);
-  int status = 0;
-  waitpid(watch, &status, 0);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_EQ(test::wait_exit(watch), 0);
 
   fs::rename(box.photos, box.root / "elsewhere");
   const auto refused = box.beetroot("library scan");

@@ -13,13 +13,9 @@
 
 #include "storage/postgres/postgres_database.h"
 #include "storage/sqlite/sqlite_database.h"
+#include "test_support.h"
 
 namespace beetroot::test {
-
-inline std::string env_or_empty(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
 
 // A database of its own for one test, on the backend named "sqlite" or "postgres"; dropped after.
 class ScratchDatabase {

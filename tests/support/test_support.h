@@ -23,17 +23,18 @@ inline std::vector<std::filesystem::path> demo_photos() {
   for (int i = 1; i <= 6; ++i) out.push_back(demo_dir() / ("sample" + std::to_string(i) + ".jpg"));
   return out;
 }
-// Tests size their heaviest workloads down under the sanitizers (tests/CMakeLists.txt sets this).
-inline bool sanitized() {
-  const char* v = std::getenv("BEETROOT_SANITIZED");
-  return v && std::string(v) == "1";
+inline std::string env_or_empty(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
 }
+
+// Tests size their heaviest workloads down under the sanitizers (tests/CMakeLists.txt sets this).
+inline bool sanitized() { return env_or_empty("BEETROOT_SANITIZED") == "1"; }
 
 // A test run again on oneDNN's AVX2 kernels (DNNL_MAX_CPU_ISA=AVX2) repeats its normal run on a CPU
 // without AVX-512, whose kernels those are already.
 inline bool repeats_the_native_kernels() {
-  const char* isa = std::getenv("DNNL_MAX_CPU_ISA");
-  return isa && std::string(isa) == "AVX2" && !__builtin_cpu_supports("avx512f");
+  return env_or_empty("DNNL_MAX_CPU_ISA") == "AVX2" && !__builtin_cpu_supports("avx512f");
 }
 
 // Demo photo i (0-5), decoded to RGB.
