@@ -20,17 +20,23 @@ constexpr double kLeastCandidateChance = 0.05;
 constexpr size_t kFullSearchShare = 8;
 
 // The chance that two groups of faces of this (evidence-weighed) similarity are one person, among
-// the near pairs a library leaves unmerged: even at 90, four times as steep as the similarity's
-// own logistic curve for a single face, and steeper by the square root of the smaller group's
-// faces, as a mean over more faces strays less. Chosen with `beetroot eval answers`
+// the near pairs a library leaves unmerged: a logistic curve in the similarity's logit, even at 90
+// and four times as steep as the similarity's own curve, steeper by the square root of the smaller
+// group's faces, as a mean over more faces strays less. Chosen with `beetroot eval answers`
 // (bench/results/2026-12-06-questions.md): the similarity's own curve ranked big persons of
-// strangers first and wasted the answers; without the square root, pairs of big persons at 82-89 %
-// still came first and were all "no".
-double chance_of_one_person(float similarity, size_t fewer_faces) {
-  constexpr double kEven = 90, kSteepness = 4;
+// strangers first and wasted the answers. A single face near a larger person has a curve of its
+// own, fitted to 4,469 near pairs and checked on the answers (2026-12-07-which-of-these.md): next
+// to a person of 2-3 faces it is that person from 85 % on (a library splits one person into small
+// pieces), next to one of 4 or more the similarity decides almost outright.
+double chance_of_one_person(float similarity, size_t fewer_faces, size_t more_faces) {
+  double even = 90, steepness = 4;
+  if (fewer_faces <= 1 && more_faces >= 2) {
+    even = more_faces <= 3 ? 85 : 91;
+    steepness = more_faces <= 3 ? 6 : 5;
+  }
+  steepness *= std::sqrt(static_cast<double>(std::max<size_t>(fewer_faces, 1)));
   auto logit = [](double s) { return std::log(s / (100 - s)); };
-  const double steepness = kSteepness * std::sqrt(static_cast<double>(std::max<size_t>(fewer_faces, 1)));
-  return 1 / (1 + std::exp(-steepness * (logit(similarity) - logit(kEven))));
+  return 1 / (1 + std::exp(-steepness * (logit(similarity) - logit(even))));
 }
 
 // A person that may be `person`, and what asking about it is worth.
@@ -139,7 +145,8 @@ std::vector<Question> Questions::next(size_t limit) const {
     const bool named = !name_of(pair.person_id).empty(), other_named = !name_of(pair.other_person_id).empty();
     if (named && other_named) continue;  // two names given are the user's call already
     const bool other_is_asked = named || (!other_named && pair.other_faces <= pair.faces);
-    const double chance = chance_of_one_person(pair.similarity, std::min(pair.faces, pair.other_faces));
+    const double chance = chance_of_one_person(pair.similarity, std::min(pair.faces, pair.other_faces),
+                                              std::max(pair.faces, pair.other_faces));
     const size_t asked_faces = other_is_asked ? pair.other_faces : pair.faces;
     const size_t its_faces = other_is_asked ? pair.faces : pair.other_faces;
     candidates[other_is_asked ? pair.person_id : pair.other_person_id].push_back(
@@ -150,8 +157,9 @@ std::vector<Question> Questions::next(size_t limit) const {
   for (auto& [person, its] : candidates) ask_about(person, !name_of(person).empty(), std::move(its), out);
   for (const auto& stray : pool->strays) {
     if (hidden(stray.person_id)) continue;
+    const double chance_elsewhere = 1 - chance_of_one_person(stray.similarity, 1, 1);
     out.push_back({Question::Kind::BelongsToPerson, stray.person_id, "", stray.face_id, stray.similarity,
-                   (1 - chance_of_one_person(stray.similarity, 1)) * static_cast<double>(stray.person_faces - 1), {}});
+                   chance_elsewhere * static_cast<double>(stray.person_faces - 1), {}});
   }
   std::sort(out.begin(), out.end(), [](const Question& a, const Question& b) {
     return a.worth != b.worth ? a.worth > b.worth : a.similarity > b.similarity;

@@ -224,6 +224,11 @@ TEST_P(Corrections, ReclusterStillSplitsWhatNoUserPlaced) {
 namespace beetroot {
 namespace {
 
+// Whether `q` asks about these two persons, in either order.
+bool is_about(const Question& q, const std::string& one, const std::string& other) {
+  return std::minmax(q.person_id, q.other_person_id) == std::minmax(one, other);
+}
+
 // Two persons of eight faces left apart at a mean distance of 85-90 %, and a face alone near one
 // of them. Large persons left apart that near are almost never one person (a mean over many faces
 // strays little), so the face alone is asked about first, though a yes about the two persons
@@ -239,15 +244,13 @@ TEST_P(Corrections, AFaceAloneIsAskedAboutBeforeTwoLargePersonsLeftApart) {
   const std::string a_id = library.person_of(person_a[0].face_id), b_id = library.person_of(person_b[0].face_id);
   ASSERT_NE(library.person_of(alone.face_id), a_id) << "the face stays alone when filed";
   ASSERT_NE(a_id, b_id);
-  auto about = [](const Question& q, const std::string& one, const std::string& other) {
-    return (q.person_id == one && q.other_person_id == other) || (q.person_id == other && q.other_person_id == one);
-  };
   Questions questions(*library.people, *library.collection, kThreshold);
   const auto asked = questions.next(10);
   const auto alone_at = std::find_if(asked.begin(), asked.end(), [&](const Question& q) {
-    return about(q, a_id, library.person_of(alone.face_id));
+    return is_about(q, a_id, library.person_of(alone.face_id));
   });
-  const auto pair_at = std::find_if(asked.begin(), asked.end(), [&](const Question& q) { return about(q, a_id, b_id); });
+  const auto pair_at =
+      std::find_if(asked.begin(), asked.end(), [&](const Question& q) { return is_about(q, a_id, b_id); });
   ASSERT_NE(alone_at, asked.end());
   ASSERT_NE(pair_at, asked.end());
   EXPECT_GT(pair_at->similarity, 85.f);
@@ -258,7 +261,38 @@ TEST_P(Corrections, AFaceAloneIsAskedAboutBeforeTwoLargePersonsLeftApart) {
   EXPECT_EQ(library.person_of(alone.face_id), a_id);
   const auto next = questions.next(1);
   ASSERT_EQ(next.size(), 1u);
-  EXPECT_TRUE(about(next[0], a_id, b_id)) << "then the two persons";
+  EXPECT_TRUE(is_about(next[0], a_id, b_id)) << "then the two persons";
+}
+
+// A face alone near a person of two faces at 85-90 %, and two faces alone at 90-95 %. A face that
+// near two or three others is mostly a piece of their person (a library splits one person into such
+// pieces), while two faces alone that near are as often strangers: the face beside the person is
+// asked about first.
+TEST_P(Corrections, AFaceNearAPersonOfTwoIsAskedAboutBeforeTwoFacesAloneNearerEachOther) {
+  Library library(GetParam());
+  std::mt19937 rng(17);
+  const Descriptor a = random_descriptor(rng), b = random_descriptor(rng);
+  const FaceRecord a1 = library.file(at_distance(a, 0.2f, rng));
+  library.file(at_distance(a, 0.2f, rng));
+  const FaceRecord near_a = library.file(at_distance(a, 0.53f, rng));
+  const FaceRecord b1 = library.file(b), b2 = library.file(at_distance(b, 0.5f, rng));
+  const std::string a_id = library.person_of(a1.face_id), near_a_id = library.person_of(near_a.face_id);
+  const std::string b1_id = library.person_of(b1.face_id), b2_id = library.person_of(b2.face_id);
+  ASSERT_EQ(library.people->get(a_id).face_count, 2);
+  ASSERT_NE(near_a_id, a_id) << "the face stays alone when filed";
+  ASSERT_NE(b1_id, b2_id);
+  const auto asked = Questions(*library.people, *library.collection, kThreshold).next(10);
+  auto asked_about = [&](const std::string& one, const std::string& other) {
+    return std::find_if(asked.begin(), asked.end(), [&](const Question& q) { return is_about(q, one, other); });
+  };
+  const auto piece_at = asked_about(a_id, near_a_id), alone_at = asked_about(b1_id, b2_id);
+  ASSERT_NE(piece_at, asked.end());
+  ASSERT_NE(alone_at, asked.end());
+  EXPECT_GT(piece_at->similarity, 85.f);
+  EXPECT_LT(piece_at->similarity, 90.f);
+  EXPECT_GT(alone_at->similarity, 90.f);
+  EXPECT_LT(alone_at->similarity, 95.f);
+  EXPECT_LT(piece_at - asked.begin(), alone_at - asked.begin()) << "the face beside the person first";
 }
 
 // Faces alone near a person of eight are asked about in one question, "which of these are
