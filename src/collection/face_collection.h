@@ -55,10 +55,13 @@ struct NearPersons {
   size_t faces, other_faces;
 };
 
-// A face far, on average, from the other faces of its person.
+// A face far, on average, from the other faces of its person, or farther than all of them.
 struct StrayFace {
   std::string face_id, person_id;
   float similarity;  // of its mean distance to the others
+  // How far below the least of the others' similarities (to the rest but each) its own lies, in
+  // log-odds; 0 in a person of two faces.
+  float below_the_rest;
   size_t person_faces;
 };
 
@@ -116,13 +119,13 @@ class FaceCollection {
   // Linkage rule, the questions worth asking a user: pairs of persons whose faces come within
   // `loosest` similarity on average, sharing no photo and held apart by no user (each pair once);
   // and faces no user placed whose mean similarity to the rest of their person is below
-  // `threshold`.
+  // `threshold`, or `odd_one_out` log-odds below every other face's.
   std::vector<NearPersons> near_persons(float loosest) const;
-  std::vector<StrayFace> stray_faces(float threshold) const;
+  std::vector<StrayFace> stray_faces(float threshold, float odd_one_out) const;
   // The same for `persons` only, for a caller that keeps the rest: their near persons looked for
   // around more of their faces (64, not 8), so that a pair is found from either side.
   std::vector<NearPersons> near_persons(float loosest, const std::set<std::string>& persons) const;
-  std::vector<StrayFace> stray_faces(float threshold, const std::set<std::string>& persons) const;
+  std::vector<StrayFace> stray_faces(float threshold, float odd_one_out, const std::set<std::string>& persons) const;
   // For each person, a sum over its faces of what the two lists above read of them (face, photo,
   // the faces held apart from it, whether a user placed it): a person whose signature did not
   // change has the same stray faces, and a pair of them the same nearness.
@@ -189,7 +192,7 @@ class FaceCollection {
   void correct_locked(const UserCorrection& correction);
   // near_persons and stray_faces of `persons`, or of every person where it is null.
   std::vector<NearPersons> near_persons_of(float loosest, const std::set<std::string>* persons, size_t probes) const;
-  std::vector<StrayFace> stray_faces_of(float threshold, const std::set<std::string>* persons) const;
+  std::vector<StrayFace> stray_faces_of(float threshold, float odd_one_out, const std::set<std::string>* persons) const;
   // Whether a face of `faces` is held apart from a face of the person.
   bool held_apart(const std::vector<std::string>& faces, const std::string& person_id) const;
   bool load_snapshot();  // false if there is none, or one of another database or rule

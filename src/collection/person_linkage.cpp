@@ -242,28 +242,44 @@ std::vector<NearPersons> FaceCollection::near_persons_of(float loosest, const st
   return out;
 }
 
-std::vector<StrayFace> FaceCollection::stray_faces(float threshold) const { return stray_faces_of(threshold, nullptr); }
-
-std::vector<StrayFace> FaceCollection::stray_faces(float threshold, const std::set<std::string>& persons) const {
-  return stray_faces_of(threshold, &persons);
+std::vector<StrayFace> FaceCollection::stray_faces(float threshold, float odd_one_out) const {
+  return stray_faces_of(threshold, odd_one_out, nullptr);
 }
 
-std::vector<StrayFace> FaceCollection::stray_faces_of(float threshold, const std::set<std::string>* persons) const {
+std::vector<StrayFace> FaceCollection::stray_faces(float threshold, float odd_one_out,
+                                                   const std::set<std::string>& persons) const {
+  return stray_faces_of(threshold, odd_one_out, &persons);
+}
+
+std::vector<StrayFace> FaceCollection::stray_faces_of(float threshold, float odd_one_out,
+                                                      const std::set<std::string>* persons) const {
   refresh();
   std::shared_lock lock(mutex_);
   std::vector<StrayFace> out;
   if (rule_ != GroupingRule::Linkage) return out;
   auto look_within = [&](const std::string& person, const std::vector<std::string>& ids) {
     if (ids.size() < 2) return;
+    std::vector<float> similarity, logit;  // each face's to the rest of the person, and its log-odds
+    std::vector<std::string> others;
     for (const auto& id : ids) {
-      // Of two faces, the one that came second is asked about: the first founded the person.
-      if (confirmed_.count(id) || (ids.size() == 2 && id == ids.front())) continue;
-      std::vector<std::string> others;
+      others.clear();
       for (const auto& other : ids)
         if (other != id) others.push_back(other);
       const float d = mean_distance(vector_of(id), spread_sample(others, kMaxLinkageFaces));
-      const float similarity = linkage_similarity(d, others.size());
-      if (similarity < threshold) out.push_back({id, person, similarity, ids.size()});
+      similarity.push_back(linkage_similarity(d, others.size()));
+      logit.push_back(similarity_logit(similarity.back()));
+    }
+    // The two lowest, so that each face is set against the lowest of the others.
+    const size_t lowest = std::min_element(logit.begin(), logit.end()) - logit.begin();
+    float second_lowest = std::numeric_limits<float>::max();
+    for (size_t i = 0; i < logit.size(); ++i)
+      if (i != lowest) second_lowest = std::min(second_lowest, logit[i]);
+    for (size_t i = 0; i < ids.size(); ++i) {
+      // Of two faces, the one that came second is asked about: the first founded the person.
+      if (confirmed_.count(ids[i]) || (ids.size() == 2 && i == 0)) continue;
+      const float below_the_rest = ids.size() < 3 ? 0 : (i == lowest ? second_lowest : logit[lowest]) - logit[i];
+      if (similarity[i] < threshold || below_the_rest >= odd_one_out)
+        out.push_back({ids[i], person, similarity[i], below_the_rest, ids.size()});
     }
   };
   visit_persons(person_faces_, persons, look_within);

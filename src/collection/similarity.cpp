@@ -37,9 +37,11 @@ float linkage_similarity(float mean_distance, size_t evidence) {
   return similarity_from_distance(kImpostorMean - (kImpostorMean - mean_distance) / spread);
 }
 
-float distance_for_similarity(float similarity) {
+float distance_for_similarity(float similarity) { return kMidpoint - kSpread * similarity_logit(similarity); }
+
+float similarity_logit(float similarity) {
   const float s = std::clamp(similarity, 1e-4f, 100.f - 1e-4f);
-  return kMidpoint - kSpread * std::log(s / (100.f - s));
+  return std::log(s / (100.f - s));
 }
 
 }  // namespace beetroot

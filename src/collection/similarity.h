@@ -9,6 +9,8 @@ namespace beetroot {
 //   80 at the distance that best separates LFW's same and different pairs.
 float similarity_from_distance(float distance);
 float distance_for_similarity(float similarity);
+// The log-odds of a similarity, log(s / (100 - s)): linear in the distance. Clamped short of 0 and 100.
+float similarity_logit(float similarity);
 
 // The mean distance at which a decision resting on `evidence` face pairs keeps the false-match
 // rate that `similarity` gives one pair. Different-person distances scatter around a mean with

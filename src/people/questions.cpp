@@ -6,6 +6,7 @@
 #include <set>
 
 #include "base/error.h"
+#include "collection/similarity.h"
 
 namespace beetroot {
 namespace {
@@ -18,6 +19,13 @@ constexpr size_t kPieceFaces = 2;
 constexpr double kLeastCandidateChance = 0.05;
 // When more than one person in this many changed, the near persons are searched for anew.
 constexpr size_t kFullSearchShare = 8;
+// A face this far below every other face of its person (in log-odds of their similarity to the
+// rest) is the odd one out, asked about though above the threshold: in the LFW libraries of seeds
+// 1-3, three of the six that far below were someone else's, filed at 95-97 % into a person whose
+// own faces sit at 98-99 %, and nothing else found them. Its answer is counted as worth less than
+// that half (chosen with `beetroot eval answers`, bench/results/2026-12-07-which-of-these.md).
+constexpr float kOddOneOut = 0.8f;
+constexpr double kOddOneOutIsElsewhere = 0.3;
 
 // The chance that two groups of faces of this (evidence-weighed) similarity are one person, among
 // the near pairs a library leaves unmerged: a logistic curve in the similarity's logit, even at 90
@@ -35,8 +43,7 @@ double chance_of_one_person(float similarity, size_t fewer_faces, size_t more_fa
     steepness = more_faces <= 3 ? 6 : 5;
   }
   steepness *= std::sqrt(static_cast<double>(std::max<size_t>(fewer_faces, 1)));
-  auto logit = [](double s) { return std::log(s / (100 - s)); };
-  return 1 / (1 + std::exp(-steepness * (logit(similarity) - logit(even))));
+  return 1 / (1 + std::exp(-steepness * (similarity_logit(similarity) - similarity_logit(static_cast<float>(even)))));
 }
 
 // A person that may be `person`, and what asking about it is worth.
@@ -118,9 +125,10 @@ Questions::Pool Questions::updated(const Pool& before, int64_t revision,
   // Looking again around a changed person probes up to 8x as many of its faces as a full search
   // does: past an eighth of the persons, the full search is the cheaper.
   if (changed.size() * kFullSearchShare > signatures.size())
-    return {revision, std::move(signatures), collection_.near_persons(kAskFromSimilarity), collection_.stray_faces(threshold_)};
+    return {revision, std::move(signatures), collection_.near_persons(kAskFromSimilarity),
+            collection_.stray_faces(threshold_, kOddOneOut)};
   Pool pool{revision, std::move(signatures), collection_.near_persons(kAskFromSimilarity, changed),
-            collection_.stray_faces(threshold_, changed)};
+            collection_.stray_faces(threshold_, kOddOneOut, changed)};
   auto stale = [&](const std::string& person) { return changed.count(person) || !pool.signatures.count(person); };
   for (const auto& pair : before.near)
     if (!stale(pair.person_id) && !stale(pair.other_person_id)) pool.near.push_back(pair);
@@ -157,7 +165,8 @@ std::vector<Question> Questions::next(size_t limit) const {
   for (auto& [person, its] : candidates) ask_about(person, !name_of(person).empty(), std::move(its), out);
   for (const auto& stray : pool->strays) {
     if (hidden(stray.person_id)) continue;
-    const double chance_elsewhere = 1 - chance_of_one_person(stray.similarity, 1, 1);
+    const double chance_elsewhere = std::max(1 - chance_of_one_person(stray.similarity, 1, 1),
+                                             stray.below_the_rest >= kOddOneOut ? kOddOneOutIsElsewhere : 0);
     out.push_back({Question::Kind::BelongsToPerson, stray.person_id, "", stray.face_id, stray.similarity,
                    chance_elsewhere * static_cast<double>(stray.person_faces - 1), {}});
   }

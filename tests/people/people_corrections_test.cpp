@@ -295,6 +295,33 @@ TEST_P(Corrections, AFaceNearAPersonOfTwoIsAskedAboutBeforeTwoFacesAloneNearerEa
   EXPECT_LT(piece_at - asked.begin(), alone_at - asked.begin()) << "the face beside the person first";
 }
 
+// A person of six faces close together, and a face filed into it that matches it, but less well
+// than any of its own faces: the odd one out is asked about though it is above the threshold (a
+// stranger filed into someone else's person looks like this), the person's own faces are not.
+TEST_P(Corrections, TheOddFaceOutOfAPersonIsAskedAboutThoughAboveTheThreshold) {
+  Library library(GetParam());
+  std::mt19937 rng(23);
+  const Descriptor a = random_descriptor(rng);
+  const FaceRecord first = library.file(at_distance(a, 0.25f, rng));
+  for (int i = 0; i < 5; ++i) library.file(at_distance(a, 0.25f, rng));
+  const FaceRecord odd = library.file(at_distance(a, 0.38f, rng));
+  const std::string a_id = library.person_of(first.face_id);
+  ASSERT_EQ(library.person_of(odd.face_id), a_id) << "the face is filed into the person";
+  Questions questions(*library.people, *library.collection, kThreshold);
+  const auto asked = questions.next(100);
+  std::vector<Question> about_faces;
+  for (const auto& q : asked)
+    if (q.kind == Question::Kind::BelongsToPerson) about_faces.push_back(q);
+  ASSERT_EQ(about_faces.size(), 1u) << "only the odd one out";
+  EXPECT_EQ(about_faces[0].face_id, odd.face_id);
+  EXPECT_EQ(about_faces[0].person_id, a_id);
+  EXPECT_GT(about_faces[0].similarity, kThreshold);
+
+  questions.answer(about_faces[0], false);
+  EXPECT_NE(library.person_of(odd.face_id), a_id);
+  for (const auto& q : questions.next(100)) EXPECT_NE(q.face_id, odd.face_id) << "not asked again";
+}
+
 // Faces alone near a person of eight are asked about in one question, "which of these are
 // them?": the chosen ones join the person, the others are kept apart from it and not asked about
 // again. A choice that was not offered changes nothing.
