@@ -59,8 +59,8 @@ struct NearPersons {
 struct StrayFace {
   std::string face_id, person_id;
   float similarity;  // of its mean distance to the others
-  // How far below the least of the others' similarities (to the rest but each) its own lies, in
-  // log-odds; 0 in a person of two faces.
+  // How far its similarity lies below the lowest of the other faces' (each to the rest of the
+  // person but itself), in log-odds; 0 in a person of two faces.
   float below_the_rest;
   size_t person_faces;
 };
