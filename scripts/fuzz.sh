@@ -12,16 +12,27 @@ command -v clang++ >/dev/null || { export DEBIAN_FRONTEND=noninteractive; apt-ge
 CXX=clang++ cmake -S "$here" -B "$build" -G Ninja -DBEETROOT_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 ninja -C "$build" fuzzers
 mkdir -p "$build/findings"
-for fuzzer in "$build"/*_fuzzer; do
+fuzz_one() {
+  local fuzzer=$1 name out
   name=$(basename "$fuzzer" _fuzzer)
   mkdir -p "$build/corpus/$name"
-  echo "== fuzzing $name for ${seconds}s"
   # Leaks are checked by the sanitised test build; the face API target keeps its engine for the run.
-  ASAN_OPTIONS=detect_leaks=0 "$fuzzer" "$build/corpus/$name" "$here/fuzz/corpus/$name" \
+  out=$(ASAN_OPTIONS=detect_leaks=0 "$fuzzer" "$build/corpus/$name" "$here/fuzz/corpus/$name" \
     -max_total_time="$seconds" -rss_limit_mb=4096 -timeout=30 -print_final_stats=1 \
-    -artifact_prefix="$build/findings/$name-" 2>&1 | grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|==[0-9]+==ERROR|SUMMARY)' || true
-  if ls "$build/findings/$name-"* >/dev/null 2>&1; then
-    echo "fuzzing $name found a failing input: $(ls "$build/findings/$name-"*)" >&2
-    exit 1
+    -artifact_prefix="$build/findings/$name-" 2>&1 | grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|==[0-9]+==ERROR|SUMMARY)' || true)
+  printf '== fuzzed %s for %ss\n%s\n' "$name" "$seconds" "$out"
+}
+# A libFuzzer process runs on one core: one target per core at a time.
+running=0
+for fuzzer in "$build"/*_fuzzer; do
+  fuzz_one "$fuzzer" &
+  if (( ++running >= $(nproc) )); then
+    wait -n
+    running=$((running - 1))
   fi
 done
+wait
+if ls "$build/findings/"* >/dev/null 2>&1; then
+  echo "fuzzing found a failing input: $(ls "$build/findings/"*)" >&2
+  exit 1
+fi
