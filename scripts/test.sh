@@ -29,7 +29,9 @@ fi
 # Outside the checkout, which the postgres user may not be allowed to enter.
 servers=$(mktemp -d /tmp/beetroot-test-servers.XXXXXX)
 chmod 755 "$servers"
-trap '"$here/scripts/test-servers.sh" stop "$servers"; rm -rf "$servers"' EXIT
+# A failed run prints the end of the servers' logs before they go: a server that died says why there.
+trap 'status=$?; [ "$status" = 0 ] || tail -n 30 "$servers/s3rver.log" "$servers/pg/log" 2>/dev/null || true
+  "$here/scripts/test-servers.sh" stop "$servers"; rm -rf "$servers"' EXIT
 server_env=$("$here/scripts/test-servers.sh" start "$servers")  # set -e: no tests without their servers
 eval "$server_env"
 
