@@ -259,7 +259,7 @@ std::vector<StrayFace> FaceCollection::stray_faces_of(float threshold, float odd
   if (rule_ != GroupingRule::Linkage) return out;
   auto look_within = [&](const std::string& person, const std::vector<std::string>& ids) {
     if (ids.size() < 2) return;
-    std::vector<float> similarity, logit;  // each face's to the rest of the person, and its log-odds
+    std::vector<float> similarity;  // each face's to the rest of the person
     std::vector<std::string> others;
     for (const auto& id : ids) {
       others.clear();
@@ -267,17 +267,18 @@ std::vector<StrayFace> FaceCollection::stray_faces_of(float threshold, float odd
         if (other != id) others.push_back(other);
       const float d = mean_distance(vector_of(id), spread_sample(others, kMaxLinkageFaces));
       similarity.push_back(linkage_similarity(d, others.size()));
-      logit.push_back(similarity_logit(similarity.back()));
     }
     // The two lowest, so that each face is set against the lowest of the others.
-    const size_t lowest = std::min_element(logit.begin(), logit.end()) - logit.begin();
-    float second_lowest = std::numeric_limits<float>::max();
-    for (size_t i = 0; i < logit.size(); ++i)
-      if (i != lowest) second_lowest = std::min(second_lowest, logit[i]);
+    const size_t lowest = std::min_element(similarity.begin(), similarity.end()) - similarity.begin();
+    float second_lowest = 100;
+    for (size_t i = 0; i < similarity.size(); ++i)
+      if (i != lowest) second_lowest = std::min(second_lowest, similarity[i]);
     for (size_t i = 0; i < ids.size(); ++i) {
       // Of two faces, the one that came second is asked about: the first founded the person.
       if (confirmed_.count(ids[i]) || (ids.size() == 2 && i == 0)) continue;
-      const float below_the_rest = ids.size() < 3 ? 0 : (i == lowest ? second_lowest : logit[lowest]) - logit[i];
+      const float least_other = i == lowest ? second_lowest : similarity[lowest];
+      const float below_the_rest =
+          ids.size() < 3 ? 0 : similarity_logit(least_other) - similarity_logit(similarity[i]);
       if (similarity[i] < threshold || below_the_rest >= odd_one_out)
         out.push_back({ids[i], person, similarity[i], below_the_rest, ids.size()});
     }
