@@ -1,7 +1,5 @@
 // Any face API request, as the server hands it over once the signature is checked: the first
 // line names the operation, the rest is its JSON body. Real engine, real stores in a folder.
-#include <unistd.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -15,13 +13,12 @@
 #include "base/error.h"
 #include "base/json_text.h"
 #include "inference/face_engine.h"
+#include "run_folder.h"
 
 namespace {
 
 struct World {
-  beetroot::Settings config =
-      beetroot::Settings::in_folder(std::filesystem::temp_directory_path() /
-                                        ("beetroot-face-api-fuzz-" + std::to_string(getpid())));
+  beetroot::Settings config = beetroot::Settings::in_folder(run_folder("face-api"));
   beetroot::FaceEngine engine{beetroot::EngineOptions{.model_dir = beetroot::default_model_dir()}};
   beetroot::Stores stores = beetroot::Stores::open(config);
   beetroot::face_api::FaceApi api{engine, *stores.collections, *stores.objects, stores.config};

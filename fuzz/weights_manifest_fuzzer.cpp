@@ -1,6 +1,4 @@
 // Any TF.js weights manifest and weights file: the input is the manifest, a NUL byte, the weights.
-#include <unistd.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -9,13 +7,10 @@
 
 #include "base/error.h"
 #include "inference/weights.h"
+#include "run_folder.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const std::filesystem::path dir = [] {
-    auto d = std::filesystem::temp_directory_path() / ("beetroot-weights-fuzz-" + std::to_string(getpid()));
-    std::filesystem::create_directories(d);
-    return d;
-  }();
+  static const std::filesystem::path& dir = run_folder("weights");
   const std::string input(reinterpret_cast<const char*>(data), size);
   const size_t split = input.find('\0');
   std::ofstream(dir / "manifest.json", std::ios::binary) << input.substr(0, split);

@@ -39,6 +39,7 @@ TEST(CliFace, DetectPrintsFaceDetailsAndFailsOnlyForBadFiles) {
   const auto err = test::run_command(kBinary + " detect " + bad.string() + " 2>&1");
   EXPECT_NE(err.out.find("beetroot-not-an-image.jpg"), std::string::npos) << err.out;
   EXPECT_NE(err.out.find("unsupported image format"), std::string::npos) << err.out;
+  std::filesystem::remove(bad);
 }
 
 TEST(CliFace, EmbedPrintsOneDescriptorPerFace) {

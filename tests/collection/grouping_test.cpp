@@ -44,8 +44,7 @@ std::vector<Labelled> photo_set(const fs::path& shared) {
 
 // Embedded stores in a fresh folder (removed afterwards) and the pipeline that files into them.
 struct Library {
-  fs::path data = fs::temp_directory_path() / ("beetroot-grouping-" + std::to_string(getpid()) + "-" +
-                                               testing::UnitTest::GetInstance()->current_test_info()->name());
+  fs::path data = test::scratch_folder("grouping");
   Stores stores;
   Pipeline pipeline;
   explicit Library(float match_threshold = Settings{}.match_threshold)

@@ -197,7 +197,6 @@ TEST(FaceEngine, MissingModelNamesTheFileAndTheFix) {
   const auto dir = std::filesystem::temp_directory_path() / "beetroot-no-models";
   std::filesystem::create_directories(dir);
   EngineOptions o;
-  o.model_dir = default_model_dir();
   o.model_dir = dir;
   try {
     FaceEngine engine(o);
@@ -207,6 +206,7 @@ TEST(FaceEngine, MissingModelNamesTheFileAndTheFix) {
     EXPECT_NE(std::string(e.what()).find("ssd_mobilenetv1_model"), std::string::npos);
     EXPECT_NE(std::string(e.what()).find("fetch-models.sh"), std::string::npos);
   }
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

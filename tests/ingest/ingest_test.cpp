@@ -27,8 +27,7 @@ using test::kBinary;
 
 // A fresh data folder and a folder of photos for one test.
 struct Sandbox {
-  fs::path root = fs::temp_directory_path() / ("beetroot-ingest-" + std::to_string(getpid()) + "-" +
-                                                testing::UnitTest::GetInstance()->current_test_info()->name());
+  fs::path root = test::scratch_folder("ingest");
   fs::path data = root / "data", photos = root / "photos";
   Sandbox() {
     fs::remove_all(root);

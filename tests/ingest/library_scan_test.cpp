@@ -45,8 +45,7 @@ class LibraryScanOn : public ::testing::TestWithParam<std::string> {
     BEETROOT_REQUIRE_BACKEND(GetParam());
     if (test::shared_data().empty()) GTEST_SKIP() << "../shared/data not present";
     scratch = std::make_unique<test::ScratchDatabase>(GetParam());
-    box = fs::temp_directory_path() / ("beetroot-library-" + std::to_string(getpid()) + "-" +
-                                       testing::UnitTest::GetInstance()->current_test_info()->name());
+    box = test::scratch_folder("library");
     fs::remove_all(box);
     fs::create_directories(root());
     Settings config = Settings::in_folder(box / "data");

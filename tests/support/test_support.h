@@ -1,6 +1,9 @@
 #pragma once
+#include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -43,6 +46,14 @@ inline cv::Mat demo_rgb(int i) { return decode_image(read_file_bytes(demo_photos
 inline std::filesystem::path shared_data() {
   const auto dir = source_dir().parent_path() / "shared" / "data";
   return std::filesystem::exists(dir) ? dir : std::filesystem::path();
+}
+
+// A scratch folder of the running test's own: /tmp/beetroot-<what>-<pid>-<test>. A parameterised
+// test's name ends in "/0", which would make the folder a child and leave its parent behind.
+inline std::filesystem::path scratch_folder(const std::string& what) {
+  std::string test = testing::UnitTest::GetInstance()->current_test_info()->name();
+  std::replace(test.begin(), test.end(), '/', '_');
+  return std::filesystem::temp_directory_path() / ("beetroot-" + what + "-" + std::to_string(getpid()) + "-" + test);
 }
 
 struct CommandResult {
