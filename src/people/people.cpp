@@ -60,6 +60,8 @@ std::optional<PersonSummary> People::find(const std::string& person_id) const {
   return persons_.person(collection_.id(), person_id);
 }
 
+std::vector<PersonSummary> People::named_or_hidden() const { return persons_.named_or_hidden(collection_.id()); }
+
 PersonSummary People::get(const std::string& person_id) const {
   auto found = find(person_id);
   if (!found) throw Error(ErrorKind::NotFound, "person " + person_id + " does not exist");

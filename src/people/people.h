@@ -32,6 +32,8 @@ class People {
   Page list(PeopleOrder order, const PeopleFilter& filter, size_t offset, size_t limit) const;
   PersonSummary get(const std::string& person_id) const;  // Error NotFound
   std::optional<PersonSummary> find(const std::string& person_id) const;
+  // The persons users named or hid: name and hidden only, read without counting any faces.
+  std::vector<PersonSummary> named_or_hidden() const;
   std::vector<FaceRecord> faces_of(const std::string& person_id) const;
   std::vector<FaceRecord> faces_of_photo(const std::string& photo_id) const;
   // The photos that show every one of the persons, newest first: when taken where the photo says,

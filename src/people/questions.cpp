@@ -140,8 +140,7 @@ Questions::Pool Questions::updated(const Pool& before, int64_t revision,
 std::vector<Question> Questions::next(size_t limit) const {
   // What users said of persons: names, and whom they hid (not worth their time).
   std::map<std::string, PersonSummary> said;
-  for (auto& p : people_.list(PeopleOrder::Name, {}, 0, SIZE_MAX).people)
-    if (!p.name.empty() || p.hidden) said.emplace(p.person_id, std::move(p));
+  for (auto& p : people_.named_or_hidden()) said.emplace(p.person_id, std::move(p));
   auto name_of = [&](const std::string& id) { return said.count(id) ? said.at(id).name : std::string(); };
   auto hidden = [&](const std::string& id) { return said.count(id) && said.at(id).hidden; };
 

@@ -35,6 +35,8 @@ class PersonTable {
                                             const PeopleFilter& filter, size_t offset, size_t limit) const = 0;
   virtual int64_t people_count(const std::string& collection_id, const PeopleFilter& filter) const = 0;
   virtual std::optional<PersonSummary> person(const std::string& collection_id, const std::string& person_id) const = 0;
+  // The persons users named or hid, with only those two fields read (no faces counted).
+  virtual std::vector<PersonSummary> named_or_hidden(const std::string& collection_id) const = 0;
   // The photos in which every one of the persons has a face.
   virtual std::vector<std::string> photos_with_all(const std::string& collection_id,
                                                    const std::vector<std::string>& person_ids) const = 0;

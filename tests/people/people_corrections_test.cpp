@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
 #include <random>
 #include <set>
 #include <tuple>
@@ -371,6 +372,40 @@ TEST_P(Corrections, FacesAloneNearAPersonAreAskedAboutInOneQuestion) {
 
 // After answers, the questions are looked for again only around the persons the answers changed
 // (a pair held apart, a merge): they are the questions a fresh look at the collection asks.
+// What users said of persons shapes what is asked: near a named person, whether a face is that
+// person; of a hidden person (not worth their time), nothing; taken back, the plain question again.
+TEST_P(Corrections, ANamedPersonIsAskedAboutByNameAndAHiddenOneNotAtAll) {
+  Library library(GetParam());
+  std::mt19937 rng(23);
+  const Descriptor a = random_descriptor(rng), b = at_distance(a, 0.5f, rng);
+  std::vector<FaceRecord> person_a, person_b;
+  for (int i = 0; i < 4; ++i) person_a.push_back(library.file(at_distance(a, 0.2f, rng)));
+  for (int i = 0; i < 4; ++i) person_b.push_back(library.file(at_distance(b, 0.2f, rng)));
+  const std::string a_id = library.person_of(person_a[0].face_id), b_id = library.person_of(person_b[0].face_id);
+  ASSERT_NE(a_id, b_id);
+  Questions questions(*library.people, *library.collection, kThreshold);
+  auto about_the_two = [&]() -> std::optional<Question> {
+    for (const auto& q : questions.next(100))
+      if (is_about(q, a_id, b_id)) return q;
+    return std::nullopt;
+  };
+  ASSERT_TRUE(about_the_two());
+  EXPECT_EQ(about_the_two()->kind, Question::Kind::SamePerson);
+
+  library.people->update(b_id, {.name = "Bea"});
+  ASSERT_TRUE(about_the_two());
+  EXPECT_EQ(about_the_two()->kind, Question::Kind::IsThisPerson);
+  EXPECT_EQ(about_the_two()->other_person_id, b_id) << "whether the unnamed person is the named one";
+
+  library.people->update(a_id, {.hidden = true});
+  EXPECT_FALSE(about_the_two()) << "a hidden person is not asked about";
+
+  library.people->update(a_id, {.hidden = false});
+  library.people->update(b_id, {.name = ""});
+  ASSERT_TRUE(about_the_two());
+  EXPECT_EQ(about_the_two()->kind, Question::Kind::SamePerson);
+}
+
 TEST_P(Corrections, QuestionsAfterAnswersAreThoseOfAFreshLook) {
   Library library(GetParam());
   std::mt19937 rng(5);

@@ -82,6 +82,16 @@ std::optional<PersonSummary> SqlPersonTable::person(const std::string& collectio
   return read_person(rows.front());
 }
 
+std::vector<PersonSummary> SqlPersonTable::named_or_hidden(const std::string& collection_id) const {
+  std::vector<PersonSummary> out;
+  for (const auto& r : db_->query("SELECT person_id, name, hidden FROM persons"
+                                  " WHERE collection_id = $1 AND (name <> '' OR hidden <> 0)",
+                                  {collection_id})
+                           .rows)
+    out.push_back({r.text(0), r.text(1), r.integer(2) != 0});
+  return out;
+}
+
 void SqlPersonTable::set_name(const std::string& collection_id, const std::string& person_id,
                                    const std::string& name) {
   db_->query("INSERT INTO persons (collection_id, person_id, name) VALUES ($1, $2, $3)"

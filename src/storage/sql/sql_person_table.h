@@ -15,6 +15,7 @@ class SqlPersonTable : public PersonTable {
                                     size_t offset, size_t limit) const override;
   int64_t people_count(const std::string& collection_id, const PeopleFilter& filter) const override;
   std::optional<PersonSummary> person(const std::string& collection_id, const std::string& person_id) const override;
+  std::vector<PersonSummary> named_or_hidden(const std::string& collection_id) const override;
   std::vector<std::string> photos_with_all(const std::string& collection_id,
                                            const std::vector<std::string>& person_ids) const override;
   void set_name(const std::string& collection_id, const std::string& person_id, const std::string& name) override;
