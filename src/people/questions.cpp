@@ -138,16 +138,33 @@ Questions::Pool Questions::updated(const Pool& before, int64_t revision,
 }
 
 std::vector<Question> Questions::next(size_t limit) const {
-  // What users said of persons: names, and whom they hid (not worth their time).
-  std::map<std::string, PersonSummary> said;
-  for (auto& p : people_.named_or_hidden()) said.emplace(p.person_id, std::move(p));
-  auto name_of = [&](const std::string& id) { return said.count(id) ? said.at(id).name : std::string(); };
-  auto hidden = [&](const std::string& id) { return said.count(id) && said.at(id).hidden; };
-
+  Said said;
+  for (auto& p : people_.named_or_hidden()) said.emplace(p.person_id, std::make_pair(std::move(p.name), p.hidden));
   const auto pool = this->pool();
+  std::shared_ptr<const Ranked> ranked;
+  {
+    // Ranked again only when the pool or what users said changed: asking again is then a copy.
+    std::lock_guard lock(ranked_mutex_);
+    if (!ranked_ || ranked_->pool != pool || ranked_->said != said)
+      ranked_ = std::make_shared<const Ranked>(Ranked{pool, said, rank(*pool, said)});
+    ranked = ranked_;
+  }
+  const auto& all = ranked->questions;
+  return {all.begin(), all.begin() + static_cast<long>(std::min(limit, all.size()))};
+}
+
+std::vector<Question> Questions::rank(const Pool& pool, const Said& said) {
+  auto name_of = [&](const std::string& id) {
+    const auto found = said.find(id);
+    return found == said.end() ? std::string() : found->second.first;
+  };
+  auto hidden = [&](const std::string& id) {  // not worth the user's time
+    const auto found = said.find(id);
+    return found != said.end() && found->second.second;
+  };
   std::vector<Question> out;
   std::map<std::string, std::vector<Candidate>> candidates;  // by the person they may be: named, else larger
-  for (const auto& pair : pool->near) {
+  for (const auto& pair : pool.near) {
     if (hidden(pair.person_id) || hidden(pair.other_person_id)) continue;
     const bool named = !name_of(pair.person_id).empty(), other_named = !name_of(pair.other_person_id).empty();
     if (named && other_named) continue;  // two names given are the user's call already
@@ -162,7 +179,7 @@ std::vector<Question> Questions::next(size_t limit) const {
          asked_faces < its_faces || its_faces <= kPieceFaces});
   }
   for (auto& [person, its] : candidates) ask_about(person, !name_of(person).empty(), std::move(its), out);
-  for (const auto& stray : pool->strays) {
+  for (const auto& stray : pool.strays) {
     if (hidden(stray.person_id)) continue;
     const double chance_elsewhere = std::max(1 - chance_of_one_person(stray.similarity, 1, 1),
                                              stray.below_the_rest >= kOddOneOut ? kOddOneOutIsElsewhere : 0);
@@ -172,7 +189,6 @@ std::vector<Question> Questions::next(size_t limit) const {
   std::sort(out.begin(), out.end(), [](const Question& a, const Question& b) {
     return a.worth != b.worth ? a.worth > b.worth : a.similarity > b.similarity;
   });
-  if (out.size() > limit) out.resize(limit);
   return out;
 }
 

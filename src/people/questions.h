@@ -1,9 +1,11 @@
 #pragma once
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "people/people.h"
@@ -64,12 +66,23 @@ class Questions {
   // The pool of `signatures`, from `before`: what concerns the persons that changed is found again.
   Pool updated(const Pool& before, int64_t revision, std::unordered_map<std::string, uint64_t> signatures) const;
   std::shared_ptr<const Pool> pool() const;
+  // What users said of persons, by personId: the name and whether they hid the person.
+  using Said = std::map<std::string, std::pair<std::string, bool>>;
+  // Every question of a pool, worth most first, as asked while users had said `said`.
+  struct Ranked {
+    std::shared_ptr<const Pool> pool;
+    Said said;
+    std::vector<Question> questions;
+  };
+  static std::vector<Question> rank(const Pool& pool, const Said& said);
 
   People& people_;
   FaceCollection& collection_;
   float threshold_;
   mutable std::mutex pool_mutex_;  // one search at a time; the others wait for its pool
   mutable std::shared_ptr<const Pool> pool_;
+  mutable std::mutex ranked_mutex_;  // one ranking at a time
+  mutable std::shared_ptr<const Ranked> ranked_;
 };
 
 }  // namespace beetroot
