@@ -3,8 +3,11 @@
 // honours.
 #include <algorithm>
 #include <cmath>
+#include <future>
 #include <limits>
 #include <set>
+#include <thread>
+#include <tuple>
 
 #include "collection/face_collection.h"
 #include "collection/similarity.h"
@@ -21,6 +24,8 @@ constexpr size_t kNeighbourProbes = 8;
 // this breadth is a question of little worth, and the default breadth made the first ask for
 // questions take 12-14 s on 10,000 persons, 3.2 s at this one (docs/performance.md, "The People view").
 constexpr size_t kQuestionBreadth = 64;
+// Below this many persons per core, looking around them is not worth another thread.
+constexpr size_t kPersonsPerThread = 256;
 
 // Calls visit(person, its faces) for each of `persons` that exists, or for every person where it is null.
 template <class Visit>
@@ -218,27 +223,48 @@ std::vector<NearPersons> FaceCollection::near_persons_of(float loosest, const st
                                                          size_t probes) const {
   refresh();
   std::shared_lock lock(mutex_);
-  std::vector<NearPersons> out;
-  if (rule_ != GroupingRule::Linkage) return out;
-  std::set<std::pair<std::string, std::string>> seen;
-  auto look_around = [&](const std::string& person, const std::vector<std::string>& mine) {
-    for (const float* probe : spread_sample(mine, probes))
-      for (const auto& [distance, slot] : index_.within(probe, linkage_distance(loosest, SIZE_MAX), kQuestionBreadth)) {
-        const std::string& other = entries_[slot].person_id;
-        if (other == person || !seen.insert(std::minmax(person, other)).second) continue;
-        const auto& theirs = person_faces_.at(other);
-        const float d = linkage(mine, theirs);
-        if (d > linkage_distance(loosest, mine.size() * theirs.size())) continue;
-        if (share_a_photo(mine, theirs) || held_apart(mine, other)) continue;
-        const float similarity = linkage_similarity(d, mine.size() * theirs.size());
-        // In personId order, so that a pair reads the same in every list.
-        if (person < other)
-          out.push_back({person, other, similarity, mine.size(), theirs.size()});
-        else
-          out.push_back({other, person, similarity, theirs.size(), mine.size()});
-      }
+  if (rule_ != GroupingRule::Linkage) return {};
+  std::vector<std::pair<const std::string*, const std::vector<std::string>*>> todo;
+  visit_persons(person_faces_, persons, [&](const std::string& person, const std::vector<std::string>& faces) {
+    todo.emplace_back(&person, &faces);
+  });
+  // Every core looks around its share of the persons (the index is only read, under this lock);
+  // a pair that two of them found, one from each side, is kept once.
+  const size_t threads =
+      std::clamp<size_t>(todo.size() / kPersonsPerThread, 1, std::max(1u, std::thread::hardware_concurrency()));
+  auto look_around = [&](size_t first) {
+    std::vector<NearPersons> out;
+    std::set<std::pair<std::string, std::string>> seen;
+    for (size_t i = first; i < todo.size(); i += threads) {
+      const std::string& person = *todo[i].first;
+      const std::vector<std::string>& mine = *todo[i].second;
+      for (const float* probe : spread_sample(mine, probes))
+        for (const auto& [distance, slot] : index_.within(probe, linkage_distance(loosest, SIZE_MAX), kQuestionBreadth)) {
+          const std::string& other = entries_[slot].person_id;
+          if (other == person || !seen.insert(std::minmax(person, other)).second) continue;
+          const auto& theirs = person_faces_.at(other);
+          const float d = linkage(mine, theirs);
+          if (d > linkage_distance(loosest, mine.size() * theirs.size())) continue;
+          if (share_a_photo(mine, theirs) || held_apart(mine, other)) continue;
+          const float similarity = linkage_similarity(d, mine.size() * theirs.size());
+          // In personId order, so that a pair reads the same in every list.
+          if (person < other)
+            out.push_back({person, other, similarity, mine.size(), theirs.size()});
+          else
+            out.push_back({other, person, similarity, theirs.size(), mine.size()});
+        }
+    }
+    return out;
   };
-  visit_persons(person_faces_, persons, look_around);
+  std::vector<std::future<std::vector<NearPersons>>> others;
+  for (size_t t = 1; t < threads; ++t) others.push_back(std::async(std::launch::async, look_around, t));
+  std::vector<NearPersons> out = look_around(0);
+  for (auto& other : others)
+    for (auto& pair : other.get()) out.push_back(std::move(pair));
+  auto key = [](const NearPersons& n) { return std::tie(n.person_id, n.other_person_id); };
+  std::sort(out.begin(), out.end(), [&](const NearPersons& a, const NearPersons& b) { return key(a) < key(b); });
+  out.erase(std::unique(out.begin(), out.end(), [&](const NearPersons& a, const NearPersons& b) { return key(a) == key(b); }),
+            out.end());
   return out;
 }
 

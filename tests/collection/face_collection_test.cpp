@@ -1,6 +1,7 @@
 // The face collection: collections' life cycle, persistence, search-or-index and its rules.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <random>
 #include <thread>
 
@@ -221,6 +222,31 @@ TEST_P(FaceCollectionOn, LinkageNeverMergesPersonsOfOnePhoto) {
   EXPECT_NE(ab[0].person_id, ab[1].person_id);
   const auto m = c.assign("pc", {face(1, d)}, 95, thumb);
   EXPECT_FALSE(c.merge_candidate(m[0], 95));
+}
+
+// Across hundreds of persons (looked around on every core), each pair of lookalikes is found once,
+// at the similarity of its distance, and no stranger is near anyone.
+TEST_P(FaceCollectionOn, NearPersonsAcrossManyPersonsAreEachFoundOnce) {
+  Fixture fx(GetParam());
+  std::mt19937 rng(14);
+  FaceCollection c(*fx.store, "l", GroupingRule::Linkage);
+  std::map<std::pair<std::string, std::string>, float> lookalikes;  // by personIds in order: the expected similarity
+  for (int i = 0; i < 300; ++i) {
+    const Descriptor a = random_descriptor(rng), b = at_distance(a, 0.55f + 0.001f * static_cast<float>(i % 100), rng);
+    const auto one = c.index("a" + std::to_string(i), {face(1, a)}), other = c.index("b" + std::to_string(i), {face(1, b)});
+    lookalikes[std::minmax(one[0].person_id, other[0].person_id)] = similarity_from_distance(descriptor_distance(a, b));
+  }
+  const auto near = c.near_persons(60);
+  std::map<std::pair<std::string, std::string>, float> found;
+  for (const auto& n : near) {
+    ASSERT_LT(n.person_id, n.other_person_id);
+    EXPECT_TRUE(found.emplace(std::make_pair(n.person_id, n.other_person_id), n.similarity).second) << "found twice";
+  }
+  ASSERT_EQ(found.size(), lookalikes.size());
+  for (const auto& [pair, similarity] : lookalikes) {
+    ASSERT_TRUE(found.count(pair)) << pair.first << " " << pair.second;
+    EXPECT_NEAR(found.at(pair), similarity, 0.01f);
+  }
 }
 
 // Two people wrongly filed as one regroup into two; one person stays whole.
