@@ -70,6 +70,13 @@ struct Library {
     return filed.front();
   }
 
+  // Files `count` faces, each at `distance` from `centre` in a random direction.
+  std::vector<FaceRecord> file_around(const Descriptor& centre, int count, float distance, std::mt19937& rng) {
+    std::vector<FaceRecord> out;
+    for (int i = 0; i < count; ++i) out.push_back(file(at_distance(centre, distance, rng)));
+    return out;
+  }
+
   std::string person_of(const std::string& face_id) const { return collection->face(face_id)->person_id; }
 };
 
@@ -87,7 +94,7 @@ struct Lookalikes {
   FaceRecord x;
 
   explicit Lookalikes(Library& library) {
-    for (int i = 0; i < 5; ++i) person_a.push_back(library.file(at_distance(a, 0.2f, rng)));
+    person_a = library.file_around(a, 5, 0.2f, rng);
     x = library.file(at_distance(a, 0.3f, rng));
   }
   // Faces between X and A, each nearer to X.
@@ -149,12 +156,10 @@ struct NearPair {
   std::vector<FaceRecord> of_a, of_b;
 
   explicit NearPair(Library& library) {
-    for (int i = 0; i < 4; ++i) of_a.push_back(library.file(at_distance(a, 0.15f, rng)));
-    for (int i = 0; i < 4; ++i) of_b.push_back(library.file(at_distance(b, 0.15f, rng)));
+    of_a = library.file_around(a, 4, 0.15f, rng);
+    of_b = library.file_around(b, 4, 0.15f, rng);
   }
-  void file_between(Library& library, int count) {
-    for (int i = 0; i < count; ++i) library.file(at_distance(centre, 0.12f, rng));
-  }
+  void file_between(Library& library, int count) { library.file_around(centre, count, 0.12f, rng); }
 };
 
 TEST_P(Corrections, TwoPersonsHeldApartAreNeverMerged) {
@@ -206,8 +211,7 @@ TEST_P(Corrections, ReclusterStillSplitsWhatNoUserPlaced) {
   Library library(GetParam());
   std::mt19937 rng(5);
   const Descriptor a = random_descriptor(rng);
-  std::vector<FaceRecord> of_a;
-  for (int i = 0; i < 3; ++i) of_a.push_back(library.file(at_distance(a, 0.15f, rng)));
+  const auto of_a = library.file_around(a, 3, 0.15f, rng);
   const std::string person = library.person_of(of_a[0].face_id);
   library.collection->correct({{}, {of_a[0].face_id, of_a[1].face_id, of_a[2].face_id}});
   // A stranger put into A by a plain index move (as a wrong automatic decision would be).
@@ -238,9 +242,7 @@ TEST_P(Corrections, AFaceAloneIsAskedAboutBeforeTwoLargePersonsLeftApart) {
   Library library(GetParam());
   std::mt19937 rng(11);
   const Descriptor a = random_descriptor(rng), b = at_distance(a, 0.5f, rng);
-  std::vector<FaceRecord> person_a, person_b;
-  for (int i = 0; i < 8; ++i) person_a.push_back(library.file(at_distance(a, 0.2f, rng)));
-  for (int i = 0; i < 8; ++i) person_b.push_back(library.file(at_distance(b, 0.2f, rng)));
+  const auto person_a = library.file_around(a, 8, 0.2f, rng), person_b = library.file_around(b, 8, 0.2f, rng);
   const FaceRecord alone = library.file(at_distance(a, 0.45f, rng));
   const std::string a_id = library.person_of(person_a[0].face_id), b_id = library.person_of(person_b[0].face_id);
   ASSERT_NE(library.person_of(alone.face_id), a_id) << "the face stays alone when filed";
@@ -304,7 +306,7 @@ TEST_P(Corrections, TheOddFaceOutOfAPersonIsAskedAboutThoughAboveTheThreshold) {
   std::mt19937 rng(23);
   const Descriptor a = random_descriptor(rng);
   const FaceRecord first = library.file(at_distance(a, 0.25f, rng));
-  for (int i = 0; i < 5; ++i) library.file(at_distance(a, 0.25f, rng));
+  library.file_around(a, 5, 0.25f, rng);
   const FaceRecord odd = library.file(at_distance(a, 0.38f, rng));
   const std::string a_id = library.person_of(first.face_id);
   ASSERT_EQ(library.person_of(odd.face_id), a_id) << "the face is filed into the person";
@@ -330,9 +332,7 @@ TEST_P(Corrections, FacesAloneNearAPersonAreAskedAboutInOneQuestion) {
   Library library(GetParam());
   std::mt19937 rng(11);
   const Descriptor a = random_descriptor(rng);
-  std::vector<FaceRecord> person_a, alone;
-  for (int i = 0; i < 8; ++i) person_a.push_back(library.file(at_distance(a, 0.2f, rng)));
-  for (int i = 0; i < 4; ++i) alone.push_back(library.file(at_distance(a, 0.45f, rng)));
+  const auto person_a = library.file_around(a, 8, 0.2f, rng), alone = library.file_around(a, 4, 0.45f, rng);
   const std::string a_id = library.person_of(person_a[0].face_id);
   std::set<std::string> alone_ids;
   for (const auto& face : alone) alone_ids.insert(library.person_of(face.face_id));
@@ -370,17 +370,13 @@ TEST_P(Corrections, FacesAloneNearAPersonAreAskedAboutInOneQuestion) {
   }
 }
 
-// After answers, the questions are looked for again only around the persons the answers changed
-// (a pair held apart, a merge): they are the questions a fresh look at the collection asks.
 // What users said of persons shapes what is asked: near a named person, whether a face is that
 // person; of a hidden person (not worth their time), nothing; taken back, the plain question again.
 TEST_P(Corrections, ANamedPersonIsAskedAboutByNameAndAHiddenOneNotAtAll) {
   Library library(GetParam());
   std::mt19937 rng(23);
   const Descriptor a = random_descriptor(rng), b = at_distance(a, 0.5f, rng);
-  std::vector<FaceRecord> person_a, person_b;
-  for (int i = 0; i < 4; ++i) person_a.push_back(library.file(at_distance(a, 0.2f, rng)));
-  for (int i = 0; i < 4; ++i) person_b.push_back(library.file(at_distance(b, 0.2f, rng)));
+  const auto person_a = library.file_around(a, 4, 0.2f, rng), person_b = library.file_around(b, 4, 0.2f, rng);
   const std::string a_id = library.person_of(person_a[0].face_id), b_id = library.person_of(person_b[0].face_id);
   ASSERT_NE(a_id, b_id);
   Questions questions(*library.people, *library.collection, kThreshold);
@@ -389,23 +385,28 @@ TEST_P(Corrections, ANamedPersonIsAskedAboutByNameAndAHiddenOneNotAtAll) {
       if (is_about(q, a_id, b_id)) return q;
     return std::nullopt;
   };
-  ASSERT_TRUE(about_the_two());
-  EXPECT_EQ(about_the_two()->kind, Question::Kind::SamePerson);
+  const auto plain = about_the_two();
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->kind, Question::Kind::SamePerson);
 
   library.people->update(b_id, {.name = "Bea"});
-  ASSERT_TRUE(about_the_two());
-  EXPECT_EQ(about_the_two()->kind, Question::Kind::IsThisPerson);
-  EXPECT_EQ(about_the_two()->other_person_id, b_id) << "whether the unnamed person is the named one";
+  const auto by_name = about_the_two();
+  ASSERT_TRUE(by_name);
+  EXPECT_EQ(by_name->kind, Question::Kind::IsThisPerson);
+  EXPECT_EQ(by_name->other_person_id, b_id) << "whether the unnamed person is the named one";
 
   library.people->update(a_id, {.hidden = true});
   EXPECT_FALSE(about_the_two()) << "a hidden person is not asked about";
 
   library.people->update(a_id, {.hidden = false});
   library.people->update(b_id, {.name = ""});
-  ASSERT_TRUE(about_the_two());
-  EXPECT_EQ(about_the_two()->kind, Question::Kind::SamePerson);
+  const auto again = about_the_two();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->kind, Question::Kind::SamePerson);
 }
 
+// After answers, the questions are looked for again only around the persons the answers changed
+// (a pair held apart, a merge): they are the questions a fresh look at the collection asks.
 TEST_P(Corrections, QuestionsAfterAnswersAreThoseOfAFreshLook) {
   Library library(GetParam());
   std::mt19937 rng(5);
