@@ -53,6 +53,7 @@ struct NearPersons {
   std::string person_id, other_person_id;
   float similarity;  // of one pair as likely to be of one person as their faces' mean distance (linkage_similarity)
   size_t faces, other_faces;
+  bool held_apart = false;  // users said they are two people
 };
 
 // A face far, on average, from the other faces of its person, or farther than all of them.
@@ -117,7 +118,8 @@ class FaceCollection {
   std::vector<std::vector<std::string>> regroup(const std::string& person_id, float threshold, size_t max_faces) const;
 
   // Linkage rule, the questions worth asking a user: pairs of persons whose faces come within
-  // `loosest` similarity on average, sharing no photo and held apart by no user (each pair once);
+  // `loosest` similarity on average and share no photo (each pair once; those a user held apart
+  // flagged, for how near strangers come);
   // and faces no user placed whose mean similarity to the rest of their person is below
   // `threshold`, or `odd_one_out` log-odds below every other face's.
   std::vector<NearPersons> near_persons(float loosest) const;

@@ -245,13 +245,14 @@ std::vector<NearPersons> FaceCollection::near_persons_of(float loosest, const st
           const auto& theirs = person_faces_.at(other);
           const float d = linkage(mine, theirs);
           if (d > linkage_distance(loosest, mine.size() * theirs.size())) continue;
-          if (share_a_photo(mine, theirs) || held_apart(mine, other)) continue;
+          if (share_a_photo(mine, theirs)) continue;
           const float similarity = linkage_similarity(d, mine.size() * theirs.size());
+          const bool apart = held_apart(mine, other);
           // In personId order, so that a pair reads the same in every list.
           if (person < other)
-            out.push_back({person, other, similarity, mine.size(), theirs.size()});
+            out.push_back({person, other, similarity, mine.size(), theirs.size(), apart});
           else
-            out.push_back({other, person, similarity, theirs.size(), mine.size()});
+            out.push_back({other, person, similarity, theirs.size(), mine.size(), apart});
         }
     }
     return out;

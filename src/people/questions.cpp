@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_map>
 #include <map>
 #include <set>
 
@@ -36,12 +37,19 @@ constexpr double kOddOneOutIsElsewhere = 0.3;
 // own, fitted to 4,469 near pairs and checked on the answers (2026-12-07-which-of-these.md): next
 // to a person of 2-3 faces it is that person from 85 % on (a library splits one person into small
 // pieces), next to one of 4 or more the similarity decides almost outright.
-double chance_of_one_person(float similarity, size_t fewer_faces, size_t more_faces) {
+//
+// Where users said two persons are different, the descriptor puts strangers that near in that part
+// of the face space (it crowds the faces of some groups of people): a pair no nearer than a
+// stranger ruled out of either of its persons is no better than even. One answer's lesson, used at
+// once: on LFW it saved a wasted "no" among the first 16 answers of two seeds of ten, and cost one
+// answer of 25 on another (bench/results/2026-12-07-strangers-ruled-out.md).
+double chance_of_one_person(float similarity, size_t fewer_faces, size_t more_faces, float nearest_stranger = 0) {
   double even = 90, steepness = 4;
   if (fewer_faces <= 1 && more_faces >= 2) {
     even = more_faces <= 3 ? 85 : 91;
     steepness = more_faces <= 3 ? 6 : 5;
   }
+  even = std::max(even, static_cast<double>(nearest_stranger));
   steepness *= std::sqrt(static_cast<double>(std::max<size_t>(fewer_faces, 1)));
   return 1 / (1 + std::exp(-steepness * (similarity_logit(similarity) - similarity_logit(static_cast<float>(even)))));
 }
@@ -164,13 +172,24 @@ std::vector<Question> Questions::rank(const Pool& pool, const Said& said) {
   };
   std::vector<Question> out;
   std::map<std::string, std::vector<Candidate>> candidates;  // by the person they may be: named, else larger
+  std::unordered_map<std::string, float> nearest_stranger;  // by person: the nearest one users ruled out
+  for (const auto& pair : pool.near)
+    if (pair.held_apart)
+      for (const auto* id : {&pair.person_id, &pair.other_person_id})
+        nearest_stranger[*id] = std::max(nearest_stranger[*id], pair.similarity);
+  auto nearest_stranger_of = [&](const std::string& id) {
+    const auto found = nearest_stranger.find(id);
+    return found == nearest_stranger.end() ? 0.0f : found->second;
+  };
   for (const auto& pair : pool.near) {
-    if (hidden(pair.person_id) || hidden(pair.other_person_id)) continue;
+    if (pair.held_apart || hidden(pair.person_id) || hidden(pair.other_person_id)) continue;
     const bool named = !name_of(pair.person_id).empty(), other_named = !name_of(pair.other_person_id).empty();
     if (named && other_named) continue;  // two names given are the user's call already
     const bool other_is_asked = named || (!other_named && pair.other_faces <= pair.faces);
     const double chance = chance_of_one_person(pair.similarity, std::min(pair.faces, pair.other_faces),
-                                              std::max(pair.faces, pair.other_faces));
+                                              std::max(pair.faces, pair.other_faces),
+                                              std::max(nearest_stranger_of(pair.person_id),
+                                                       nearest_stranger_of(pair.other_person_id)));
     const size_t asked_faces = other_is_asked ? pair.other_faces : pair.faces;
     const size_t its_faces = other_is_asked ? pair.faces : pair.other_faces;
     candidates[other_is_asked ? pair.person_id : pair.other_person_id].push_back(

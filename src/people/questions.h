@@ -36,7 +36,8 @@ Question::Kind parse_question_kind(const std::string& name);  // Error InvalidPa
 
 // The questions whose answers settle the most, and what each answer does: Yes merges (the named
 // or larger person keeps its id) or confirms a face in its person; No stores the correction
-// (People::keep_apart, People::not_this_person), so the question never comes back. Where several
+// (People::keep_apart, People::not_this_person), so the question never comes back, and pairs no
+// nearer than those strangers around the same persons are thought less likely. Where several
 // smaller persons may be one person, one question asks which of them are: the pieces a library
 // splits one person into are mostly single faces near it, and a pair question mends one at a time.
 // The near persons and stray faces behind the questions are found again only when the collection

@@ -405,6 +405,44 @@ TEST_P(Corrections, ANamedPersonIsAskedAboutByNameAndAHiddenOneNotAtAll) {
   EXPECT_EQ(again->kind, Question::Kind::SamePerson);
 }
 
+// Persons X and Y of four faces each at 92-95 %, Z a little farther from X, and P and Q, elsewhere,
+// a little farther apart still. Nearer is likelier while nothing is known: X-Z is asked about
+// before P-Q. Once a user says X and Y are two people, strangers are known to come that near X, and
+// X-Z, no nearer than Y, is asked about after P-Q.
+TEST_P(Corrections, APairNoNearerThanAStrangerRuledOutIsAskedAboutAfterOthers) {
+  Library library(GetParam());
+  std::mt19937 rng(23);
+  const Descriptor x = random_descriptor(rng), y = at_distance(x, 0.40f, rng), z = at_distance(x, 0.45f, rng);
+  const Descriptor p = random_descriptor(rng), q = at_distance(p, 0.455f, rng);
+  auto person_around = [&](const Descriptor& centre) {
+    const std::string id = library.person_of(library.file_around(centre, 4, 0.2f, rng).front().face_id);
+    EXPECT_EQ(library.people->get(id).face_count, 4);
+    return id;
+  };
+  const std::string x_id = person_around(x), y_id = person_around(y), z_id = person_around(z);
+  const std::string p_id = person_around(p), q_id = person_around(q);
+  Questions questions(*library.people, *library.collection, kThreshold);
+  auto find = [](const std::vector<Question>& asked, const std::string& one, const std::string& other) {
+    return std::find_if(asked.begin(), asked.end(), [&](const Question& q) { return is_about(q, one, other); }) -
+           asked.begin();
+  };
+  const auto before = questions.next(20);
+  const auto xy = find(before, x_id, y_id), xz = find(before, x_id, z_id), pq = find(before, p_id, q_id);
+  ASSERT_LT(xy, before.size());
+  ASSERT_LT(xz, before.size());
+  ASSERT_LT(pq, before.size());
+  EXPECT_LT(before[xy].similarity, 95.f);
+  EXPECT_GT(before[xy].similarity, before[xz].similarity);
+  EXPECT_GT(before[xz].similarity, before[pq].similarity);
+  EXPECT_LT(xz, pq) << "the nearer pair first while nothing is known";
+
+  questions.answer(before[xy], false);
+  const auto after = questions.next(20);
+  EXPECT_EQ(find(after, x_id, y_id), after.size()) << "answered";
+  ASSERT_LT(find(after, x_id, z_id), after.size()) << "still asked";
+  EXPECT_LT(find(after, p_id, q_id), find(after, x_id, z_id)) << "after the pair no stranger is known to come near";
+}
+
 // After answers, the questions are looked for again only around the persons the answers changed
 // (a pair held apart, a merge): they are the questions a fresh look at the collection asks.
 TEST_P(Corrections, QuestionsAfterAnswersAreThoseOfAFreshLook) {
