@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 #include <shared_mutex>
+#include <stop_token>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -122,11 +123,13 @@ class FaceCollection {
   // flagged, for how near strangers come);
   // and faces no user placed whose mean similarity to the rest of their person is below
   // `threshold`, or `odd_one_out` log-odds below every other face's.
-  std::vector<NearPersons> near_persons(float loosest) const;
+  // A search stopped by `stop` returns what it found so far.
+  std::vector<NearPersons> near_persons(float loosest, std::stop_token stop = {}) const;
   std::vector<StrayFace> stray_faces(float threshold, float odd_one_out) const;
   // The same for `persons` only, for a caller that keeps the rest: their near persons looked for
   // around more of their faces (64, not 8), so that a pair is found from either side.
-  std::vector<NearPersons> near_persons(float loosest, const std::set<std::string>& persons) const;
+  std::vector<NearPersons> near_persons(float loosest, const std::set<std::string>& persons,
+                                        std::stop_token stop = {}) const;
   std::vector<StrayFace> stray_faces(float threshold, float odd_one_out, const std::set<std::string>& persons) const;
   // For each person, a sum over its faces of what the two lists above read of them (face, photo,
   // the faces held apart from it, whether a user placed it): a person whose signature did not
@@ -193,7 +196,8 @@ class FaceCollection {
   void load_user_word();
   void correct_locked(const UserCorrection& correction);
   // near_persons and stray_faces of `persons`, or of every person where it is null.
-  std::vector<NearPersons> near_persons_of(float loosest, const std::set<std::string>* persons, size_t probes) const;
+  std::vector<NearPersons> near_persons_of(float loosest, const std::set<std::string>* persons, size_t probes,
+                                           const std::stop_token& stop) const;
   std::vector<StrayFace> stray_faces_of(float threshold, float odd_one_out, const std::set<std::string>* persons) const;
   // Whether a face of `faces` is held apart from a face of the person.
   bool held_apart(const std::vector<std::string>& faces, const std::string& person_id) const;

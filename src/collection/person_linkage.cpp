@@ -211,16 +211,17 @@ std::vector<std::vector<std::string>> FaceCollection::regroup(const std::string&
   return out;
 }
 
-std::vector<NearPersons> FaceCollection::near_persons(float loosest) const {
-  return near_persons_of(loosest, nullptr, kNeighbourProbes);
+std::vector<NearPersons> FaceCollection::near_persons(float loosest, std::stop_token stop) const {
+  return near_persons_of(loosest, nullptr, kNeighbourProbes, stop);
 }
 
-std::vector<NearPersons> FaceCollection::near_persons(float loosest, const std::set<std::string>& persons) const {
-  return near_persons_of(loosest, &persons, kMaxLinkageFaces);
+std::vector<NearPersons> FaceCollection::near_persons(float loosest, const std::set<std::string>& persons,
+                                                      std::stop_token stop) const {
+  return near_persons_of(loosest, &persons, kMaxLinkageFaces, stop);
 }
 
 std::vector<NearPersons> FaceCollection::near_persons_of(float loosest, const std::set<std::string>* persons,
-                                                         size_t probes) const {
+                                                         size_t probes, const std::stop_token& stop) const {
   refresh();
   std::shared_lock lock(mutex_);
   if (rule_ != GroupingRule::Linkage) return {};
@@ -235,7 +236,7 @@ std::vector<NearPersons> FaceCollection::near_persons_of(float loosest, const st
   auto look_around = [&](size_t first) {
     std::vector<NearPersons> out;
     std::set<std::pair<std::string, std::string>> seen;
-    for (size_t i = first; i < todo.size(); i += threads) {
+    for (size_t i = first; i < todo.size() && !stop.stop_requested(); i += threads) {
       const std::string& person = *todo[i].first;
       const std::vector<std::string>& mine = *todo[i].second;
       for (const float* probe : spread_sample(mine, probes))

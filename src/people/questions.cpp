@@ -115,17 +115,20 @@ Question::Kind parse_question_kind(const std::string& name) {
 Questions::Questions(People& people, FaceCollection& collection, float threshold)
     : people_(people), collection_(collection), threshold_(threshold) {}
 
-std::shared_ptr<const Questions::Pool> Questions::pool() const {
+std::shared_ptr<const Questions::Pool> Questions::pool(const std::stop_token& stop) const {
   std::lock_guard lock(pool_mutex_);
   const int64_t revision = collection_.revision();  // before the search: a write during it is seen next time
   if (pool_ && pool_->revision == revision) return pool_;
   // The first pool is an update of an empty one: every person is new, so the whole search runs.
-  pool_ = std::make_shared<const Pool>(updated(pool_ ? *pool_ : Pool{}, revision, collection_.person_signatures()));
+  Pool found = updated(pool_ ? *pool_ : Pool{}, revision, collection_.person_signatures(), stop);
+  if (stop.stop_requested()) return nullptr;  // half a search is no pool
+  pool_ = std::make_shared<const Pool>(std::move(found));
   return pool_;
 }
 
 Questions::Pool Questions::updated(const Pool& before, int64_t revision,
-                                   std::unordered_map<std::string, uint64_t> signatures) const {
+                                   std::unordered_map<std::string, uint64_t> signatures,
+                                   const std::stop_token& stop) const {
   std::set<std::string> changed;  // new, or not what they were
   for (const auto& [person, signature] : signatures)
     if (const auto was = before.signatures.find(person); was == before.signatures.end() || was->second != signature)
@@ -133,9 +136,9 @@ Questions::Pool Questions::updated(const Pool& before, int64_t revision,
   // Looking again around a changed person probes up to 8x as many of its faces as a full search
   // does: past an eighth of the persons, the full search is the cheaper.
   if (changed.size() * kFullSearchShare > signatures.size())
-    return {revision, std::move(signatures), collection_.near_persons(kAskFromSimilarity),
+    return {revision, std::move(signatures), collection_.near_persons(kAskFromSimilarity, stop),
             collection_.stray_faces(threshold_, kOddOneOut)};
-  Pool pool{revision, std::move(signatures), collection_.near_persons(kAskFromSimilarity, changed),
+  Pool pool{revision, std::move(signatures), collection_.near_persons(kAskFromSimilarity, changed, stop),
             collection_.stray_faces(threshold_, kOddOneOut, changed)};
   auto stale = [&](const std::string& person) { return changed.count(person) || !pool.signatures.count(person); };
   for (const auto& pair : before.near)
@@ -145,21 +148,24 @@ Questions::Pool Questions::updated(const Pool& before, int64_t revision,
   return pool;
 }
 
-std::vector<Question> Questions::next(size_t limit) const {
+std::shared_ptr<const Questions::Ranked> Questions::ranked(const std::stop_token& stop) const {
   Said said;
   for (auto& p : people_.named_or_hidden()) said.emplace(p.person_id, std::make_pair(std::move(p.name), p.hidden));
-  const auto pool = this->pool();
-  std::shared_ptr<const Ranked> ranked;
-  {
-    // Ranked again only when the pool or what users said changed: asking again is then a copy.
-    std::lock_guard lock(ranked_mutex_);
-    if (!ranked_ || ranked_->pool != pool || ranked_->said != said)
-      ranked_ = std::make_shared<const Ranked>(Ranked{pool, said, rank(*pool, said)});
-    ranked = ranked_;
-  }
-  const auto& all = ranked->questions;
+  const auto pool = this->pool(stop);
+  if (!pool) return nullptr;
+  // Ranked again only when the pool or what users said changed: asking again is then a copy.
+  std::lock_guard lock(ranked_mutex_);
+  if (!ranked_ || ranked_->pool != pool || ranked_->said != said)
+    ranked_ = std::make_shared<const Ranked>(Ranked{pool, said, rank(*pool, said)});
+  return ranked_;
+}
+
+std::vector<Question> Questions::next(size_t limit) const {
+  const auto& all = ranked({})->questions;
   return {all.begin(), all.begin() + static_cast<long>(std::min(limit, all.size()))};
 }
+
+void Questions::prepare(std::stop_token stop) const { ranked(stop); }
 
 std::vector<Question> Questions::rank(const Pool& pool, const Said& said) {
   auto name_of = [&](const std::string& id) {

@@ -3,6 +3,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <stop_token>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -49,6 +50,9 @@ class Questions {
 
   Questions(People& people, FaceCollection& collection, float threshold);
   std::vector<Question> next(size_t limit) const;
+  // Finds the questions ahead of the first ask (a server does it in the background when it starts:
+  // over 10,000 people the search takes seconds); stopped, it keeps nothing.
+  void prepare(std::stop_token stop) const;
   // Error NotFound if a person or face of the question is gone (answered in another tab).
   void answer(const Question& question, bool yes);
   // A WhichArePerson answer: the chosen candidates merge into the question's person, the others
@@ -65,8 +69,9 @@ class Questions {
     std::vector<StrayFace> strays;
   };
   // The pool of `signatures`, from `before`: what concerns the persons that changed is found again.
-  Pool updated(const Pool& before, int64_t revision, std::unordered_map<std::string, uint64_t> signatures) const;
-  std::shared_ptr<const Pool> pool() const;
+  Pool updated(const Pool& before, int64_t revision, std::unordered_map<std::string, uint64_t> signatures,
+               const std::stop_token& stop) const;
+  std::shared_ptr<const Pool> pool(const std::stop_token& stop) const;  // null if stopped
   // What users said of persons, by personId: the name and whether they hid the person.
   using Said = std::map<std::string, std::pair<std::string, bool>>;
   // Every question of a pool, worth most first, as asked while users had said `said`.
@@ -76,6 +81,7 @@ class Questions {
     std::vector<Question> questions;
   };
   static std::vector<Question> rank(const Pool& pool, const Said& said);
+  std::shared_ptr<const Ranked> ranked(const std::stop_token& stop) const;  // null if stopped
 
   People& people_;
   FaceCollection& collection_;

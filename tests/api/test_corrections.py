@@ -44,6 +44,8 @@ class CorrectionsTest(unittest.TestCase):
         if then:
             then()
         self.server = BeetrootServer(data=self.server.data, keys=(self.server.key_id, self.server.secret))
+        # The questions are looked for as the server starts, not at the first ask.
+        wait_for(lambda: "Questions: found in" in self.server.logs(), message="questions found at start")
 
     def recluster(self):
         env = dict(os.environ, BEETROOT_DATA=self.server.data.name)

@@ -9,6 +9,7 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <stop_token>
 #include <tuple>
 
 #include "base/error.h"
@@ -473,6 +474,36 @@ TEST_P(Corrections, QuestionsAfterAnswersAreThoseOfAFreshLook) {
   const auto same_person = std::count_if(after.begin(), after.end(), [](const auto& q) { return std::get<0>(q) == "same-person"; });
   EXPECT_EQ(same_person, static_cast<long>(pairs.size()) - 2) << "the two answered are not asked again";
   EXPECT_FALSE(after.count({"same-person", pairs[0].person_id, pairs[0].other_person_id, "", pairs[0].similarity}));
+}
+
+// A server finds the questions ahead of the first ask, and stops that search when it stops: what
+// a stopped search found is not kept (the next ask searches again and finds every question), and a
+// finished one gives the questions a fresh look asks.
+TEST_P(Corrections, QuestionsFoundAheadAreThoseAskedAndAStoppedSearchKeepsNothing) {
+  Library library(GetParam());
+  std::mt19937 rng(31);
+  for (int pair = 0; pair < 10; ++pair) {  // ten pairs of lookalikes, left apart when filed
+    const Descriptor a = random_descriptor(rng), b = at_distance(a, 0.45f, rng);
+    library.file_around(a, 3, 0.2f, rng);
+    library.file_around(b, 3, 0.2f, rng);
+  }
+  auto listed = [](const std::vector<Question>& list) {
+    std::vector<std::tuple<std::string, std::string, std::string, float>> out;
+    for (const auto& q : list) out.emplace_back(q.person_id, q.other_person_id, q.face_id, q.similarity);
+    return out;
+  };
+  const auto fresh = listed(Questions(*library.people, *library.collection, kThreshold).next(100));
+  ASSERT_GE(fresh.size(), 10u);
+
+  Questions stopped(*library.people, *library.collection, kThreshold);
+  std::stop_source stop;
+  stop.request_stop();
+  stopped.prepare(stop.get_token());
+  EXPECT_EQ(listed(stopped.next(100)), fresh);
+
+  Questions ahead(*library.people, *library.collection, kThreshold);
+  ahead.prepare({});
+  EXPECT_EQ(listed(ahead.next(100)), fresh);
 }
 
 }  // namespace
