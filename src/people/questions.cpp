@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <unordered_map>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "base/error.h"
 #include "collection/similarity.h"
