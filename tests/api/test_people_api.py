@@ -72,6 +72,17 @@ class PeopleApiTest(unittest.TestCase):
         self.assertEqual(status, 204)
         self.assertIn("Max-Age=0", cleared)
 
+    def test_the_page_and_its_files_are_served_as_they_are_in_web(self):
+        # The browser test drives the page in the normal build only; its files are served here.
+        web = pathlib.Path(__file__).resolve().parents[2] / "web"
+        for path, name, kind in (("/", "index.html", "text/html"), ("/app.js", "app.js", "javascript"),
+                                 ("/questions.js", "questions.js", "javascript"), ("/photos.js", "photos.js", "javascript"),
+                                 ("/style.css", "style.css", "text/css")):
+            with urllib.request.urlopen(self.server.url + path, timeout=30) as response:
+                self.assertEqual(response.status, 200, path)
+                self.assertIn(kind, response.headers["Content-Type"], path)
+                self.assertEqual(response.read(), (web / name).read_bytes(), path)
+
     def test_people_are_listed_paged_and_sorted_with_their_faces(self):
         everyone = self.people(limit=1000)
         self.assertGreaterEqual(everyone["total"], 5)

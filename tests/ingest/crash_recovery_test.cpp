@@ -55,7 +55,9 @@ std::string listing(const fs::path& data, const std::string& what) {
   return test::run_command("BEETROOT_DATA=" + data.string() + " " + BEETROOT_BINARY + " " + what).out;
 }
 
-constexpr int kKills = 5;
+// Runs killed before the last: fewer under the sanitizers, which check the runs that end, not the
+// killed ones (a killed process reports nothing).
+int kills() { return test::sanitized() ? 2 : 5; }
 
 TEST(CrashRecovery, KilledIngestResumesToTheSameResult) {
   const fs::path root = fs::temp_directory_path() / ("beetroot-crash-" + std::to_string(getpid()));
@@ -78,7 +80,7 @@ TEST(CrashRecovery, KilledIngestResumesToTheSameResult) {
   std::uniform_int_distribution<int> photos_before_kill(1, 2), jitter_ms(0, 300);
   const fs::path log = root / "crashed.log";
   int killed_mid_run = 0;
-  for (int attempt = 0; attempt < kKills; ++attempt) {
+  for (int attempt = 0; attempt < kills(); ++attempt) {
     const pid_t pid = start_ingest(crashed, photos, log);
     if (!wait_for_log(pid, log, "DetectFaces:", photos_before_kill(random))) break;  // finished: nothing left to kill
     std::this_thread::sleep_for(std::chrono::milliseconds(jitter_ms(random)));
@@ -86,7 +88,7 @@ TEST(CrashRecovery, KilledIngestResumesToTheSameResult) {
   }
   ASSERT_EQ(test::wait_exit(start_ingest(crashed, photos)), 0);
   std::cout << "runs killed mid-way: " << killed_mid_run << "\n";
-  EXPECT_GE(killed_mid_run, 3);
+  EXPECT_GE(killed_mid_run, kills() / 2 + 1);
 
   EXPECT_EQ(listing(crashed, "people"), listing(reference, "people"));
   // Photos rows are equal but for their upload times.
