@@ -53,13 +53,15 @@ wait "$background_builds" || { tail -50 "$servers/background-builds.log"; exit 1
 phase "sanitised tests, the fuzz targets built alongside"
 nice -n 19 ninja -C "$here/build-sanitize" fuzzers >"$servers/fuzzers-build.log" 2>&1 &
 fuzzers_build=$!
-# Four tests are left to the normal build: two run the same inference code as smaller tests, on
-# dozens of LFW and 12-megapixel photos, which the sanitisers slow to minutes; the third runs
-# oneDNN's AVX2 kernels, and the fourth the People page's JavaScript in Chromium, neither of which
-# the sanitisers instrument (the API tests call every endpoint the page calls, and fetch its files).
+# Five tests are left to the normal build: two run the same inference code as smaller tests, on
+# dozens of LFW and 12-megapixel photos, which the sanitisers slow to minutes; the third runs three
+# workers (each what the one-worker tests run under the sanitisers) and kills one, of which they
+# report nothing; the fourth runs oneDNN's AVX2 kernels, and the fifth the People page's JavaScript
+# in Chromium, neither of which the sanitisers instrument (the API tests call every endpoint the
+# page calls, and fetch its files).
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 LSAN_OPTIONS=suppressions="$here/scripts/lsan.supp" \
   ctest --test-dir "$here/build-sanitize" --output-on-failure -j4 \
-  -E '^(Grouping\.OnePersonAcrossSourcesIsOneAndGroupPhotosStayApart|ImageDecoding\.ExifRotatedPhotosGiveTheUprightFaces|FaceApiParity\.OnAvx2Kernels|web\.people_page)$'
+  -E '^(Grouping\.OnePersonAcrossSourcesIsOneAndGroupPhotosStayApart|ImageDecoding\.ExifRotatedPhotosGiveTheUprightFaces|Workers\.ThreeWorkersFileTheSamePersonsAsOneProcessAndAKilledWorkerLosesNothing|FaceApiParity\.OnAvx2Kernels|web\.people_page)$'
 phase "fuzzing"
 wait "$fuzzers_build" || { tail -50 "$servers/fuzzers-build.log"; exit 1; }
 # Each libFuzzer target for 10 s from its seeds (fuzz/corpus/): a smoke run; a night's run is
