@@ -235,6 +235,23 @@ bool is_about(const Question& q, const std::string& one, const std::string& othe
   return std::minmax(q.person_id, q.other_person_id) == std::minmax(one, other);
 }
 
+// Pairs of lookalikes of three faces each, left apart when filed.
+void file_lookalike_pairs(Library& library, int pairs, std::mt19937& rng) {
+  for (int pair = 0; pair < pairs; ++pair) {
+    const Descriptor a = random_descriptor(rng), b = at_distance(a, 0.45f, rng);
+    library.file_around(a, 3, 0.2f, rng);
+    library.file_around(b, 3, 0.2f, rng);
+  }
+}
+
+// What tells questions apart (kind, persons, face, similarity), in the order asked.
+using Listed = std::vector<std::tuple<std::string, std::string, std::string, std::string, float>>;
+Listed listed(const std::vector<Question>& questions) {
+  Listed out;
+  for (const auto& q : questions) out.emplace_back(to_string(q.kind), q.person_id, q.other_person_id, q.face_id, q.similarity);
+  return out;
+}
+
 // Two persons of eight faces left apart at a mean distance of 85-90 %, and a face alone near one
 // of them. Large persons left apart that near are almost never one person (a mean over many faces
 // strays little), so the face alone is asked about first, though a yes about the two persons
@@ -449,11 +466,7 @@ TEST_P(Corrections, APairNoNearerThanAStrangerRuledOutIsAskedAboutAfterOthers) {
 TEST_P(Corrections, QuestionsAfterAnswersAreThoseOfAFreshLook) {
   Library library(GetParam());
   std::mt19937 rng(5);
-  for (int pair = 0; pair < 20; ++pair) {  // twenty pairs of lookalikes, left apart when filed
-    const Descriptor a = random_descriptor(rng), b = at_distance(a, 0.45f, rng);
-    for (int i = 0; i < 3; ++i) library.file(at_distance(a, 0.2f, rng));
-    for (int i = 0; i < 3; ++i) library.file(at_distance(b, 0.2f, rng));
-  }
+  file_lookalike_pairs(library, 20, rng);
   Questions questions(*library.people, *library.collection, kThreshold);
   const auto asked = questions.next(100);
   std::vector<Question> pairs;
@@ -463,14 +476,9 @@ TEST_P(Corrections, QuestionsAfterAnswersAreThoseOfAFreshLook) {
   questions.answer(pairs[0], false);
   questions.answer(pairs[1], true);
 
-  using Listed = std::set<std::tuple<std::string, std::string, std::string, std::string, float>>;
-  auto listed = [](const std::vector<Question>& list) {
-    Listed out;
-    for (const auto& q : list) out.insert({to_string(q.kind), q.person_id, q.other_person_id, q.face_id, q.similarity});
-    return out;
-  };
-  const Listed after = listed(questions.next(100));
-  EXPECT_EQ(after, listed(Questions(*library.people, *library.collection, kThreshold).next(100)));
+  auto as_set = [](const Listed& list) { return std::set(list.begin(), list.end()); };
+  const auto after = as_set(listed(questions.next(100)));
+  EXPECT_EQ(after, as_set(listed(Questions(*library.people, *library.collection, kThreshold).next(100))));
   const auto same_person = std::count_if(after.begin(), after.end(), [](const auto& q) { return std::get<0>(q) == "same-person"; });
   EXPECT_EQ(same_person, static_cast<long>(pairs.size()) - 2) << "the two answered are not asked again";
   EXPECT_FALSE(after.count({"same-person", pairs[0].person_id, pairs[0].other_person_id, "", pairs[0].similarity}));
@@ -482,16 +490,7 @@ TEST_P(Corrections, QuestionsAfterAnswersAreThoseOfAFreshLook) {
 TEST_P(Corrections, QuestionsFoundAheadAreThoseAskedAndAStoppedSearchKeepsNothing) {
   Library library(GetParam());
   std::mt19937 rng(31);
-  for (int pair = 0; pair < 10; ++pair) {  // ten pairs of lookalikes, left apart when filed
-    const Descriptor a = random_descriptor(rng), b = at_distance(a, 0.45f, rng);
-    library.file_around(a, 3, 0.2f, rng);
-    library.file_around(b, 3, 0.2f, rng);
-  }
-  auto listed = [](const std::vector<Question>& list) {
-    std::vector<std::tuple<std::string, std::string, std::string, float>> out;
-    for (const auto& q : list) out.emplace_back(q.person_id, q.other_person_id, q.face_id, q.similarity);
-    return out;
-  };
+  file_lookalike_pairs(library, 10, rng);
   const auto fresh = listed(Questions(*library.people, *library.collection, kThreshold).next(100));
   ASSERT_GE(fresh.size(), 10u);
 
