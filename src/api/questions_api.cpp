@@ -38,10 +38,11 @@ json question_json(People& people, const Question& q) {
     out["candidates"] = candidates;
   }
   if (!q.face_id.empty()) {
-    for (const auto& f : people.faces_of(q.person_id))
-      if (f.face_id == q.face_id)
-        out["face"] = {{"faceId", f.face_id}, {"thumbUrl", thumb_url(f.thumb_key)},
-                       {"photoUrl", "/api/photos/" + f.photo_id + "/image"}, {"photoId", f.photo_id}};
+    // The face may be filed under another person than the one asked about: its own is named.
+    if (const auto f = people.face(q.face_id))
+      out["face"] = {{"faceId", f->face_id}, {"thumbUrl", thumb_url(f->thumb_key)},
+                     {"photoUrl", "/api/photos/" + f->photo_id + "/image"}, {"photoId", f->photo_id},
+                     {"personId", f->person_id}};
     out["faceId"] = q.face_id;
   }
   return out;

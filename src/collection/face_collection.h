@@ -49,12 +49,25 @@ struct FaceRefusal {
   std::string face_id, user_id, reason;
 };
 
+// A face of one of two near persons that lies nearer the other person than the rest of its own:
+// filed into the wrong one of the two, or a piece of the other.
+struct FaceNearerOther {
+  std::string face_id;
+  bool of_other;  // the face is the other person's of the pair
+  float similarity;       // to the person it is nearer (linkage_similarity over that person's faces)
+  float own_similarity;   // to the rest of its own person
+  float rest_similarity;  // of the rest of its own person to the person it is nearer
+};
+
 // Two persons near each other that the Linkage rule left apart: too far for their evidence.
 struct NearPersons {
   std::string person_id, other_person_id;
   float similarity;  // of one pair as likely to be of one person as their faces' mean distance (linkage_similarity)
   size_t faces, other_faces;
   bool held_apart = false;  // users said they are two people
+  // Of the smaller person (either of two the same size), its face nearest the other if nearer it
+  // than the rest of its own (never a face a user placed, nor one held apart from the other).
+  std::vector<FaceNearerOther> nearer_faces;
 };
 
 // A face far, on average, from the other faces of its person, or farther than all of them.
@@ -231,7 +244,20 @@ class FaceCollection {
   std::set<std::string> persons_near(const Descriptor& descriptor, float threshold) const;
   // Descriptors of at most `most` of the faces, evenly spread.
   std::vector<const float*> spread_sample(const std::vector<std::string>& face_ids, size_t most) const;
+  std::vector<std::string> spread_ids(const std::vector<std::string>& face_ids, size_t most) const;
   float linkage(const std::vector<std::string>& a, const std::vector<std::string>& b) const;
+  // The mean distances between the spread samples of two persons' faces: of each sampled face of
+  // either to the other's sample, and of all pairs (linkage).
+  struct LinkageDistances {
+    std::vector<std::string> a_faces, b_faces;
+    std::vector<float> a_to_b, b_to_a;
+    float mean;
+  };
+  LinkageDistances linkage_distances(const std::vector<std::string>& a, const std::vector<std::string>& b) const;
+  // The face of `mine` nearest `theirs` (the person `other`), if it is nearer it than the rest of `mine`.
+  std::optional<FaceNearerOther> face_nearer_other(const std::vector<std::string>& mine, const std::string& other,
+                                                   size_t their_faces, const std::vector<std::string>& sampled,
+                                                   const std::vector<float>& to_other, bool of_other) const;
   bool share_a_photo(const std::vector<std::string>& a, const std::vector<std::string>& b) const;
   const float* vector_of(const std::string& face_id) const;
 

@@ -58,20 +58,67 @@ const float* FaceCollection::vector_of(const std::string& face_id) const {
   return index_.vector(position_.at(face_id));
 }
 
+std::vector<std::string> FaceCollection::spread_ids(const std::vector<std::string>& face_ids, size_t most) const {
+  const size_t n = std::min(face_ids.size(), most);
+  std::vector<std::string> out;
+  for (size_t i = 0; i < n; ++i) out.push_back(face_ids[i * face_ids.size() / n]);
+  return out;
+}
+
 std::vector<const float*> FaceCollection::spread_sample(const std::vector<std::string>& face_ids,
                                                          size_t most) const {
-  const size_t n = std::min(face_ids.size(), most);
   std::vector<const float*> out;
-  for (size_t i = 0; i < n; ++i) out.push_back(vector_of(face_ids[i * face_ids.size() / n]));
+  for (const auto& id : spread_ids(face_ids, most)) out.push_back(vector_of(id));
+  return out;
+}
+
+FaceCollection::LinkageDistances FaceCollection::linkage_distances(const std::vector<std::string>& a,
+                                                                   const std::vector<std::string>& b) const {
+  LinkageDistances out{spread_ids(a, kMaxLinkageFaces), spread_ids(b, kMaxLinkageFaces), {}, {}, 0};
+  out.a_to_b.assign(out.a_faces.size(), 0);
+  out.b_to_a.assign(out.b_faces.size(), 0);
+  const auto theirs = spread_sample(out.b_faces, SIZE_MAX);
+  double sum = 0;
+  for (size_t i = 0; i < out.a_faces.size(); ++i) {
+    const float* mine = vector_of(out.a_faces[i]);
+    for (size_t j = 0; j < theirs.size(); ++j) {
+      const float d = std::sqrt(squared_distance(mine, theirs[j]));
+      out.a_to_b[i] += d;
+      out.b_to_a[j] += d;
+    }
+    sum += out.a_to_b[i];
+  }
+  for (float& d : out.a_to_b) d /= static_cast<float>(out.b_faces.size());
+  for (float& d : out.b_to_a) d /= static_cast<float>(out.a_faces.size());
+  out.mean = static_cast<float>(sum / static_cast<double>(out.a_faces.size() * out.b_faces.size()));
   return out;
 }
 
 float FaceCollection::linkage(const std::vector<std::string>& a, const std::vector<std::string>& b) const {
-  const auto theirs = spread_sample(b, kMaxLinkageFaces);
-  float sum = 0;
-  const auto mine = spread_sample(a, kMaxLinkageFaces);
-  for (const float* face : mine) sum += mean_distance(face, theirs);
-  return sum / static_cast<float>(mine.size());
+  return linkage_distances(a, b).mean;
+}
+
+std::optional<FaceNearerOther> FaceCollection::face_nearer_other(const std::vector<std::string>& mine,
+                                                                 const std::string& other, size_t their_faces,
+                                                                 const std::vector<std::string>& sampled,
+                                                                 const std::vector<float>& to_other,
+                                                                 bool of_other) const {
+  if (mine.size() < 2) return std::nullopt;  // a single face has no rest to be nearer than
+  const size_t nearest = std::min_element(to_other.begin(), to_other.end()) - to_other.begin();
+  const std::string& face = sampled[nearest];
+  if (confirmed_.count(face) || held_apart({face}, other)) return std::nullopt;
+  std::vector<std::string> rest;
+  for (const auto& id : mine)
+    if (id != face) rest.push_back(id);
+  const float own = linkage_similarity(mean_distance(vector_of(face), spread_sample(rest, kMaxLinkageFaces)), rest.size());
+  const float similarity = linkage_similarity(to_other[nearest], their_faces);
+  if (similarity <= own) return std::nullopt;
+  float rest_sum = 0;
+  for (size_t i = 0; i < to_other.size(); ++i)
+    if (i != nearest) rest_sum += to_other[i];
+  const float rest_similarity =
+      linkage_similarity(rest_sum / static_cast<float>(to_other.size() - 1), rest.size() * their_faces);
+  return FaceNearerOther{face, of_other, similarity, own, rest_similarity};
 }
 
 bool FaceCollection::share_a_photo(const std::vector<std::string>& a, const std::vector<std::string>& b) const {
@@ -244,16 +291,24 @@ std::vector<NearPersons> FaceCollection::near_persons_of(float loosest, const st
           const std::string& other = entries_[slot].person_id;
           if (other == person || !seen.insert(std::minmax(person, other)).second) continue;
           const auto& theirs = person_faces_.at(other);
-          const float d = linkage(mine, theirs);
-          if (d > linkage_distance(loosest, mine.size() * theirs.size())) continue;
+          const auto distances = linkage_distances(mine, theirs);
+          if (distances.mean > linkage_distance(loosest, mine.size() * theirs.size())) continue;
           if (share_a_photo(mine, theirs)) continue;
-          const float similarity = linkage_similarity(d, mine.size() * theirs.size());
+          const float similarity = linkage_similarity(distances.mean, mine.size() * theirs.size());
           const bool apart = held_apart(mine, other);
           // In personId order, so that a pair reads the same in every list.
-          if (person < other)
-            out.push_back({person, other, similarity, mine.size(), theirs.size(), apart});
-          else
-            out.push_back({other, person, similarity, theirs.size(), mine.size(), apart});
+          const bool mine_first = person < other;
+          NearPersons pair = mine_first ? NearPersons{person, other, similarity, mine.size(), theirs.size(), apart}
+                                        : NearPersons{other, person, similarity, theirs.size(), mine.size(), apart};
+          // A face of the larger person near the smaller says the smaller is a piece of it: no question of its own.
+          for (const bool of_mine : {true, false})
+            if (of_mine ? mine.size() > theirs.size() : theirs.size() > mine.size()) continue;
+            else if (auto face = of_mine ? face_nearer_other(mine, other, theirs.size(), distances.a_faces,
+                                                        distances.a_to_b, !mine_first)
+                                    : face_nearer_other(theirs, person, mine.size(), distances.b_faces,
+                                                        distances.b_to_a, mine_first))
+              pair.nearer_faces.push_back(std::move(*face));
+          out.push_back(std::move(pair));
         }
     }
     return out;

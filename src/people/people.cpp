@@ -72,6 +72,8 @@ std::vector<FaceRecord> People::faces_of_photo(const std::string& photo_id) cons
   return faces_.faces_of_photo(collection_.id(), photo_id);
 }
 
+std::optional<FaceRecord> People::face(const std::string& face_id) const { return collection_.face(face_id); }
+
 std::vector<FaceRecord> People::faces_of(const std::string& person_id) const {
   return faces_.faces_of_person(collection_.id(), person_id);
 }

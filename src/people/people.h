@@ -34,6 +34,7 @@ class People {
   std::optional<PersonSummary> find(const std::string& person_id) const;
   // The persons users named or hid: name and hidden only, read without counting any faces.
   std::vector<PersonSummary> named_or_hidden() const;
+  std::optional<FaceRecord> face(const std::string& face_id) const;
   std::vector<FaceRecord> faces_of(const std::string& person_id) const;
   std::vector<FaceRecord> faces_of_photo(const std::string& photo_id) const;
   // The photos that show every one of the persons, newest first: when taken where the photo says,

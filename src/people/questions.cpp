@@ -192,10 +192,17 @@ std::vector<Question> Questions::rank(const Pool& pool, const Said& said) {
     const bool named = !name_of(pair.person_id).empty(), other_named = !name_of(pair.other_person_id).empty();
     if (named && other_named) continue;  // two names given are the user's call already
     const bool other_is_asked = named || (!other_named && pair.other_faces <= pair.faces);
-    const double chance = chance_of_one_person(pair.similarity, std::min(pair.faces, pair.other_faces),
-                                              std::max(pair.faces, pair.other_faces),
-                                              std::max(nearest_stranger_of(pair.person_id),
-                                                       nearest_stranger_of(pair.other_person_id)));
+    const float stranger = std::max(nearest_stranger_of(pair.person_id), nearest_stranger_of(pair.other_person_id));
+    double chance = chance_of_one_person(pair.similarity, std::min(pair.faces, pair.other_faces),
+                                         std::max(pair.faces, pair.other_faces), stranger);
+    // A face nearer the other person than its own may be the one face they share: the two are
+    // one person only if the rest of its person is the other too.
+    for (const auto& face : pair.nearer_faces) {
+      const size_t rest = (face.of_other ? pair.other_faces : pair.faces) - 1;
+      const size_t others = face.of_other ? pair.faces : pair.other_faces;
+      chance = std::min(chance, chance_of_one_person(face.rest_similarity, std::min(rest, others),
+                                                     std::max(rest, others), stranger));
+    }
     const size_t asked_faces = other_is_asked ? pair.other_faces : pair.faces;
     const size_t its_faces = other_is_asked ? pair.faces : pair.other_faces;
     candidates[other_is_asked ? pair.person_id : pair.other_person_id].push_back(
@@ -204,6 +211,24 @@ std::vector<Question> Questions::rank(const Pool& pool, const Said& said) {
          asked_faces < its_faces || its_faces <= kPieceFaces});
   }
   for (auto& [person, its] : candidates) ask_about(person, !name_of(person).empty(), std::move(its), out);
+  // A face nearer a larger person than the rest of its own: a yes joins it to the one and parts it
+  // from the other. On LFW it found the face of a person of two that no other question reached
+  // (bench/results/2026-12-08-faces-nearer-another-person.md).
+  std::map<std::string, Question> nearer;  // by face: the likeliest person it is nearer than its own
+  for (const auto& pair : pool.near)
+    for (const auto& face : pair.nearer_faces) {
+      const std::string& target = face.of_other ? pair.person_id : pair.other_person_id;
+      const std::string& own = face.of_other ? pair.other_person_id : pair.person_id;
+      if (hidden(target) || hidden(own)) continue;
+      const size_t target_faces = face.of_other ? pair.faces : pair.other_faces;
+      const size_t own_faces = face.of_other ? pair.other_faces : pair.faces;
+      const double chance = chance_of_one_person(face.similarity, 1, target_faces, nearest_stranger_of(target));
+      Question q{Question::Kind::BelongsToPerson, target, "", face.face_id, face.similarity,
+                 chance * static_cast<double>(target_faces + own_faces - 1), {}};
+      if (const auto was = nearer.find(face.face_id); was == nearer.end() || was->second.worth < q.worth)
+        nearer[face.face_id] = std::move(q);
+    }
+  for (auto& [face, q] : nearer) out.push_back(std::move(q));
   for (const auto& stray : pool.strays) {
     if (hidden(stray.person_id)) continue;
     const double chance_elsewhere = std::max(1 - chance_of_one_person(stray.similarity, 1, 1),
@@ -222,12 +247,13 @@ void Questions::answer(const Question& q, bool yes) {
     throw Error(ErrorKind::InvalidParameter, "a which-are-person question is answered with the persons chosen");
   if (q.kind == Question::Kind::BelongsToPerson) {
     const auto face = collection_.face(q.face_id);
-    if (!face || face->person_id != q.person_id)
-      throw Error(ErrorKind::NotFound, "face " + q.face_id + " is no longer in person " + q.person_id);
-    if (yes)
+    if (!face) throw Error(ErrorKind::NotFound, "face " + q.face_id + " does not exist");
+    if (!yes)
+      people_.not_this_person(q.face_id, q.person_id);
+    else if (face->person_id == q.person_id)
       people_.confirm_face(q.face_id);
     else
-      people_.not_this_person(q.face_id, q.person_id);
+      people_.move_face(q.face_id, q.person_id);
     return;
   }
   if (q.person_id == q.other_person_id) throw Error(ErrorKind::InvalidParameter, "a question is about two persons");

@@ -18,11 +18,11 @@ struct Question {
   enum class Kind {
     SamePerson,       // are these two persons one? (neither named)
     IsThisPerson,     // is this unnamed person the named other one?
-    BelongsToPerson,  // is this face the person it is filed under?
+    BelongsToPerson,  // is this face the person? (the one it is filed under, or one it is nearer)
     WhichArePerson,   // which of these persons are this one? (one answer settles several)
   };
   Kind kind;
-  std::string person_id;        // BelongsToPerson: the face's person; IsThisPerson: the unnamed one
+  std::string person_id;        // BelongsToPerson: the person the face may be; IsThisPerson: the unnamed one
   std::string other_person_id;  // SamePerson, IsThisPerson
   std::string face_id;          // BelongsToPerson
   float similarity = 0;         // of the faces' mean distance
@@ -36,11 +36,14 @@ const char* to_string(Question::Kind kind);
 Question::Kind parse_question_kind(const std::string& name);  // Error InvalidParameter
 
 // The questions whose answers settle the most, and what each answer does: Yes merges (the named
-// or larger person keeps its id) or confirms a face in its person; No stores the correction
-// (People::keep_apart, People::not_this_person), so the question never comes back, and pairs no
-// nearer than those strangers around the same persons are thought less likely. Where several
-// smaller persons may be one person, one question asks which of them are: the pieces a library
-// splits one person into are mostly single faces near it, and a pair question mends one at a time.
+// or larger person keeps its id), confirms a face in its person, or moves a face into the person
+// asked about; No stores the correction (People::keep_apart, People::not_this_person), so the
+// question never comes back, and pairs no nearer than those strangers around the same persons are
+// thought less likely. Where several smaller persons may be one person, one question asks which of
+// them are: the pieces a library splits one person into are mostly single faces near it, and a
+// pair question mends one at a time. A face of a small person that is nearer a larger one than
+// the rest of its own is asked about alone, as the larger one's: it may be the only face the two
+// share, and a "no" about its whole person would hold it apart from its own for good.
 // The near persons and stray faces behind the questions are found again only when the collection
 // changed, and then only for the persons that changed, unless many did.
 class Questions {

@@ -118,6 +118,10 @@ class CorrectionsTest(unittest.TestCase):
         pair = next(q for q in questions if q["kind"] == "same-person")
         self.assertLess(pair["personId"], pair["otherPersonId"], "a pair reads the same in every list")
         self.assertTrue(pair["person"]["faces"] and pair["otherPerson"]["faces"])
+        for about_face in (q for q in questions if q["kind"] == "belongs-to-person"):
+            self.assertEqual(about_face["face"]["faceId"], about_face["faceId"])
+            self.assertEqual(self.person_of(about_face["face"]["photoId"], about_face["faceId"]),
+                             about_face["face"]["personId"], "the face names the person it is filed under")
 
         def answer(question, value, **extra):
             body = {"kind": question["kind"], "personId": question["personId"], "answer": value, **extra}

@@ -343,6 +343,45 @@ TEST_P(Corrections, TheOddFaceOutOfAPersonIsAskedAboutThoughAboveTheThreshold) {
   for (const auto& q : questions.next(100)) EXPECT_NE(q.face_id, odd.face_id) << "not asked again";
 }
 
+// A face filed with a stranger's before its own person came, then nearer that person of eight
+// than the stranger's face: asked about alone, as that person's, before its person of two is asked
+// about as a whole (a "no" to the whole would hold it apart from its own person for good). Yes
+// moves it there; no keeps it where it is, held apart; neither is asked again.
+TEST_P(Corrections, AFaceNearerAnotherPersonThanItsOwnIsAskedAboutAsThatPersons) {
+  for (const bool yes : {true, false}) {
+    Library library(GetParam());
+    std::mt19937 rng(29);
+    const Descriptor a = random_descriptor(rng);
+    const Descriptor at_f = at_distance(a, 0.3f, rng);
+    // The stranger's face beyond the face, away from the person: near the face only.
+    Descriptor at_stranger;
+    const float beyond = distance_for_similarity(96) / descriptor_distance(at_f, a);
+    for (size_t i = 0; i < a.size(); ++i) at_stranger[i] = at_f[i] + (at_f[i] - a[i]) * beyond;
+    const FaceRecord stranger = library.file(at_stranger), face = library.file(at_f);
+    const auto person_a = library.file_around(a, 8, 0.2f, rng);
+    const std::string pair_id = library.person_of(face.face_id), a_id = library.person_of(person_a[0].face_id);
+    ASSERT_EQ(library.person_of(stranger.face_id), pair_id) << "the face joined the stranger's";
+    ASSERT_NE(pair_id, a_id);
+    ASSERT_EQ(library.people->get(a_id).face_count, 8);
+
+    Questions questions(*library.people, *library.collection, kThreshold);
+    const auto asked = questions.next(10);
+    ASSERT_FALSE(asked.empty());
+    EXPECT_EQ(asked[0].kind, Question::Kind::BelongsToPerson);
+    EXPECT_EQ(asked[0].face_id, face.face_id);
+    EXPECT_EQ(asked[0].person_id, a_id);
+    EXPECT_GT(asked[0].similarity, similarity_from_distance(descriptor_distance(at_f, at_stranger)))
+        << "nearer the person than the stranger's face";
+
+    questions.answer(asked[0], yes);
+    EXPECT_EQ(library.person_of(face.face_id), yes ? a_id : pair_id);
+    EXPECT_EQ(library.person_of(stranger.face_id), pair_id);
+    for (const auto& q : questions.next(100)) EXPECT_NE(q.face_id, face.face_id) << "not asked again";
+    library.people->merge_linked({library.collection->face(face.face_id).value()}, kThreshold);
+    EXPECT_EQ(library.person_of(face.face_id), yes ? a_id : pair_id) << "the answer holds";
+  }
+}
+
 // Faces alone near a person of eight are asked about in one question, "which of these are
 // them?": the chosen ones join the person, the others are kept apart from it and not asked about
 // again. A choice that was not offered changes nothing.
