@@ -55,7 +55,6 @@ struct FaceNearerOther {
   std::string face_id;
   bool of_other;  // the face is the other person's of the pair
   float similarity;       // to the person it is nearer (linkage_similarity over that person's faces)
-  float own_similarity;   // to the rest of its own person
   float rest_similarity;  // of the rest of its own person to the person it is nearer
 };
 

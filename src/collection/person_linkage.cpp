@@ -118,7 +118,7 @@ std::optional<FaceNearerOther> FaceCollection::face_nearer_other(const std::vect
     if (i != nearest) rest_sum += to_other[i];
   const float rest_similarity =
       linkage_similarity(rest_sum / static_cast<float>(to_other.size() - 1), rest.size() * their_faces);
-  return FaceNearerOther{face, of_other, similarity, own, rest_similarity};
+  return FaceNearerOther{face, of_other, similarity, rest_similarity};
 }
 
 bool FaceCollection::share_a_photo(const std::vector<std::string>& a, const std::vector<std::string>& b) const {
@@ -300,14 +300,15 @@ std::vector<NearPersons> FaceCollection::near_persons_of(float loosest, const st
           const bool mine_first = person < other;
           NearPersons pair = mine_first ? NearPersons{person, other, similarity, mine.size(), theirs.size(), apart}
                                         : NearPersons{other, person, similarity, theirs.size(), mine.size(), apart};
-          // A face of the larger person near the smaller says the smaller is a piece of it: no question of its own.
-          for (const bool of_mine : {true, false})
-            if (of_mine ? mine.size() > theirs.size() : theirs.size() > mine.size()) continue;
-            else if (auto face = of_mine ? face_nearer_other(mine, other, theirs.size(), distances.a_faces,
-                                                        distances.a_to_b, !mine_first)
-                                    : face_nearer_other(theirs, person, mine.size(), distances.b_faces,
-                                                        distances.b_to_a, mine_first))
-              pair.nearer_faces.push_back(std::move(*face));
+          // Only the smaller person's: a face of the larger one nearer the smaller says the smaller
+          // is a piece of it, which the pair's own question asks.
+          auto keep = [&](std::optional<FaceNearerOther> face) {
+            if (face) pair.nearer_faces.push_back(std::move(*face));
+          };
+          if (mine.size() <= theirs.size())
+            keep(face_nearer_other(mine, other, theirs.size(), distances.a_faces, distances.a_to_b, !mine_first));
+          if (theirs.size() <= mine.size())
+            keep(face_nearer_other(theirs, person, mine.size(), distances.b_faces, distances.b_to_a, mine_first));
           out.push_back(std::move(pair));
         }
     }
