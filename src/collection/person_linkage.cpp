@@ -45,6 +45,13 @@ float mean_distance(const float* probe, const std::vector<const float*>& faces) 
   return sum / static_cast<float>(faces.size());
 }
 
+// Calls visit(face) for at most `most` of the faces, evenly spread.
+template <class Visit>
+void visit_spread(const std::vector<std::string>& face_ids, size_t most, Visit&& visit) {
+  const size_t n = std::min(face_ids.size(), most);
+  for (size_t i = 0; i < n; ++i) visit(face_ids[i * face_ids.size() / n]);
+}
+
 }  // namespace
 
 std::set<std::string> FaceCollection::persons_near(const Descriptor& descriptor, float threshold) const {
@@ -59,16 +66,16 @@ const float* FaceCollection::vector_of(const std::string& face_id) const {
 }
 
 std::vector<std::string> FaceCollection::spread_ids(const std::vector<std::string>& face_ids, size_t most) const {
-  const size_t n = std::min(face_ids.size(), most);
   std::vector<std::string> out;
-  for (size_t i = 0; i < n; ++i) out.push_back(face_ids[i * face_ids.size() / n]);
+  visit_spread(face_ids, most, [&](const std::string& id) { out.push_back(id); });
   return out;
 }
 
+// Pointers, not ids: it serves every filing decision, where copying the ids would cost.
 std::vector<const float*> FaceCollection::spread_sample(const std::vector<std::string>& face_ids,
                                                          size_t most) const {
   std::vector<const float*> out;
-  for (const auto& id : spread_ids(face_ids, most)) out.push_back(vector_of(id));
+  visit_spread(face_ids, most, [&](const std::string& id) { out.push_back(vector_of(id)); });
   return out;
 }
 
@@ -94,8 +101,14 @@ FaceCollection::LinkageDistances FaceCollection::linkage_distances(const std::ve
   return out;
 }
 
+// The mean alone, without the per-face means and ids linkage_distances keeps: it serves every
+// filing decision and merge.
 float FaceCollection::linkage(const std::vector<std::string>& a, const std::vector<std::string>& b) const {
-  return linkage_distances(a, b).mean;
+  const auto theirs = spread_sample(b, kMaxLinkageFaces);
+  const auto mine = spread_sample(a, kMaxLinkageFaces);
+  float sum = 0;
+  for (const float* face : mine) sum += mean_distance(face, theirs);
+  return sum / static_cast<float>(mine.size());
 }
 
 std::optional<FaceNearerOther> FaceCollection::face_nearer_other(const std::vector<std::string>& mine,
